@@ -1,0 +1,28 @@
+// What the agent loop tells its caller. The runtime persists the authoritative ones (history,
+// completed items, turn end) and turns all of them into protocol notifications.
+import type { HistoryItem, ModelError, Usage } from '../models/types.ts';
+import type { ThreadItem } from '../protocol/items.ts';
+import type { TurnPlanStep } from '../protocol/thread.ts';
+
+export type TurnEndStatus = 'completed' | 'interrupted' | 'failed';
+
+export type EngineEvent =
+  /** An item was appended to the model-visible history. */
+  | { type: 'history'; item: HistoryItem }
+  | { type: 'itemStarted'; item: ThreadItem }
+  | { type: 'itemCompleted'; item: ThreadItem }
+  | { type: 'agentMessageDelta'; itemId: string; delta: string }
+  | { type: 'reasoningDelta'; itemId: string; summaryIndex: number; delta: string }
+  | { type: 'commandOutputDelta'; itemId: string; delta: string }
+  | { type: 'planUpdated'; explanation: string | null; plan: TurnPlanStep[] }
+  /** A model request is being sent (step = model calls so far in this turn, from 1). */
+  | { type: 'modelRequest'; step: number; attempt: number }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'retry'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  | {
+      type: 'turnEnd';
+      status: TurnEndStatus;
+      error?: ModelError;
+      /** Text of the last agent message, if any (the final answer). */
+      lastMessage: string | null;
+    };

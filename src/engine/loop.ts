@@ -1,0 +1,188 @@
+// The agent loop: one function. Context, settings and an AbortSignal in; events out.
+// It calls the model, runs the tool calls the model asked for, appends their results and
+// calls the model again, until the model answers without calling a tool.
+import type { FunctionCallItem, HistoryItem, ModelError, StreamFn } from '../models/types.ts';
+import type { ThreadItem } from '../protocol/items.ts';
+import type { Tool, ToolContext } from '../tools/types.ts';
+import type { EngineEvent } from './events.ts';
+import { buildRequest, TURN_ABORTED_NOTE, type PromptSettings } from './prompt.ts';
+import { runToolCalls } from './tool-calls.ts';
+
+export type TurnContext = {
+  stream: StreamFn;
+  settings: PromptSettings;
+  tools: readonly Tool[];
+  /** The thread's history, ending with this turn's input. Not mutated. */
+  history: readonly HistoryItem[];
+  toolContext: Omit<ToolContext, 'signal' | 'progress'>;
+  signal: AbortSignal;
+  /** Input that arrived while the turn ran (steering); appended before the next request. */
+  takePendingInput?: () => HistoryItem[];
+  /** Upper bound on model requests in one turn. */
+  maxSteps?: number;
+};
+
+export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
+  const history = [...ctx.history];
+  const append = (item: HistoryItem): EngineEvent => {
+    history.push(item);
+    return { type: 'history', item };
+  };
+  let lastMessage: string | null = null;
+  const maxSteps = ctx.maxSteps ?? 10_000;
+
+  for (let step = 1; ; step++) {
+    for (const item of ctx.takePendingInput?.() ?? []) yield append(item);
+    if (step > maxSteps) {
+      yield* end('failed', lastMessage, {
+        kind: 'protocol',
+        message: `stopped after ${maxSteps} model requests in one turn (maxSteps)`,
+      });
+      return;
+    }
+
+    const sampled = yield* sample(ctx, history, step);
+    if (sampled.lastMessage !== null) lastMessage = sampled.lastMessage;
+    if (sampled.stop.type === 'aborted') {
+      yield append(userText(TURN_ABORTED_NOTE));
+      yield* end('interrupted', lastMessage);
+      return;
+    }
+    if (sampled.stop.type === 'error') {
+      yield* end('failed', lastMessage, sampled.stop.error);
+      return;
+    }
+    for (const item of sampled.output) yield append(item);
+    const calls = sampled.output.filter((i): i is FunctionCallItem => i.type === 'function_call');
+    if (calls.length === 0) {
+      yield* end('completed', lastMessage);
+      return;
+    }
+
+    for await (const event of runToolCalls(calls, ctx.tools, ctx.toolContext, ctx.signal)) {
+      if (event.type === 'output') yield append(event.item);
+      else yield event;
+    }
+    if (ctx.signal.aborted) {
+      yield append(userText(TURN_ABORTED_NOTE));
+      yield* end('interrupted', lastMessage);
+      return;
+    }
+  }
+}
+
+type Sampled = {
+  stop: { type: 'completed' } | { type: 'aborted' } | { type: 'error'; error: ModelError };
+  /** The model's output items, appended to history only when the response completed. */
+  output: HistoryItem[];
+  lastMessage: string | null;
+};
+
+/** One model request: streams deltas and items as thread events. */
+async function* sample(
+  ctx: TurnContext,
+  history: readonly HistoryItem[],
+  step: number,
+): AsyncGenerator<EngineEvent, Sampled> {
+  const request = buildRequest(ctx.settings, ctx.tools, history);
+  const output: HistoryItem[] = [];
+  const open = new Map<string, ThreadItem>();
+  let lastMessage: string | null = null;
+
+  for await (const event of ctx.stream(request, ctx.signal)) {
+    switch (event.type) {
+      case 'request':
+        yield { type: 'modelRequest', step, attempt: event.attempt };
+        break;
+      case 'retry':
+        // A retried request starts over: forget what the failed attempt streamed.
+        output.length = 0;
+        yield* closeOpen(open);
+        yield event;
+        break;
+      case 'text-delta': {
+        const item = open.get(event.itemId);
+        if (!item) {
+          const started: ThreadItem = { type: 'agentMessage', id: event.itemId, text: event.delta };
+          open.set(event.itemId, started);
+          yield { type: 'itemStarted', item: { ...started, text: '' } };
+        } else if (item.type === 'agentMessage') item.text += event.delta;
+        yield { type: 'agentMessageDelta', itemId: event.itemId, delta: event.delta };
+        break;
+      }
+      case 'reasoning-summary-delta': {
+        let item = open.get(event.itemId);
+        if (!item) {
+          item = { type: 'reasoning', id: event.itemId, summary: [], content: [] };
+          open.set(event.itemId, item);
+          yield { type: 'itemStarted', item: { ...item, summary: [] } };
+        }
+        if (item.type === 'reasoning') {
+          while (item.summary.length <= event.summaryIndex) item.summary.push('');
+          item.summary[event.summaryIndex] += event.delta;
+        }
+        yield { ...event, type: 'reasoningDelta' };
+        break;
+      }
+      case 'item': {
+        output.push(event.item);
+        const done = threadItemOf(event.item);
+        if (!done) break;
+        if (!open.has(done.id)) yield { type: 'itemStarted', item: done };
+        open.delete(done.id);
+        if (done.type === 'agentMessage') lastMessage = done.text;
+        yield { type: 'itemCompleted', item: done };
+        break;
+      }
+      case 'usage':
+        yield event;
+        break;
+      case 'end':
+        // Items interrupted mid-stream still complete, with what they had.
+        yield* closeOpen(open);
+        return { stop: event.stop, output, lastMessage };
+    }
+  }
+  return {
+    stop: {
+      type: 'error',
+      error: { kind: 'protocol', message: 'model stream ended without a stop reason' },
+    },
+    output,
+    lastMessage,
+  };
+}
+
+async function* closeOpen(open: Map<string, ThreadItem>): AsyncGenerator<EngineEvent> {
+  for (const item of open.values()) yield { type: 'itemCompleted', item };
+  open.clear();
+}
+
+/** The thread item a model output item is shown as (tool calls get theirs when they run). */
+function threadItemOf(item: HistoryItem): ThreadItem | null {
+  if (item.type === 'message' && item.role === 'assistant') {
+    const text = item.content.map((p) => ('text' in p ? p.text : '')).join('');
+    return { type: 'agentMessage', id: item.id ?? 'msg', text };
+  }
+  if (item.type === 'reasoning') {
+    return {
+      type: 'reasoning',
+      id: item.id,
+      summary: item.summary.map((s) => s.text),
+      content: [],
+    };
+  }
+  return null;
+}
+
+async function* end(
+  status: 'completed' | 'interrupted' | 'failed',
+  lastMessage: string | null,
+  error?: ModelError,
+): AsyncGenerator<EngineEvent> {
+  yield { type: 'turnEnd', status, lastMessage, ...(error ? { error } : {}) };
+}
+
+export function userText(text: string): HistoryItem {
+  return { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
+}

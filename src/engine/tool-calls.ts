@@ -1,0 +1,154 @@
+// Running the tool calls of one model response. Consecutive read-only calls run in parallel;
+// a mutating call runs alone. Outputs are appended in the order the model made the calls, so
+// history stays deterministic whatever finishes first.
+import type { FunctionCallItem, FunctionCallOutputItem } from '../models/types.ts';
+import type { DynamicToolCallItem, ThreadItem } from '../protocol/items.ts';
+import { parseToolArgs } from '../tools/registry.ts';
+import { ToolError, type Tool, type ToolContext, type ToolProgress } from '../tools/types.ts';
+import { Channel } from './channel.ts';
+import type { EngineEvent } from './events.ts';
+
+export type ToolCallEvent = EngineEvent | { type: 'output'; item: FunctionCallOutputItem };
+
+type Prepared =
+  { call: FunctionCallItem; tool: Tool; args: unknown } | { call: FunctionCallItem; error: string };
+
+export async function* runToolCalls(
+  calls: FunctionCallItem[],
+  tools: readonly Tool[],
+  base: Omit<ToolContext, 'signal' | 'progress'>,
+  signal: AbortSignal,
+): AsyncGenerator<ToolCallEvent> {
+  const prepared = calls.map((call) => prepare(call, tools));
+  for (const group of groups(prepared)) {
+    if (signal.aborted) {
+      for (const p of group) yield* skipped(p.call);
+      continue;
+    }
+    const channel = new Channel<ToolCallEvent>();
+    const outputs = group.map((p) => runOne(p, base, signal, (e) => channel.push(e)));
+    const all = Promise.all(outputs);
+    let settled = false;
+    void all.then(() => (settled = true));
+    while (!settled) {
+      await channel.wait(all);
+      yield* channel.drain();
+    }
+    yield* channel.drain();
+    for (const item of await all) yield { type: 'output', item };
+  }
+}
+
+function prepare(call: FunctionCallItem, tools: readonly Tool[]): Prepared {
+  const tool = tools.find((t) => t.name === call.name);
+  if (!tool) {
+    const names = tools.map((t) => t.name).join(', ');
+    return { call, error: `unknown tool "${call.name}"; the available tools are: ${names}` };
+  }
+  const parsed = parseToolArgs(tool, call.arguments);
+  return parsed.ok ? { call, tool, args: parsed.args } : { call, error: parsed.error };
+}
+
+/** Splits calls into batches: runs of read-only calls together, mutating calls alone. */
+function groups(prepared: Prepared[]): Prepared[][] {
+  const out: Prepared[][] = [];
+  let run: Prepared[] = [];
+  for (const p of prepared) {
+    const parallel = 'tool' in p && !p.tool.mutating;
+    if (parallel) {
+      run.push(p);
+      continue;
+    }
+    if (run.length) out.push(run);
+    run = [];
+    out.push([p]);
+  }
+  if (run.length) out.push(run);
+  return out;
+}
+
+async function runOne(
+  p: Prepared,
+  base: Omit<ToolContext, 'signal' | 'progress'>,
+  signal: AbortSignal,
+  emit: (event: ToolCallEvent) => void,
+): Promise<FunctionCallOutputItem> {
+  const callId = p.call.call_id;
+  const output = (text: string): FunctionCallOutputItem => ({
+    type: 'function_call_output',
+    call_id: callId,
+    output: text,
+  });
+  if ('error' in p) {
+    const item = failedDynamic(p.call, p.error);
+    emit({ type: 'itemStarted', item: { ...item, status: 'inProgress', contentItems: null } });
+    emit({ type: 'itemCompleted', item });
+    return output(p.error);
+  }
+  let started: ThreadItem;
+  try {
+    started = p.tool.startItem(callId, p.args as never, base);
+  } catch (err) {
+    started = failedDynamic(p.call, String(err));
+  }
+  emit({ type: 'itemStarted', item: started });
+  const progress = (event: ToolProgress) => {
+    if (event.type === 'outputDelta') {
+      emit({ type: 'commandOutputDelta', itemId: callId, delta: event.delta });
+    } else emit({ type: 'planUpdated', explanation: event.explanation, plan: event.plan });
+  };
+  try {
+    const result = await p.tool.execute(callId, p.args as never, { ...base, signal, progress });
+    emit({ type: 'itemCompleted', item: result.item });
+    return output(result.output);
+  } catch (err) {
+    const message =
+      err instanceof ToolError
+        ? err.message
+        : `internal error in ${p.tool.name}: ${err instanceof Error ? err.message : String(err)}`;
+    emit({ type: 'itemCompleted', item: failedItem(started, message) });
+    return output(message);
+  }
+}
+
+async function* skipped(call: FunctionCallItem): AsyncGenerator<ToolCallEvent> {
+  yield {
+    type: 'output',
+    item: {
+      type: 'function_call_output',
+      call_id: call.call_id,
+      output: 'not run: the user interrupted the turn',
+    },
+  };
+}
+
+function failedDynamic(call: FunctionCallItem, message: string): DynamicToolCallItem {
+  return {
+    type: 'dynamicToolCall',
+    id: call.call_id,
+    tool: call.name,
+    arguments: call.arguments,
+    status: 'failed',
+    success: false,
+    contentItems: [{ type: 'inputText', text: message }],
+  };
+}
+
+/** The started item, completed as failed with the error shown where the item shows output. */
+function failedItem(started: ThreadItem, message: string): ThreadItem {
+  switch (started.type) {
+    case 'commandExecution':
+      return { ...started, status: 'failed', aggregatedOutput: message };
+    case 'fileChange':
+      return { ...started, status: 'failed' };
+    case 'dynamicToolCall':
+      return {
+        ...started,
+        status: 'failed',
+        success: false,
+        contentItems: [{ type: 'inputText', text: message }],
+      };
+    default:
+      return started;
+  }
+}

@@ -1,0 +1,100 @@
+// The meaning of a thread's stored events, and the state rebuilt by replaying them.
+import type { HistoryItem, Usage } from '../models/types.ts';
+import type { ThreadItem } from '../protocol/items.ts';
+import type { Turn, TurnError, TurnStatus } from '../protocol/thread.ts';
+import type { StoredEvent } from '../store/thread-store.ts';
+
+/** What a thread's log holds, one entry per kind. */
+export type LogEvent =
+  | { kind: 'history'; data: { item: HistoryItem } }
+  | { kind: 'turnStarted'; data: { startedAtMs: number } }
+  | { kind: 'item'; data: { item: ThreadItem } }
+  | { kind: 'usage'; data: { last: Usage } }
+  | {
+      kind: 'turnCompleted';
+      data: { status: TurnStatus; error: TurnError | null; completedAtMs: number };
+    };
+
+export type ReplayedThread = {
+  history: HistoryItem[];
+  turns: Turn[];
+  usage: Usage;
+  /** A turn that started and never completed (the process died mid-turn). */
+  unfinishedTurnId: string | null;
+};
+
+export const ZERO_USAGE: Usage = {
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  outputTokens: 0,
+  reasoningOutputTokens: 0,
+  totalTokens: 0,
+};
+
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    cacheWriteInputTokens: a.cacheWriteInputTokens + b.cacheWriteInputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    reasoningOutputTokens: a.reasoningOutputTokens + b.reasoningOutputTokens,
+    totalTokens: a.totalTokens + b.totalTokens,
+  };
+}
+
+export function replay(events: StoredEvent[]): ReplayedThread {
+  const history: HistoryItem[] = [];
+  const turns: Turn[] = [];
+  const startedMs = new Map<string, number>();
+  let usage = ZERO_USAGE;
+  let open: Turn | null = null;
+  for (const event of events as (StoredEvent & LogEvent)[]) {
+    switch (event.kind) {
+      case 'history':
+        history.push(event.data.item);
+        break;
+      case 'turnStarted':
+        open = {
+          id: event.turnId!,
+          items: [],
+          status: 'inProgress',
+          error: null,
+          startedAt: sec(event.data.startedAtMs),
+        };
+        startedMs.set(open.id, event.data.startedAtMs);
+        turns.push(open);
+        break;
+      case 'item':
+        open?.items.push(event.data.item);
+        break;
+      case 'usage':
+        usage = addUsage(usage, event.data.last);
+        break;
+      case 'turnCompleted':
+        if (open && open.id === event.turnId) {
+          open.status = event.data.status;
+          open.error = event.data.error;
+          open.completedAt = sec(event.data.completedAtMs);
+          open.durationMs =
+            event.data.completedAtMs - (startedMs.get(open.id) ?? event.data.completedAtMs);
+          open = null;
+        }
+        break;
+    }
+  }
+  return { history, turns, usage, unfinishedTurnId: open ? open.id : null };
+}
+
+/** Function calls in `history` that never got an output (the process died while they ran). */
+export function danglingCalls(history: readonly HistoryItem[]): string[] {
+  const answered = new Set<string>();
+  for (const item of history) if (item.type === 'function_call_output') answered.add(item.call_id);
+  return history
+    .filter((i) => i.type === 'function_call' && !answered.has(i.call_id))
+    .map((i) => (i as { call_id: string }).call_id);
+}
+
+export function sec(ms: number): number {
+  return Math.floor(ms / 1000);
+}

@@ -1,0 +1,35 @@
+// Running a child process, as every tool that runs one sees it. Backends (none, bwrap,
+// seatbelt) implement this one interface; tools never spawn on their own.
+
+export type ProcessSpec = {
+  /** argv; argv[0] is looked up on PATH. */
+  argv: string[];
+  cwd: string;
+  /** Kill the process group after this long. */
+  timeoutMs: number;
+  env?: Record<string, string>;
+  stdin?: string;
+};
+
+export type ProcessOutcome = {
+  exitCode: number | null;
+  signal: string | null;
+  /** stdout and stderr interleaved as they arrived (capped at maxCaptureBytes). */
+  output: string;
+  /** Bytes produced in total, including what was not captured. */
+  totalBytes: number;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  pid: number | null;
+  /** Set when the process could not be started at all. */
+  spawnError?: string;
+};
+
+export type ProcessRunner = {
+  readonly name: string;
+  run(
+    spec: ProcessSpec,
+    options: { signal: AbortSignal; onOutput?: (chunk: string) => void },
+  ): Promise<ProcessOutcome>;
+};

@@ -1,0 +1,47 @@
+// Schema migrations, applied in order; PRAGMA user_version records how far a store has come.
+import type Database from 'better-sqlite3';
+import { StoreError } from './db.ts';
+
+const MIGRATIONS: string[] = [
+  // 1: threads and their append-only event logs.
+  `CREATE TABLE threads (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     cwd TEXT NOT NULL,
+     model TEXT,
+     model_provider TEXT NOT NULL,
+     name TEXT,
+     preview TEXT NOT NULL DEFAULT '',
+     source TEXT NOT NULL,
+     forked_from TEXT,
+     archived INTEGER NOT NULL DEFAULT 0,
+     settings TEXT NOT NULL DEFAULT '{}'
+   );
+   CREATE INDEX threads_by_update ON threads (updated_at DESC, id DESC);
+   CREATE TABLE events (
+     thread_id TEXT NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     turn_id TEXT,
+     kind TEXT NOT NULL,
+     data TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     PRIMARY KEY (thread_id, seq)
+   ) WITHOUT ROWID;`,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new StoreError(
+      'store_too_new',
+      `the store was written by a newer Yoke (schema ${current}, this one knows ${MIGRATIONS.length}); upgrade Yoke`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

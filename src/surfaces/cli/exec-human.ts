@@ -1,0 +1,139 @@
+// `yoke exec` for people: progress on stderr as it happens (colours on a TTY), the final
+// answer alone on stdout so it can be piped.
+import type { ThreadItem } from '../../protocol/items.ts';
+import type { ServerNotification } from '../../protocol/methods.ts';
+import type { TokenUsageBreakdown, TurnError, TurnStatus } from '../../protocol/thread.ts';
+
+type Out = { write: (text: string) => unknown; isTTY?: boolean };
+
+const MAX_OUTPUT_LINES = 20;
+
+export class ExecHumanRenderer {
+  private readonly color: boolean;
+  private streaming: string | null = null;
+  private lastMessage: string | null = null;
+
+  constructor(
+    private readonly err: Out,
+    private readonly out: Out,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.color = Boolean(err.isTTY) && !env.NO_COLOR;
+  }
+
+  header(lines: [string, string][]): void {
+    for (const [k, v] of lines) this.err.write(`${this.dim(k.padEnd(10))} ${v}\n`);
+    this.err.write('\n');
+  }
+
+  notification(n: ServerNotification): void {
+    switch (n.method) {
+      case 'item/started':
+        this.started(n.params.item);
+        return;
+      case 'item/agentMessage/delta':
+        if (!this.err.isTTY) return;
+        if (this.streaming !== n.params.itemId) {
+          this.streaming = n.params.itemId;
+          this.err.write(`${this.bold('agent')} `);
+        }
+        this.err.write(n.params.delta);
+        return;
+      case 'item/completed':
+        this.completed(n.params.item);
+        return;
+      case 'turn/plan/updated':
+        this.err.write(`${this.bold('plan')}\n`);
+        for (const s of n.params.plan) {
+          const mark = s.status === 'completed' ? '✔' : s.status === 'inProgress' ? '▶' : '·';
+          this.err.write(`  ${mark} ${s.step}\n`);
+        }
+        return;
+      case 'error':
+        this.err.write(
+          `${this.yellow(n.params.willRetry ? 'retry' : 'error')} ${n.params.error.message}\n`,
+        );
+        return;
+    }
+  }
+
+  turnEnded(
+    status: TurnStatus,
+    error: TurnError | null,
+    usage: TokenUsageBreakdown,
+    lastMessage: string | null,
+  ): void {
+    const tokens = `${usage.inputTokens} in (${usage.cachedInputTokens} cached), ${usage.outputTokens} out`;
+    if (status === 'completed') this.err.write(`${this.dim(`tokens ${tokens}`)}\n`);
+    else if (status === 'interrupted')
+      this.err.write(`${this.yellow('interrupted')} the turn was stopped and saved\n`);
+    else this.err.write(`${this.red('failed')} ${error?.message ?? 'the turn failed'}\n`);
+    const final = lastMessage ?? this.lastMessage;
+    if (status === 'completed' && final !== null)
+      this.out.write(final.endsWith('\n') ? final : `${final}\n`);
+  }
+
+  private started(item: ThreadItem): void {
+    if (item.type === 'commandExecution') this.err.write(`${this.cyan('$')} ${item.command}\n`);
+  }
+
+  private completed(item: ThreadItem): void {
+    switch (item.type) {
+      case 'agentMessage':
+        this.lastMessage = item.text;
+        if (this.streaming === item.id) this.err.write('\n');
+        else this.err.write(`${this.bold('agent')} ${item.text}\n`);
+        this.streaming = null;
+        return;
+      case 'reasoning':
+        if (item.summary.length)
+          this.err.write(`${this.dim(`thinking ${item.summary.join(' ')}`)}\n`);
+        return;
+      case 'commandExecution': {
+        const lines = (item.aggregatedOutput ?? '')
+          .split('\n')
+          .filter((l, i, a) => l || i < a.length - 1);
+        const shown =
+          lines.length > MAX_OUTPUT_LINES
+            ? [
+                ...lines.slice(0, MAX_OUTPUT_LINES),
+                `… ${lines.length - MAX_OUTPUT_LINES} more lines`,
+              ]
+            : lines;
+        for (const line of shown) this.err.write(`${this.dim(`  ${line}`)}\n`);
+        const status =
+          item.exitCode === 0 ? this.green('exit 0') : this.red(`exit ${item.exitCode ?? '?'}`);
+        this.err.write(`  ${status} ${this.dim(`${item.durationMs ?? 0} ms`)}\n`);
+        return;
+      }
+      case 'fileChange':
+        for (const c of item.changes) {
+          const mark = c.kind.type === 'add' ? 'A' : c.kind.type === 'delete' ? 'D' : 'M';
+          this.err.write(
+            `${this.cyan('patch')} ${mark} ${c.path}${item.status === 'completed' ? '' : this.red(` (${item.status})`)}\n`,
+          );
+        }
+        return;
+      case 'dynamicToolCall': {
+        const args =
+          typeof item.arguments === 'string' ? item.arguments : JSON.stringify(item.arguments);
+        const failed =
+          item.status !== 'completed'
+            ? this.red(` ${item.status}: ${item.contentItems?.[0]?.text ?? ''}`)
+            : '';
+        this.err.write(`${this.cyan(item.tool)} ${this.dim(args.slice(0, 160))}${failed}\n`);
+        return;
+      }
+    }
+  }
+
+  private paint(code: string, text: string): string {
+    return this.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+  private dim = (t: string) => this.paint('2', t);
+  private bold = (t: string) => this.paint('1', t);
+  private red = (t: string) => this.paint('31', t);
+  private green = (t: string) => this.paint('32', t);
+  private yellow = (t: string) => this.paint('33', t);
+  private cyan = (t: string) => this.paint('36', t);
+}

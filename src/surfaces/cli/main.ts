@@ -1,0 +1,70 @@
+// The `yoke` command: dispatches to subcommands and turns errors into one clear line.
+import { CLI_VERSION } from '../../runtime/thread-manager.ts';
+import { UsageError } from './args.ts';
+import { execCommand } from './exec.ts';
+
+const HELP = `Yoke ${CLI_VERSION} — an open agent harness.
+
+Usage: yoke <command> [options]
+
+Commands:
+  exec [PROMPT]        run an agent headless on the current repository until it answers
+  exec resume ID|--last [PROMPT]
+                       continue a stored thread
+  help                 show this help
+  --version            print the version
+
+Run \`yoke <command> --help\` for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const io = {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  };
+  try {
+    switch (command) {
+      case 'exec':
+      case 'e':
+        return await execCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${HELP}\n`);
+        return 0;
+      case '--version':
+      case '-V':
+        process.stdout.write(`yoke ${CLI_VERSION}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"; see \`yoke help\``);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`yoke: ${err.message}\n`);
+      return 2;
+    }
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof Error && typeof code === 'string') {
+      process.stderr.write(`yoke: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `yoke: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`yoke: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

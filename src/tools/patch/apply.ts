@@ -1,0 +1,296 @@
+// Applies parsed patch operations to the workspace: every new content is computed in memory
+// first, then written; a failed write restores what was already written (all or nothing).
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ToolError } from '../types.ts';
+import { unifiedDiff } from './diff.ts';
+import type { PatchChunk, PatchOperation } from './parse.ts';
+import { applyReplacements, computeReplacements } from './seek.ts';
+
+export { unifiedDiff } from './diff.ts';
+
+/** What one operation did, in patch order. */
+export type AppliedChange = {
+  kind: 'add' | 'delete' | 'update';
+  /** Path as written in the patch (workspace-relative). */
+  path: string;
+  /** Target of a `*** Move to:`, workspace-relative. */
+  movePath: string | null;
+  /** Absolute paths. */
+  absolutePath: string;
+  absoluteMovePath: string | null;
+  /** Unified diff of the change. */
+  diff: string;
+};
+
+/** A text file split into lines, with what is needed to write it back the same way. */
+type TextShape = { lines: string[]; eol: '\n' | '\r\n'; finalNewline: boolean; bom: boolean };
+
+function splitText(text: string): TextShape {
+  const bom = text.startsWith('\uFEFF');
+  const body = bom ? text.slice(1) : text;
+  const crlf = (body.match(/\r\n/g) ?? []).length;
+  const lf = (body.match(/\n/g) ?? []).length - crlf;
+  const eol = crlf > lf ? '\r\n' : '\n';
+  const finalNewline = body.endsWith('\n');
+  if (body === '') return { lines: [], eol, finalNewline: true, bom };
+  const lines = (finalNewline ? body.slice(0, -1) : body).split('\n');
+  if (eol === '\r\n') {
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
+    }
+  }
+  return { lines, eol, finalNewline, bom };
+}
+
+function joinText(shape: TextShape): string {
+  if (shape.lines.length === 0) return shape.bom ? '\uFEFF' : '';
+  const text = shape.lines.join(shape.eol) + (shape.finalNewline ? shape.eol : '');
+  return shape.bom ? `\uFEFF${text}` : text;
+}
+
+/**
+ * Applies an update's chunks to a file's text, keeping its line endings, final newline and BOM.
+ * Throws ToolError when a chunk's context cannot be found.
+ */
+export function updateText(
+  before: string,
+  chunks: readonly PatchChunk[],
+  shownPath: string,
+): string {
+  const shape = splitText(before);
+  const replacements = computeReplacements(shape.lines, chunks, shownPath);
+  return joinText({ ...shape, lines: applyReplacements(shape.lines, replacements) });
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function code(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+/**
+ * Resolves a workspace-relative path and checks it stays in the workspace, also through
+ * symlinks of the file itself or of its existing parent directories.
+ */
+export async function resolveWorkspacePath(cwd: string, relative: string): Promise<string> {
+  const escape = (why: string): ToolError =>
+    new ToolError(`apply_patch failed: path escapes the workspace: ${relative}${why}`);
+  if (relative.includes('\0')) throw new ToolError(`apply_patch failed: invalid path: ${relative}`);
+  if (path.isAbsolute(relative) || /^[a-zA-Z]:[\\/]/.test(relative)) {
+    throw new ToolError(
+      `apply_patch failed: absolute paths are not allowed: ${relative} (use a path relative to the workspace)`,
+    );
+  }
+  const root = path.resolve(cwd);
+  const target = path.resolve(root, relative);
+  if (!isInside(root, target)) throw escape('');
+  const realRoot = await fs.realpath(root);
+  // The deepest existing ancestor (or the file itself) must really be inside the workspace.
+  let probe = target;
+  for (;;) {
+    let real: string | null = null;
+    try {
+      real = await fs.realpath(probe);
+    } catch (error) {
+      if (code(error) !== 'ENOENT' && code(error) !== 'ENOTDIR') throw error;
+      const isLink = await fs
+        .lstat(probe)
+        .then((s) => s.isSymbolicLink())
+        .catch(() => false);
+      if (isLink) throw escape(' (a symbolic link that points nowhere or outside)');
+    }
+    if (real !== null) {
+      if (real !== realRoot && !isInside(realRoot, real)) {
+        throw escape(' (through a symbolic link to outside the workspace)');
+      }
+      if (probe === target && real === realRoot) throw escape(' (it is the workspace itself)');
+      return target;
+    }
+    const parent = path.dirname(probe);
+    if (parent === probe) return target;
+    probe = parent;
+  }
+}
+
+/** Reads the current state: the planned content when the patch already touched it. */
+type Planned = {
+  original: Buffer | null;
+  next: string | null;
+  mode: number | null;
+  /** The original bytes are not valid UTF-8: the file may be deleted but not edited. */
+  binary: boolean;
+};
+
+async function readState(plan: Map<string, Planned>, abs: string, shown: string): Promise<Planned> {
+  const known = plan.get(abs);
+  if (known) return known;
+  try {
+    const stat = await fs.stat(abs);
+    if (stat.isDirectory()) throw new ToolError(`apply_patch failed: ${shown} is a directory`);
+    const original = await fs.readFile(abs);
+    const next = original.toString('utf8');
+    const binary = !Buffer.from(next, 'utf8').equals(original);
+    const entry = { original, next, mode: stat.mode & 0o777, binary };
+    plan.set(abs, entry);
+    return entry;
+  } catch (error) {
+    if (error instanceof ToolError) throw error;
+    if (code(error) !== 'ENOENT' && code(error) !== 'ENOTDIR') throw error;
+    const entry = { original: null, next: null, mode: null, binary: false };
+    plan.set(abs, entry);
+    return entry;
+  }
+}
+
+const displayPath = (p: string): string => p.split(path.sep).join('/');
+
+/** Resolves every operation in memory, in order. Nothing is written. */
+async function planPatch(
+  ops: readonly PatchOperation[],
+  cwd: string,
+): Promise<{ plan: Map<string, Planned>; changes: AppliedChange[] }> {
+  const plan = new Map<string, Planned>();
+  const changes: AppliedChange[] = [];
+  for (const op of ops) {
+    const abs = await resolveWorkspacePath(cwd, op.path);
+    const shown = displayPath(path.relative(path.resolve(cwd), abs));
+    const state = await readState(plan, abs, shown);
+    if (op.type === 'add') {
+      if (state.next !== null) {
+        throw new ToolError(
+          `apply_patch failed: cannot add ${op.path}: the file already exists (use '*** Update File:' to change it)`,
+        );
+      }
+      const content = op.lines.length === 0 ? '' : `${op.lines.join('\n')}\n`;
+      state.next = content;
+      const diff = unifiedDiff('', content, { oldPath: null, newPath: shown });
+      changes.push({
+        kind: 'add',
+        path: op.path,
+        movePath: null,
+        absolutePath: abs,
+        absoluteMovePath: null,
+        diff,
+      });
+      continue;
+    }
+    if (state.next === null) {
+      throw new ToolError(
+        `apply_patch failed: cannot ${op.type} ${op.path}: the file does not exist` +
+          (op.type === 'update' ? " (use '*** Add File:' to create it)" : ''),
+      );
+    }
+    const before = state.next;
+    if (op.type === 'delete') {
+      state.next = null;
+      const diff = unifiedDiff(before, '', { oldPath: shown, newPath: null });
+      changes.push({
+        kind: 'delete',
+        path: op.path,
+        movePath: null,
+        absolutePath: abs,
+        absoluteMovePath: null,
+        diff,
+      });
+      continue;
+    }
+    if (state.binary) {
+      throw new ToolError(
+        `apply_patch failed: cannot update ${op.path}: it is not a UTF-8 text file`,
+      );
+    }
+    const after = updateText(before, op.chunks, op.path);
+    let target = abs;
+    let targetShown = shown;
+    if (op.movePath !== null) {
+      target = await resolveWorkspacePath(cwd, op.movePath);
+      targetShown = displayPath(path.relative(path.resolve(cwd), target));
+    }
+    if (target !== abs) {
+      const dest = await readState(plan, target, targetShown);
+      if (dest.next !== null) {
+        throw new ToolError(
+          `apply_patch failed: cannot move ${op.path} to ${op.movePath}: the target already exists`,
+        );
+      }
+      dest.next = after;
+      dest.mode = state.mode;
+      state.next = null;
+    } else {
+      state.next = after;
+    }
+    changes.push({
+      kind: 'update',
+      path: op.path,
+      movePath: target !== abs ? op.movePath : null,
+      absolutePath: abs,
+      absoluteMovePath: target !== abs ? target : null,
+      diff: unifiedDiff(before, after, { oldPath: shown, newPath: targetShown }),
+    });
+  }
+  return { plan, changes };
+}
+
+/** Writes the plan; on any failure restores every file already written and removes new dirs. */
+async function commitPlan(plan: Map<string, Planned>, cwd: string): Promise<void> {
+  const done: [string, Planned][] = [];
+  const createdDirs: string[] = [];
+  try {
+    for (const [abs, entry] of plan) {
+      const same = entry.original !== null && entry.next !== null && !entry.binary;
+      if (same && entry.original!.equals(Buffer.from(entry.next!, 'utf8'))) continue;
+      if (entry.original === null && entry.next === null) continue;
+      done.push([abs, entry]);
+      if (entry.next === null) {
+        await fs.unlink(abs);
+        continue;
+      }
+      if (entry.original === null) {
+        const first = await fs.mkdir(path.dirname(abs), { recursive: true });
+        if (first !== undefined) createdDirs.push(first);
+      }
+      await fs.writeFile(abs, entry.next, entry.mode !== null ? { mode: entry.mode } : {});
+    }
+  } catch (error) {
+    const failed = done[done.length - 1]?.[0] ?? cwd;
+    for (const [abs, entry] of [...done].reverse()) {
+      try {
+        if (entry.original === null) await fs.rm(abs, { force: true });
+        else
+          await fs.writeFile(abs, entry.original, entry.mode !== null ? { mode: entry.mode } : {});
+      } catch {
+        // Best effort: keep restoring the others.
+      }
+    }
+    for (const dir of createdDirs.reverse()) {
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const where = displayPath(path.relative(path.resolve(cwd), failed));
+    throw new ToolError(
+      `apply_patch failed: could not write ${where}: ${reason}; no files were changed`,
+    );
+  }
+}
+
+/**
+ * Applies operations to the workspace `cwd`, all or nothing. Throws ToolError (nothing on disk
+ * changed) when an operation cannot be resolved, a write fails, or `signal` is aborted first.
+ */
+export async function applyPatchOperations(
+  ops: readonly PatchOperation[],
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<AppliedChange[]> {
+  const { plan, changes } = await planPatch(ops, cwd);
+  if (signal?.aborted) {
+    throw new ToolError('apply_patch was interrupted before writing; no files were changed');
+  }
+  await commitPlan(plan, cwd);
+  return changes;
+}

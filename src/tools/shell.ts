@@ -1,0 +1,95 @@
+// shell: run a command (argv or a bash script) in the workspace.
+import { resolve } from 'node:path';
+import * as z from 'zod';
+import { truncateHeadTail } from '../context/truncate.ts';
+import type { CommandExecutionItem } from '../protocol/items.ts';
+import { describeCommand } from './command-actions.ts';
+import { ToolError, type Tool } from './types.ts';
+
+const schema = z.object({
+  command: z
+    .union([z.string().min(1), z.array(z.string()).min(1)])
+    .describe('A bash script (string), or an argv array run without a shell.'),
+  workdir: z
+    .string()
+    .optional()
+    .describe('Directory to run in, relative to the workspace root. Defaults to the root.'),
+  timeout_ms: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Kill the command after this many milliseconds.'),
+});
+type Args = z.infer<typeof schema>;
+
+export const shellTool: Tool<typeof schema> = {
+  name: 'shell',
+  description: [
+    'Runs a command in the workspace and returns its exit code and output (stdout and stderr interleaved).',
+    'Pass `command` as a bash script string (pipes, &&, redirects work) or as an argv array.',
+    'Prefer `rg` for searching and the read_file tool for reading files. Long output is cut in the middle;',
+    'narrow it with grep/head/tail when you need a specific part. Commands do not read from stdin.',
+  ].join(' '),
+  schema,
+  mutating: true,
+  startItem: (callId, args, ctx) => ({
+    type: 'commandExecution',
+    id: callId,
+    command: displayCommand(args),
+    cwd: resolve(ctx.cwd, args.workdir ?? '.'),
+    processId: null,
+    status: 'inProgress',
+    commandActions: describeCommand(displayCommand(args)),
+    aggregatedOutput: null,
+    exitCode: null,
+    durationMs: null,
+  }),
+  async execute(callId, args, ctx) {
+    const start = shellTool.startItem(callId, args, ctx) as CommandExecutionItem;
+    const argv = typeof args.command === 'string' ? ['bash', '-c', args.command] : args.command;
+    const outcome = await ctx.runner.run(
+      { argv, cwd: start.cwd, timeoutMs: args.timeout_ms ?? ctx.commandTimeoutMs },
+      {
+        signal: ctx.signal,
+        onOutput: (delta) => ctx.progress({ type: 'outputDelta', delta }),
+      },
+    );
+    if (outcome.spawnError) {
+      throw new ToolError(`could not start ${argv[0]}: ${outcome.spawnError}`);
+    }
+    const failed = outcome.exitCode !== 0;
+    const item: CommandExecutionItem = {
+      ...start,
+      processId: outcome.pid === null ? null : String(outcome.pid),
+      status: failed ? 'failed' : 'completed',
+      aggregatedOutput: outcome.output,
+      exitCode: outcome.exitCode ?? -1,
+      durationMs: outcome.durationMs,
+    };
+    const cut = truncateHeadTail(
+      outcome.output,
+      ctx.outputBudgetBytes,
+      'the full output is stored with the item; rerun with a narrower command to see a part',
+    );
+    const lines = [
+      `Exit code: ${outcome.exitCode ?? -1}`,
+      `Wall time: ${(outcome.durationMs / 1000).toFixed(2)} seconds`,
+    ];
+    if (outcome.timedOut)
+      lines.push(`Timed out: killed after ${args.timeout_ms ?? ctx.commandTimeoutMs} ms`);
+    if (outcome.aborted) lines.push('Interrupted: the user stopped the command');
+    else if (outcome.signal) lines.push(`Killed by signal ${outcome.signal}`);
+    lines.push('Output:', cut.text);
+    return { output: lines.join('\n'), item };
+  },
+};
+
+export function displayCommand(args: Pick<Args, 'command'>): string {
+  if (typeof args.command === 'string') return args.command;
+  return args.command.map(quoteArg).join(' ');
+}
+
+function quoteArg(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}

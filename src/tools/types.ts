@@ -1,0 +1,51 @@
+// A tool is data plus `execute`. The engine knows tools only through this interface.
+import type { z } from 'zod';
+import type { CommandAction, FileUpdateChange, ThreadItem } from '../protocol/items.ts';
+import type { TurnPlanStep } from '../protocol/thread.ts';
+import type { ProcessRunner } from '../sandbox/process-runner.ts';
+
+/** An error the model should see and can correct (bad arguments, a patch that does not apply). */
+export class ToolError extends Error {
+  readonly code = 'tool_error';
+}
+
+/** What a running tool may tell the loop while it works. */
+export type ToolProgress =
+  | { type: 'outputDelta'; delta: string }
+  | { type: 'planUpdated'; explanation: string | null; plan: TurnPlanStep[] };
+
+export type ToolContext = {
+  /** Absolute path of the workspace root; file tools are confined to it. */
+  cwd: string;
+  signal: AbortSignal;
+  /** Runs processes (sandboxed or not — the tool does not know). */
+  runner: ProcessRunner;
+  progress: (event: ToolProgress) => void;
+  /** Default timeout for commands, ms. */
+  commandTimeoutMs: number;
+  /** Budget for the model-facing output of a tool, in bytes (head + tail are kept). */
+  outputBudgetBytes: number;
+};
+
+export type ToolResult = {
+  /** Text returned to the model as the call's output. */
+  output: string;
+  /** The thread item as it completes (status, full output…). */
+  item: ThreadItem;
+};
+
+export type Tool<S extends z.ZodType = z.ZodType> = {
+  name: string;
+  /** Model-facing description: what the tool does and how to use it well. */
+  description: string;
+  /** One schema for validation and for the JSON Schema the model sees. */
+  schema: S;
+  /** Changes files or runs arbitrary code. Read-only tools may run in parallel. */
+  mutating: boolean;
+  /** The item shown when the call starts, before execute runs. */
+  startItem: (callId: string, args: z.infer<S>, ctx: Pick<ToolContext, 'cwd'>) => ThreadItem;
+  /** Runs the call. Throw ToolError for errors the model should see. */
+  execute: (callId: string, args: z.infer<S>, ctx: ToolContext) => Promise<ToolResult>;
+};
+
+export type { CommandAction, FileUpdateChange };
