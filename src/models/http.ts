@@ -10,7 +10,7 @@
 //
 // The idle timer (streamIdleTimeoutMs) runs from sending the request until the headers arrive
 // and between body chunks; it is paused while the consumer holds an event. Aborting the
-// signal, or stopping the iteration early, aborts the fetch, which closes the connection.
+// signal, or stopping the iteration early, aborts the request, which closes the connection.
 
 import {
   connectionFailure,
@@ -29,6 +29,7 @@ import {
   sleep as realSleep,
   type Sleep,
 } from './retry.ts';
+import { httpPost, type BodyReader, type HttpPost, type HttpResponse } from './node-http.ts';
 import { SseParser, type SseEvent } from './sse.ts';
 import type { ModelError, ModelEvent, ProviderConfig } from './types.ts';
 
@@ -36,7 +37,7 @@ export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 
 /** Injectable effects, for tests. */
 export type TransportDeps = {
-  fetch?: typeof fetch;
+  post?: HttpPost;
   sleep?: Sleep;
   /** In [0, 1); drives the backoff jitter. */
   random?: () => number;
@@ -201,16 +202,16 @@ async function* runAttempt(
         : cutFailure(ctx, cause, call.finalEvent);
     return { type: 'failed', failure, emitted: false };
   };
-  const fetchFn = deps.fetch ?? fetch;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const post = deps.post ?? httpPost;
+  let reader: BodyReader | undefined;
   // How the body ended: at EOF, at the final event (the rest is drained so the connection
   // can be reused), or neither (cancelled: the connection is closed).
   let ended: 'eof' | 'final' | null = null;
   try {
     arm();
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await fetchFn(ctx.url, {
+      response = await post(ctx.url, {
         method: 'POST',
         headers: requestHeaders(call.config),
         body,
@@ -294,7 +295,7 @@ async function* runAttempt(
 
 /** Reads what is left after the final event (usually nothing but the end of the body), so
  * the keep-alive connection is reused; gives up and closes it after a second. */
-function drain(reader: ReadableStreamDefaultReader<Uint8Array>, controller: AbortController): void {
+function drain(reader: BodyReader, controller: AbortController): void {
   const timer = setTimeout(() => controller.abort(), 1000);
   timer.unref();
   void (async () => {

@@ -46,11 +46,11 @@ export function backoffDelay(policy: RetryPolicy, retry: number, random: () => n
   }
 }
 
-type HeaderSource = Headers | Record<string, string | undefined>;
+type HeaderSource = { get(name: string): string | null } | Record<string, string | undefined>;
 
 function header(headers: HeaderSource, name: string): string | undefined {
-  if (typeof (headers as Headers).get === 'function') {
-    return (headers as Headers).get(name) ?? undefined;
+  if (typeof headers.get === 'function') {
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined;
   }
   const record = headers as Record<string, string | undefined>;
   const key = Object.keys(record).find((k) => k.toLowerCase() === name);
