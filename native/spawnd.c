@@ -15,7 +15,7 @@
  *   reply    'F' u32 id, i32 errno           could not start
  *   reply    'O' u32 id, u32 len, bytes      output
  *   reply    'X' u32 id, i32 wait status     exited; its output pipe is drained and closed
- * When stdin closes (Yoke exited), every running command's group is killed and spawnd exits.
+ * When stdin closes or Yoke dies, every running command's group is killed and spawnd exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -231,14 +231,18 @@ static void kill_all_and_exit(void) {
 }
 
 int main(void) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* If Yoke dies (even by SIGKILL) the kernel sends us SIGTERM, and we take every running
+   * command's process group down with us. */
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGCHLD);
+  sigaddset(&mask, SIGTERM);
   sigprocmask(SIG_BLOCK, &mask, NULL);
   signal(SIGPIPE, SIG_IGN);
   int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   if (sfd < 0) return 2;
+  if (getppid() == 1) return 0; /* Yoke died before the death signal was armed */
   for (int i = 0; i < MAX_CMDS; i++) cmds[i].fd = -1;
 
   struct pollfd pfds[2 + MAX_CMDS];
@@ -260,8 +264,10 @@ int main(void) {
       if (pfds[i].revents && owners[i]->fd >= 0) drain(owners[i]);
     if (pfds[1].revents) {
       struct signalfd_siginfo info;
-      while (read(sfd, &info, sizeof info) > 0) {
-      }
+      int term = 0;
+      while (read(sfd, &info, sizeof info) > 0)
+        if (info.ssi_signo == SIGTERM) term = 1;
+      if (term) kill_all_and_exit();
       reap();
     }
     if (pfds[0].revents) {

@@ -360,3 +360,56 @@ function waitForFileChange(dir: string, check: () => boolean): Promise<void> {
     }
   });
 }
+
+test('a crash mid-turn loses nothing: commands die with yoke, resume repairs the turn', async (t) => {
+  const repo = tempRepo({}, t);
+  const home = tempDir('home', t);
+  const mock = await startMockModel([
+    toolCall('shell', { command: 'echo $$ > pid.txt; sleep 60' }),
+    text('recovered'),
+  ]);
+  t.after(() => mock.close());
+  const env = yokeEnv(mock.url, home);
+  const child = startYoke(['exec', '--json', 'long task'], { cwd: repo, env });
+  const done = collect(child);
+  const started = await waitForLine(child, (l) => l.includes('"thread.started"'));
+  const threadId = (JSON.parse(started) as { thread_id: string }).thread_id;
+  await waitForFileChange(
+    repo,
+    () =>
+      existsSync(join(repo, 'pid.txt')) &&
+      readFileSync(join(repo, 'pid.txt'), 'utf8').endsWith('\n'),
+  );
+  const pid = Number(readFileSync(join(repo, 'pid.txt'), 'utf8'));
+  child.kill('SIGKILL');
+  assert.equal((await done).signal, 'SIGKILL');
+  assert.equal(await processGone(pid), true, 'the running command died with yoke');
+
+  const r = await runYoke(['exec', '--json', 'resume', threadId, 'carry on'], { cwd: repo, env });
+  assert.equal(r.code, 0, r.stderr);
+  const input = body(mock.requests[1]!).input;
+  const tail = input
+    .slice(-4)
+    .map((i) =>
+      i.type === 'message' ? JSON.stringify(i.content) : `${i.type}:${String(i.output)}`,
+    );
+  assert.equal(tail[0], 'function_call:undefined');
+  assert.equal(tail[1], 'function_call_output:aborted: Yoke stopped while this ran');
+  assert.match(tail[2]!, /turn_aborted/);
+  assert.match(tail[3]!, /carry on/);
+  assert.ok(mock.requests[1]!.body.startsWith(prefixOf(mock.requests[0]!.body)));
+});
+
+/** Waits (bounded) for a killed process to be gone; a zombie counts as gone. */
+async function processGone(pid: number): Promise<boolean> {
+  const running = () => {
+    try {
+      return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  for (let i = 0; i < 300 && running(); i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  return !running();
+}
