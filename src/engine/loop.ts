@@ -16,10 +16,21 @@ export type TurnContext = {
   history: readonly HistoryItem[];
   toolContext: Omit<ToolContext, 'signal' | 'progress'>;
   signal: AbortSignal;
-  /** Input that arrived while the turn ran (steering); appended before the next request. */
-  takePendingInput?: () => HistoryItem[];
+  /** Input that arrives while the turn runs (steering). */
+  input?: PendingInput;
   /** Upper bound on model requests in one turn. */
   maxSteps?: number;
+};
+
+/**
+ * Steering: input queued while a turn runs. It is appended before the next model request;
+ * if it arrives while a request is streaming, that request is abandoned and sent again with
+ * the input appended (the prefix is unchanged, so it costs little).
+ */
+export type PendingInput = {
+  take(): HistoryItem[];
+  /** Calls `listener` whenever input arrives; returns an unsubscribe. */
+  onArrive(listener: () => void): () => void;
 };
 
 export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
@@ -32,7 +43,7 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
   const maxSteps = ctx.maxSteps ?? 10_000;
 
   for (let step = 1; ; step++) {
-    for (const item of ctx.takePendingInput?.() ?? []) yield append(item);
+    for (const item of ctx.input?.take() ?? []) yield append(item);
     if (step > maxSteps) {
       yield* end('failed', lastMessage, {
         kind: 'protocol',
@@ -43,6 +54,7 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
 
     const sampled = yield* sample(ctx, history, step);
     if (sampled.lastMessage !== null) lastMessage = sampled.lastMessage;
+    if (sampled.stop.type === 'steered') continue;
     if (sampled.stop.type === 'aborted') {
       yield append(userText(TURN_ABORTED_NOTE));
       yield* end('interrupted', lastMessage);
@@ -55,8 +67,14 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
     for (const item of sampled.output) yield append(item);
     const calls = sampled.output.filter((i): i is FunctionCallItem => i.type === 'function_call');
     if (calls.length === 0) {
-      yield* end('completed', lastMessage);
-      return;
+      // Input that arrived with the final answer still gets its answer in this turn.
+      const late = ctx.input?.take() ?? [];
+      if (late.length === 0) {
+        yield* end('completed', lastMessage);
+        return;
+      }
+      for (const item of late) yield append(item);
+      continue;
     }
 
     for await (const event of runToolCalls(calls, ctx.tools, ctx.toolContext, ctx.signal)) {
@@ -72,7 +90,11 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
 }
 
 type Sampled = {
-  stop: { type: 'completed' } | { type: 'aborted' } | { type: 'error'; error: ModelError };
+  stop:
+    | { type: 'completed' }
+    | { type: 'aborted' }
+    | { type: 'steered' }
+    | { type: 'error'; error: ModelError };
   /** The model's output items, appended to history only when the response completed. */
   output: HistoryItem[];
   lastMessage: string | null;
@@ -88,60 +110,79 @@ async function* sample(
   const output: HistoryItem[] = [];
   const open = new Map<string, ThreadItem>();
   let lastMessage: string | null = null;
-
-  for await (const event of ctx.stream(request, ctx.signal)) {
-    switch (event.type) {
-      case 'request':
-        yield { type: 'modelRequest', step, attempt: event.attempt };
-        break;
-      case 'retry':
-        // A retried request starts over: forget what the failed attempt streamed.
-        output.length = 0;
-        yield* closeOpen(open);
-        yield event;
-        break;
-      case 'text-delta': {
-        const item = open.get(event.itemId);
-        if (!item) {
-          const started: ThreadItem = { type: 'agentMessage', id: event.itemId, text: event.delta };
-          open.set(event.itemId, started);
-          yield { type: 'itemStarted', item: { ...started, text: '' } };
-        } else if (item.type === 'agentMessage') item.text += event.delta;
-        yield { type: 'agentMessageDelta', itemId: event.itemId, delta: event.delta };
-        break;
-      }
-      case 'reasoning-summary-delta': {
-        let item = open.get(event.itemId);
-        if (!item) {
-          item = { type: 'reasoning', id: event.itemId, summary: [], content: [] };
-          open.set(event.itemId, item);
-          yield { type: 'itemStarted', item: { ...item, summary: [] } };
+  // This request alone stops when steering input arrives; the turn goes on.
+  const controller = new AbortController();
+  let steered = false;
+  const onTurnAbort = () => controller.abort();
+  ctx.signal.addEventListener('abort', onTurnAbort, { once: true });
+  const offInput = ctx.input?.onArrive(() => {
+    steered = true;
+    controller.abort();
+  });
+  try {
+    for await (const event of ctx.stream(request, controller.signal)) {
+      switch (event.type) {
+        case 'request':
+          yield { type: 'modelRequest', step, attempt: event.attempt };
+          break;
+        case 'retry':
+          // A retried request starts over: forget what the failed attempt streamed.
+          output.length = 0;
+          yield* closeOpen(open);
+          yield event;
+          break;
+        case 'text-delta': {
+          const item = open.get(event.itemId);
+          if (!item) {
+            const started: ThreadItem = {
+              type: 'agentMessage',
+              id: event.itemId,
+              text: event.delta,
+            };
+            open.set(event.itemId, started);
+            yield { type: 'itemStarted', item: { ...started, text: '' } };
+          } else if (item.type === 'agentMessage') item.text += event.delta;
+          yield { type: 'agentMessageDelta', itemId: event.itemId, delta: event.delta };
+          break;
         }
-        if (item.type === 'reasoning') {
-          while (item.summary.length <= event.summaryIndex) item.summary.push('');
-          item.summary[event.summaryIndex] += event.delta;
+        case 'reasoning-summary-delta': {
+          let item = open.get(event.itemId);
+          if (!item) {
+            item = { type: 'reasoning', id: event.itemId, summary: [], content: [] };
+            open.set(event.itemId, item);
+            yield { type: 'itemStarted', item: { ...item, summary: [] } };
+          }
+          if (item.type === 'reasoning') {
+            while (item.summary.length <= event.summaryIndex) item.summary.push('');
+            item.summary[event.summaryIndex] += event.delta;
+          }
+          yield { ...event, type: 'reasoningDelta' };
+          break;
         }
-        yield { ...event, type: 'reasoningDelta' };
-        break;
+        case 'item': {
+          output.push(event.item);
+          const done = threadItemOf(event.item);
+          if (!done) break;
+          if (!open.has(done.id)) yield { type: 'itemStarted', item: done };
+          open.delete(done.id);
+          if (done.type === 'agentMessage') lastMessage = done.text;
+          yield { type: 'itemCompleted', item: done };
+          break;
+        }
+        case 'usage':
+          yield event;
+          break;
+        case 'end': {
+          // Items interrupted mid-stream still complete, with what they had.
+          yield* closeOpen(open);
+          const restart = event.stop.type === 'aborted' && steered && !ctx.signal.aborted;
+          return { stop: restart ? { type: 'steered' } : event.stop, output, lastMessage };
+        }
       }
-      case 'item': {
-        output.push(event.item);
-        const done = threadItemOf(event.item);
-        if (!done) break;
-        if (!open.has(done.id)) yield { type: 'itemStarted', item: done };
-        open.delete(done.id);
-        if (done.type === 'agentMessage') lastMessage = done.text;
-        yield { type: 'itemCompleted', item: done };
-        break;
-      }
-      case 'usage':
-        yield event;
-        break;
-      case 'end':
-        // Items interrupted mid-stream still complete, with what they had.
-        yield* closeOpen(open);
-        return { stop: event.stop, output, lastMessage };
     }
+  } finally {
+    ctx.signal.removeEventListener('abort', onTurnAbort);
+    offInput?.();
   }
   return {
     stop: {

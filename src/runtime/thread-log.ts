@@ -10,6 +10,18 @@ export type LogEvent =
   | { kind: 'turnStarted'; data: { startedAtMs: number } }
   | { kind: 'item'; data: { item: ThreadItem } }
   | { kind: 'usage'; data: { last: Usage } }
+  /** An approval decision, for audit: what, by which connection, when. */
+  | {
+      kind: 'approval';
+      data: {
+        approvalId: string;
+        itemId: string;
+        method: string;
+        decision: unknown;
+        by: string;
+        atMs: number;
+      };
+    }
   | {
       kind: 'turnCompleted';
       data: { status: TurnStatus; error: TurnError | null; completedAtMs: number };

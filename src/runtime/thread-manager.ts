@@ -8,7 +8,7 @@ import type { Thread } from '../protocol/thread.ts';
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import { openDb } from '../store/db.ts';
-import { ThreadStore } from '../store/thread-store.ts';
+import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
 import { builtinTools } from '../tools/registry.ts';
 import { loadConfig, type ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
@@ -81,37 +81,11 @@ export class ThreadManager {
       reasoningEffort: options.reasoningEffort ?? config.reasoningEffort,
     };
     const ephemeral = options.ephemeral ?? false;
-    const store = ephemeral ? this.memoryStore() : this.store;
-    const id = uuidv7();
-    const now = Date.now();
-    const source = options.source ?? 'exec';
-    store.createThread({
-      id,
-      createdAt: now,
-      updatedAt: now,
-      cwd: settings.cwd,
-      model: settings.model,
-      modelProvider: settings.modelProvider,
-      name: null,
-      preview: '',
-      source,
-      forkedFrom: null,
-      settings: { ...settings },
+    const session = this.createSession(settings, {
+      ephemeral,
+      source: options.source ?? 'exec',
+      forkedFromId: null,
     });
-    const session = new ThreadSession(
-      id,
-      { ...this.deps, store },
-      settings,
-      [],
-      [],
-      { ...ZERO_USAGE },
-      {
-        createdAt: now,
-        preview: '',
-        source,
-        ephemeral,
-      },
-    );
     session.appendHistory(null, {
       type: 'message',
       role: 'user',
@@ -124,12 +98,11 @@ export class ThreadManager {
             sandbox: settings.sandboxMode,
             approvalPolicy: settings.approvalPolicy,
             network: config.networkAccess,
-            date: new Date(now).toISOString().slice(0, 10),
+            date: new Date(session.meta.createdAt).toISOString().slice(0, 10),
           }),
         },
       ],
     });
-    this.sessions.set(id, session);
     return session;
   }
 
@@ -137,15 +110,12 @@ export class ThreadManager {
   resumeThread(id: string): ThreadSession {
     const loaded = this.sessions.get(id);
     if (loaded) return loaded;
-    const row = this.store.getThread(id);
-    if (!row)
-      throw new RuntimeError('thread_not_found', `no thread ${id} in ${this.options.config.home}`);
+    const row = this.requireRow(id);
     const state = replay(this.store.events(id));
-    const settings = { ...(row.settings as ThreadSettings) };
     const session = new ThreadSession(
       id,
       { ...this.deps, store: this.store },
-      settings,
+      { ...(row.settings as ThreadSettings) },
       state.history,
       state.turns,
       state.usage,
@@ -154,6 +124,8 @@ export class ThreadManager {
         preview: row.preview,
         source: row.source as Thread['source'],
         ephemeral: false,
+        name: row.name,
+        forkedFromId: row.forkedFrom,
       },
     );
     if (state.unfinishedTurnId) this.repairCrashedTurn(session, state.unfinishedTurnId);
@@ -161,8 +133,165 @@ export class ThreadManager {
     return session;
   }
 
+  /**
+   * A new thread with a copy of `id`'s log — all of it, or up to the end of `lastTurnId`.
+   * A turn still running in the source is not copied.
+   */
+  forkThread(
+    id: string,
+    options: { lastTurnId?: string | null; ephemeral?: boolean } = {},
+  ): ThreadSession {
+    const row = this.requireRow(id);
+    const events = this.store.events(id);
+    let upto: number | null = null;
+    const running = this.sessions.get(id)?.activeTurnId ?? null;
+    const endOf = (turnId: string) =>
+      events.find((e) => e.kind === 'turnCompleted' && e.turnId === turnId)?.seq;
+    if (options.lastTurnId) {
+      const seq = endOf(options.lastTurnId);
+      if (seq === undefined) {
+        throw new RuntimeError(
+          'turn_not_found',
+          `thread ${id} has no completed turn ${options.lastTurnId}`,
+        );
+      }
+      upto = seq;
+    } else if (running) {
+      const started = events.find((e) => e.kind === 'turnStarted' && e.turnId === running);
+      upto = started ? started.seq - 1 : null;
+    }
+    const settings = { ...(row.settings as ThreadSettings) };
+    const fork = this.createSession(settings, {
+      ephemeral: options.ephemeral ?? false,
+      source: row.source as Thread['source'],
+      forkedFromId: id,
+      preview: row.preview,
+    });
+    const store = fork.meta.ephemeral ? this.memoryStore() : this.store;
+    if (store === this.store) store.copyEvents(id, fork.id, upto);
+    else
+      for (const e of events)
+        if (upto === null || e.seq <= upto) store.append(fork.id, e.turnId, e.kind, e.data);
+    this.sessions.delete(fork.id);
+    // Reload from the copied log so the fork's state is exactly what resume would see.
+    return fork.meta.ephemeral ? this.reloadEphemeral(fork.id, store) : this.resumeThread(fork.id);
+  }
+
+  /** A stored thread, with its turns when asked, without loading it. */
+  readThread(id: string, includeTurns: boolean): Thread {
+    const loaded = this.sessions.get(id);
+    if (loaded) return loaded.toThread(includeTurns);
+    const row = this.requireRow(id);
+    const turns = includeTurns ? replay(this.store.events(id)).turns : [];
+    return threadFromRow(row, turns);
+  }
+
+  listThreads(query: ThreadQuery): { data: Thread[]; nextCursor: string | null } {
+    const { rows, nextCursor } = this.store.listThreads(query);
+    return {
+      data: rows.map((row) => this.sessions.get(row.id)?.toThread() ?? threadFromRow(row, [])),
+      nextCursor,
+    };
+  }
+
+  setArchived(id: string, archived: boolean): void {
+    this.requireRow(id);
+    this.store.setArchived(id, archived);
+  }
+
+  get loadedThreadIds(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  loaded(id: string): ThreadSession | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** Forgets a loaded thread (it stays stored). Refused while a turn runs. */
+  unload(id: string): boolean {
+    const session = this.sessions.get(id);
+    if (!session || session.activeTurnId) return false;
+    this.sessions.delete(id);
+    return true;
+  }
+
   latestThreadId(cwd?: string): string | null {
     return this.store.latestThread(cwd)?.id ?? null;
+  }
+
+  private createSession(
+    settings: ThreadSettings,
+    meta: {
+      ephemeral: boolean;
+      source: Thread['source'];
+      forkedFromId: string | null;
+      preview?: string;
+    },
+  ): ThreadSession {
+    const store = meta.ephemeral ? this.memoryStore() : this.store;
+    const id = uuidv7();
+    const now = Date.now();
+    store.createThread({
+      id,
+      createdAt: now,
+      updatedAt: now,
+      cwd: settings.cwd,
+      model: settings.model,
+      modelProvider: settings.modelProvider,
+      name: null,
+      preview: meta.preview ?? '',
+      source: meta.source,
+      forkedFrom: meta.forkedFromId,
+      settings: { ...settings },
+    });
+    const session = new ThreadSession(
+      id,
+      { ...this.deps, store },
+      settings,
+      [],
+      [],
+      { ...ZERO_USAGE },
+      {
+        createdAt: now,
+        preview: meta.preview ?? '',
+        source: meta.source,
+        ephemeral: meta.ephemeral,
+        name: null,
+        forkedFromId: meta.forkedFromId,
+      },
+    );
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private reloadEphemeral(id: string, store: ThreadStore): ThreadSession {
+    const row = store.getThread(id)!;
+    const state = replay(store.events(id));
+    const session = new ThreadSession(
+      id,
+      { ...this.deps, store },
+      { ...(row.settings as ThreadSettings) },
+      state.history,
+      state.turns,
+      state.usage,
+      {
+        createdAt: row.createdAt,
+        preview: row.preview,
+        source: row.source as Thread['source'],
+        ephemeral: true,
+        name: null,
+        forkedFromId: row.forkedFrom,
+      },
+    );
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private requireRow(id: string): ThreadRow {
+    const row = this.store.getThread(id) ?? this.ephemeralStore?.getThread(id) ?? null;
+    if (!row)
+      throw new RuntimeError('thread_not_found', `no thread ${id} in ${this.options.config.home}`);
+    return row;
   }
 
   /**
@@ -204,4 +333,28 @@ export class ThreadManager {
     this.store.db.close();
     this.ephemeralStore?.db.close();
   }
+}
+
+function threadFromRow(row: ThreadRow, turns: Thread['turns']): Thread {
+  const settings = row.settings as Partial<ThreadSettings>;
+  return {
+    id: row.id,
+    sessionId: row.id,
+    forkedFromId: row.forkedFrom,
+    preview: row.preview,
+    ephemeral: false,
+    modelProvider: row.modelProvider,
+    model: row.model,
+    reasoningEffort: settings.reasoningEffort ?? null,
+    createdAt: Math.floor(row.createdAt / 1000),
+    updatedAt: Math.floor(row.updatedAt / 1000),
+    status: { type: 'notLoaded' },
+    path: null,
+    cwd: row.cwd,
+    cliVersion: CLI_VERSION,
+    source: row.source as Thread['source'],
+    name: row.name,
+    projectId: null,
+    turns,
+  };
 }

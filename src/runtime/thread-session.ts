@@ -1,24 +1,17 @@
 // A loaded thread: its history, its settings, the turn running on it, and everyone listening.
 // It runs turns through the agent loop, persists what is authoritative, and fans every event
-// out as a protocol notification.
-import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+// out to its listeners — notifications, and approvals asked and answered.
 import type { EngineEvent } from '../engine/events.ts';
-import { runTurn } from '../engine/loop.ts';
+import { runTurn, type PendingInput } from '../engine/loop.ts';
 import type { PromptSettings } from '../engine/prompt.ts';
-import type {
-  ContentPart,
-  HistoryItem,
-  ReasoningEffort,
-  StreamFn,
-  Usage,
-} from '../models/types.ts';
-import type { UserInput, ThreadItem } from '../protocol/items.ts';
+import type { HistoryItem, ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
+import type { ThreadItem, UserInput } from '../protocol/items.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type {
   AskForApproval,
   SandboxMode,
   Thread,
+  ThreadStatus,
   Turn,
   TurnError,
   TurnStatus,
@@ -26,9 +19,12 @@ import type {
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { ThreadStore } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
+import { ApprovalBroker, type ApprovalDecision, type PendingApproval } from './approvals.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import { addUsage, sec, ZERO_USAGE, type LogEvent } from './thread-log.ts';
+import { notificationFor } from './turn-notifications.ts';
+import { previewOf, userMessage } from './user-input.ts';
 
 export type ThreadSettings = {
   model: string;
@@ -52,6 +48,8 @@ export type TurnOverrides = {
   model?: string;
   cwd?: string;
   effort?: ReasoningEffort | null;
+  approvalPolicy?: AskForApproval;
+  sandboxMode?: SandboxMode;
   /** JSON Schema of the final answer, this turn only. */
   outputSchema?: Record<string, unknown> | null;
 };
@@ -68,15 +66,36 @@ export type SessionDeps = {
   cliVersion: string;
 };
 
-type Listener = (notification: ServerNotification) => void;
+export type ThreadMeta = {
+  createdAt: number;
+  preview: string;
+  source: Thread['source'];
+  ephemeral: boolean;
+  name: string | null;
+  forkedFromId: string | null;
+};
+
+/** What a session tells its listeners: notifications, and approvals asked and answered. */
+export type SessionEvent =
+  | { type: 'notification'; notification: ServerNotification }
+  | { type: 'approvalRequested'; approval: PendingApproval }
+  | { type: 'approvalResolved'; approval: PendingApproval; decision: ApprovalDecision; by: string };
+
+type Listener = (event: SessionEvent) => void;
+
+type Running = {
+  turn: Turn;
+  controller: AbortController;
+  done: Promise<TurnResult>;
+  /** Steering input not yet sent, and who wants to hear when more arrives. */
+  input: HistoryItem[];
+  arrived: Set<() => void>;
+};
 
 export class ThreadSession {
   private readonly listeners = new Set<Listener>();
-  private running: {
-    turnId: string;
-    controller: AbortController;
-    done: Promise<TurnResult>;
-  } | null = null;
+  private running: Running | null = null;
+  private readonly broker: ApprovalBroker;
 
   constructor(
     readonly id: string,
@@ -85,13 +104,33 @@ export class ThreadSession {
     private readonly history: HistoryItem[],
     readonly turns: Turn[],
     private usage: Usage,
-    private readonly meta: {
-      createdAt: number;
-      preview: string;
-      source: Thread['source'];
-      ephemeral: boolean;
-    },
-  ) {}
+    readonly meta: ThreadMeta,
+  ) {
+    this.broker = new ApprovalBroker({
+      threadId: id,
+      requested: (approval) => {
+        this.emitStatus();
+        this.send({ type: 'approvalRequested', approval });
+      },
+      resolved: (approval, decision, by) => {
+        const { itemId, turnId } = approval.params;
+        this.log(turnId, {
+          kind: 'approval',
+          data: {
+            approvalId: approval.id,
+            itemId,
+            method: approval.method,
+            decision,
+            by,
+            atMs: Date.now(),
+          },
+        });
+        this.send({ type: 'approvalResolved', approval, decision, by });
+        this.emitStatus();
+      },
+      cancelTurn: () => this.running?.controller.abort(),
+    });
+  }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
@@ -99,19 +138,33 @@ export class ThreadSession {
   }
 
   get activeTurnId(): string | null {
-    return this.running?.turnId ?? null;
+    return this.running?.turn.id ?? null;
   }
 
-  /** The model-visible history (read-only view; for tests and diagnostics). */
+  /** The model-visible history (read-only view). */
   get historyItems(): readonly HistoryItem[] {
     return this.history;
+  }
+
+  get tokenUsage(): Usage {
+    return this.usage;
+  }
+
+  /** Questions waiting for an answer (sent again to every client that subscribes). */
+  get pendingApprovals(): PendingApproval[] {
+    return this.broker.pending;
+  }
+
+  get status(): ThreadStatus {
+    if (!this.running) return { type: 'idle' };
+    return { type: 'active', activeFlags: this.broker.pending.length ? ['waitingOnApproval'] : [] };
   }
 
   toThread(withTurns = false): Thread {
     return {
       id: this.id,
       sessionId: this.id,
-      forkedFromId: null,
+      forkedFromId: this.meta.forkedFromId,
       preview: this.meta.preview,
       ephemeral: this.meta.ephemeral,
       modelProvider: this.settings.modelProvider,
@@ -119,18 +172,18 @@ export class ThreadSession {
       reasoningEffort: this.settings.reasoningEffort,
       createdAt: sec(this.meta.createdAt),
       updatedAt: sec(Date.now()),
-      status: this.running ? { type: 'active', activeFlags: [] } : { type: 'idle' },
+      status: this.status,
       path: null,
       cwd: this.settings.cwd,
       cliVersion: this.deps.cliVersion,
       source: this.meta.source,
-      name: null,
+      name: this.meta.name,
       projectId: null,
       turns: withTurns ? this.turns : [],
     };
   }
 
-  /** Starts a turn; resolves when it ends. Only one turn runs at a time. */
+  /** Starts a turn; `done` resolves when it ends. Only one turn runs at a time. */
   startTurn(
     input: UserInput[],
     overrides: TurnOverrides = {},
@@ -138,72 +191,108 @@ export class ThreadSession {
     if (this.running) {
       throw new RuntimeError(
         'thread_busy',
-        `thread ${this.id} is already running turn ${this.running.turnId}`,
+        `thread ${this.id} is already running turn ${this.running.turn.id}`,
       );
     }
     if (input.length === 0) throw new RuntimeError('input_invalid', 'a turn needs some input');
-    const userContent = toContent(input, overrides.cwd ?? this.settings.cwd);
+    const message = userMessage(input, overrides.cwd ?? this.settings.cwd);
     this.applyOverrides(overrides);
-    const turnId = uuidv7();
-    const controller = new AbortController();
-    const done = this.run(turnId, input, userContent, overrides.outputSchema ?? null, controller);
-    this.running = { turnId, controller, done };
-    return { turnId, done };
+    const turn: Turn = {
+      id: uuidv7(),
+      items: [],
+      status: 'inProgress',
+      error: null,
+      startedAt: sec(Date.now()),
+    };
+    const running: Running = {
+      turn,
+      controller: new AbortController(),
+      done: Promise.resolve() as unknown as Promise<TurnResult>,
+      input: [],
+      arrived: new Set(),
+    };
+    this.running = running;
+    running.done = this.run(running, input, message, overrides.outputSchema ?? null);
+    return { turnId: turn.id, done: running.done };
+  }
+
+  /** Adds input to the running turn; an in-flight model request is restarted with it. */
+  steer(input: UserInput[], expectedTurnId: string): string {
+    const running = this.running;
+    if (!running)
+      throw new RuntimeError('turn_not_found', `thread ${this.id} has no running turn to steer`);
+    if (running.turn.id !== expectedTurnId) {
+      throw new RuntimeError(
+        'turn_not_found',
+        `the running turn is ${running.turn.id}, not ${expectedTurnId}`,
+      );
+    }
+    if (input.length === 0) throw new RuntimeError('input_invalid', 'steering needs some input');
+    const message = userMessage(input, this.settings.cwd);
+    const item: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
+    this.itemStarted(running.turn.id, item);
+    this.itemCompleted(running.turn, item);
+    running.input.push(message);
+    for (const listener of running.arrived) listener();
+    return running.turn.id;
   }
 
   /** Interrupts the running turn (if `turnId` is given, only that one). */
   interrupt(turnId?: string): Promise<TurnResult> | null {
-    if (!this.running || (turnId && this.running.turnId !== turnId)) return null;
+    if (!this.running || (turnId && this.running.turn.id !== turnId)) return null;
     this.running.controller.abort();
     return this.running.done;
+  }
+
+  /** Answers a pending approval; the first answer wins. */
+  resolveApproval(approvalId: string, decision: ApprovalDecision, by: string): void {
+    this.broker.resolve(approvalId, decision, by);
+  }
+
+  setName(name: string | null): void {
+    this.meta.name = name;
+    this.deps.store.setName(this.id, name);
+    this.emit({ method: 'thread/name/updated', params: { threadId: this.id, threadName: name } });
+  }
+
+  appendHistory(turnId: string | null, item: HistoryItem): void {
+    this.history.push(item);
+    this.log(turnId, { kind: 'history', data: { item } });
   }
 
   private applyOverrides(overrides: TurnOverrides): void {
     const before = JSON.stringify(this.settings);
     if (overrides.model) this.settings.model = overrides.model;
-    if (overrides.cwd) this.settings.cwd = resolve(overrides.cwd);
+    if (overrides.cwd) this.settings.cwd = overrides.cwd;
     if (overrides.effort !== undefined) this.settings.reasoningEffort = overrides.effort;
+    if (overrides.approvalPolicy) this.settings.approvalPolicy = overrides.approvalPolicy;
+    if (overrides.sandboxMode) this.settings.sandboxMode = overrides.sandboxMode;
     if (JSON.stringify(this.settings) !== before) {
       this.deps.store.touchThread(this.id, { settings: { ...this.settings } });
     }
   }
 
   private async run(
-    turnId: string,
+    running: Running,
     input: UserInput[],
-    userContent: ContentPart[],
+    message: HistoryItem,
     outputSchema: Record<string, unknown> | null,
-    controller: AbortController,
   ): Promise<TurnResult> {
+    const { turn, controller } = running;
+    const turnId = turn.id;
     const startedAtMs = Date.now();
-    const turn: Turn = {
-      id: turnId,
-      items: [],
-      status: 'inProgress',
-      error: null,
-      startedAt: sec(startedAtMs),
-    };
     this.turns.push(turn);
     this.log(turnId, { kind: 'turnStarted', data: { startedAtMs } });
-    this.emit({
-      method: 'thread/status/changed',
-      params: { threadId: this.id, status: { type: 'active', activeFlags: [] } },
-    });
+    this.emitStatus();
     this.emit({
       method: 'turn/started',
       params: { threadId: this.id, turn: { ...turn, items: [] } },
     });
-
     const userItem: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
     this.itemStarted(turnId, userItem);
     this.itemCompleted(turn, userItem);
-    const userMessage: HistoryItem = { type: 'message', role: 'user', content: userContent };
-    this.appendHistory(turnId, userMessage);
-    const preview = input
-      .map((i) => (i.type === 'text' ? i.text : ''))
-      .join(' ')
-      .trim();
-    if (!this.meta.preview && preview) this.meta.preview = preview.slice(0, 200);
+    this.appendHistory(turnId, message);
+    if (!this.meta.preview) this.meta.preview = previewOf(input);
     this.deps.store.touchThread(this.id, { preview: this.meta.preview });
 
     const settings: PromptSettings = {
@@ -233,22 +322,17 @@ export class ThreadSession {
           runner: this.deps.runner,
           commandTimeoutMs: this.deps.commandTimeoutMs,
           outputBudgetBytes: this.deps.outputBudgetBytes,
+          authorize: this.broker.authorizer(
+            turnId,
+            () => this.settings.approvalPolicy,
+            controller.signal,
+          ),
         },
         signal: controller.signal,
+        input: this.pendingInput(running),
       });
       for await (const event of events) {
         if (event.type === 'usage') turnUsage = addUsage(turnUsage, event.usage);
-        if (
-          event.type === 'itemCompleted' &&
-          event.item.type === 'fileChange' &&
-          event.item.status === 'completed'
-        ) {
-          diffs.push(...event.item.changes.map((c) => c.diff));
-          this.emit({
-            method: 'turn/diff/updated',
-            params: { threadId: this.id, turnId, diff: diffs.join('') },
-          });
-        }
         if (event.type === 'turnEnd') {
           const error = event.error ? { message: event.error.message } : null;
           result = {
@@ -263,7 +347,9 @@ export class ThreadSession {
               method: 'error',
               params: { threadId: this.id, turnId, error, willRetry: false },
             });
-        } else this.onEngineEvent(turn, event);
+          continue;
+        }
+        this.onEngineEvent(turn, event, diffs);
       }
     } catch (err) {
       // The loop never throws by design; if it does, the turn fails with the reason stored.
@@ -280,77 +366,31 @@ export class ThreadSession {
     return result;
   }
 
-  private onEngineEvent(turn: Turn, event: Exclude<EngineEvent, { type: 'turnEnd' }>): void {
-    const threadId = this.id;
-    const turnId = turn.id;
+  private onEngineEvent(turn: Turn, event: EngineEvent, diffs: string[]): void {
     switch (event.type) {
       case 'history':
-        this.appendHistory(turnId, event.item);
+        this.appendHistory(turn.id, event.item);
         return;
       case 'itemStarted':
-        this.itemStarted(turnId, event.item);
+        this.itemStarted(turn.id, event.item);
         return;
       case 'itemCompleted':
         this.itemCompleted(turn, event.item);
-        return;
-      case 'agentMessageDelta':
-        this.emit({
-          method: 'item/agentMessage/delta',
-          params: { threadId, turnId, itemId: event.itemId, delta: event.delta },
-        });
-        return;
-      case 'reasoningDelta':
-        this.emit({
-          method: 'item/reasoning/summaryTextDelta',
-          params: {
-            threadId,
-            turnId,
-            itemId: event.itemId,
-            summaryIndex: event.summaryIndex,
-            delta: event.delta,
-          },
-        });
-        return;
-      case 'commandOutputDelta':
-        this.emit({
-          method: 'item/commandExecution/outputDelta',
-          params: { threadId, turnId, itemId: event.itemId, delta: event.delta },
-        });
-        return;
-      case 'planUpdated':
-        this.emit({
-          method: 'turn/plan/updated',
-          params: { threadId, turnId, explanation: event.explanation, plan: event.plan },
-        });
+        if (event.item.type === 'fileChange' && event.item.status === 'completed') {
+          diffs.push(...event.item.changes.map((c) => c.diff));
+          this.emit({
+            method: 'turn/diff/updated',
+            params: { threadId: this.id, turnId: turn.id, diff: diffs.join('') },
+          });
+        }
         return;
       case 'usage':
         this.usage = addUsage(this.usage, event.usage);
-        this.log(turnId, { kind: 'usage', data: { last: event.usage } });
-        this.emit({
-          method: 'thread/tokenUsage/updated',
-          params: {
-            threadId,
-            turnId,
-            tokenUsage: { total: this.usage, last: event.usage, modelContextWindow: null },
-          },
-        });
-        return;
-      case 'retry':
-        this.emit({
-          method: 'error',
-          params: {
-            threadId,
-            turnId,
-            error: {
-              message: `${event.reason}; retrying in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1} of ${event.maxAttempts})`,
-            },
-            willRetry: true,
-          },
-        });
-        return;
-      case 'modelRequest':
-        return;
+        this.log(turn.id, { kind: 'usage', data: { last: event.usage } });
+        break;
     }
+    const notification = notificationFor(event, this.id, turn.id, this.usage);
+    if (notification) this.emit(notification);
   }
 
   private finishTurn(turn: Turn, result: TurnResult, startedAtMs: number): void {
@@ -365,22 +405,23 @@ export class ThreadSession {
     });
     this.deps.store.touchThread(this.id);
     this.running = null;
+    this.emitStatus();
     const last = [...turn.items].reverse().find((i) => i.type === 'agentMessage');
-    this.emit({
-      method: 'thread/status/changed',
-      params: { threadId: this.id, status: { type: 'idle' } },
-    });
+    const items = last && result.status === 'completed' ? [last] : [];
     this.emit({
       method: 'turn/completed',
-      params: {
-        threadId: this.id,
-        turn: {
-          ...turn,
-          items: last && result.status === 'completed' ? [last] : [],
-          itemsView: 'summary',
-        },
-      },
+      params: { threadId: this.id, turn: { ...turn, items, itemsView: 'summary' } },
     });
+  }
+
+  private pendingInput(running: Running): PendingInput {
+    return {
+      take: () => running.input.splice(0),
+      onArrive: (listener) => {
+        running.arrived.add(listener);
+        return () => running.arrived.delete(listener);
+      },
+    };
   }
 
   private itemStarted(turnId: string, item: ThreadItem): void {
@@ -399,55 +440,22 @@ export class ThreadSession {
     });
   }
 
-  appendHistory(turnId: string | null, item: HistoryItem): void {
-    this.history.push(item);
-    this.log(turnId, { kind: 'history', data: { item } });
-  }
-
   private log(turnId: string | null, event: LogEvent): void {
     this.deps.store.append(this.id, turnId, event.kind, event.data);
   }
 
-  private emit(notification: ServerNotification): void {
-    for (const listener of this.listeners) listener(notification);
+  private emitStatus(): void {
+    this.emit({
+      method: 'thread/status/changed',
+      params: { threadId: this.id, status: this.status },
+    });
   }
-}
 
-const IMAGE_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-};
+  private emit(notification: ServerNotification): void {
+    this.send({ type: 'notification', notification });
+  }
 
-/** The model-visible content of user input. Local images are inlined as data URLs. */
-function toContent(input: UserInput[], cwd: string): ContentPart[] {
-  return input.map((part): ContentPart => {
-    switch (part.type) {
-      case 'text':
-        return { type: 'input_text', text: part.text };
-      case 'image':
-        return { type: 'input_image', image_url: part.url };
-      case 'localImage': {
-        const path = resolve(cwd, part.path);
-        const mime = IMAGE_TYPES[extname(path).toLowerCase()];
-        if (!mime)
-          throw new RuntimeError(
-            'input_invalid',
-            `${part.path}: not a supported image type (png, jpeg, gif, webp)`,
-          );
-        let data: Buffer;
-        try {
-          data = readFileSync(path);
-        } catch (err) {
-          throw new RuntimeError(
-            'input_invalid',
-            `cannot read image ${part.path}: ${(err as NodeJS.ErrnoException).code}`,
-          );
-        }
-        return { type: 'input_image', image_url: `data:${mime};base64,${data.toString('base64')}` };
-      }
-    }
-  });
+  private send(event: SessionEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
 }

@@ -18,6 +18,14 @@ export type ThreadRow = {
   settings: Record<string, unknown>;
 };
 
+export type ThreadQuery = {
+  cwd?: string;
+  archived?: boolean;
+  searchTerm?: string;
+  cursor?: string;
+  limit?: number;
+};
+
 export type StoredEvent = {
   seq: number;
   turnId: string | null;
@@ -100,6 +108,58 @@ export class ThreadStore {
     }
   }
 
+  setName(threadId: string, name: string | null): void {
+    this.db.prepare('UPDATE threads SET name = ? WHERE id = ?').run(name, threadId);
+  }
+
+  setArchived(threadId: string, archived: boolean): void {
+    this.db.prepare('UPDATE threads SET archived = ? WHERE id = ?').run(archived ? 1 : 0, threadId);
+  }
+
+  /**
+   * Threads, most recently updated first, one page at a time. The cursor is opaque to
+   * clients: the (updatedAt, id) of the last row of the previous page.
+   */
+  listThreads(query: ThreadQuery = {}): { rows: ThreadRow[]; nextCursor: string | null } {
+    const where = ['archived = ?'];
+    const args: (string | number)[] = [query.archived ? 1 : 0];
+    if (query.cwd) {
+      where.push('cwd = ?');
+      args.push(query.cwd);
+    }
+    if (query.searchTerm) {
+      where.push("(preview LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')");
+      const like = `%${query.searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      args.push(like, like);
+    }
+    if (query.cursor) {
+      const [updatedAt, id] = decodeCursor(query.cursor);
+      where.push('(updated_at < ? OR (updated_at = ? AND id < ?))');
+      args.push(updatedAt, updatedAt, id);
+    }
+    const limit = Math.max(1, Math.min(query.limit ?? 50, 500));
+    const raws = this.db
+      .prepare(
+        `SELECT * FROM threads WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...args, limit + 1) as RawThread[];
+    const rows = raws.slice(0, limit).map(fromRaw);
+    const last = rows.at(-1);
+    const nextCursor = raws.length > limit && last ? encodeCursor(last.updatedAt, last.id) : null;
+    return { rows, nextCursor };
+  }
+
+  /** Copies the events of `fromId` with seq <= `uptoSeq` (all when null) into thread `toId`. */
+  copyEvents(fromId: string, toId: string, uptoSeq: number | null): void {
+    this.db
+      .prepare(
+        `INSERT INTO events (thread_id, seq, turn_id, kind, data, at)
+         SELECT ?, seq, turn_id, kind, data, at FROM events WHERE thread_id = ? AND (? IS NULL OR seq <= ?)`,
+      )
+      .run(toId, fromId, uptoSeq, uptoSeq);
+    this.nextSeq.delete(toId);
+  }
+
   getThread(id: string): ThreadRow | null {
     const raw = this.db.prepare('SELECT * FROM threads WHERE id = ?').get(id) as
       RawThread | undefined;
@@ -177,4 +237,23 @@ function fromRaw(raw: RawThread): ThreadRow {
     archived: raw.archived === 1,
     settings: JSON.parse(raw.settings) as Record<string, unknown>,
   };
+}
+
+function encodeCursor(updatedAt: number, id: string): string {
+  return Buffer.from(JSON.stringify([updatedAt, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // fall through
+  }
+  throw new StoreError(
+    'bad_cursor',
+    `invalid cursor "${cursor}"; pass back a nextCursor from a previous page`,
+  );
 }

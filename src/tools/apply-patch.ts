@@ -128,6 +128,14 @@ export const applyPatchTool: Tool<typeof schema> = {
   },
   async execute(callId, args, ctx) {
     const ops = parsePatch(args.input);
+    const preview = ops.map((op) => previewChange(op, ctx.cwd));
+    const verdict = await ctx.authorize({ kind: 'fileChange', itemId: callId, changes: preview });
+    if (!verdict.approved) {
+      return {
+        output: verdict.reason,
+        item: { type: 'fileChange', id: callId, changes: preview, status: 'declined' },
+      };
+    }
     const applied = await applyPatchOperations(ops, ctx.cwd, ctx.signal);
     return {
       output: summary(applied),

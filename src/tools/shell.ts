@@ -48,6 +48,17 @@ export const shellTool: Tool<typeof schema> = {
   async execute(callId, args, ctx) {
     const start = shellTool.startItem(callId, args, ctx) as CommandExecutionItem;
     const argv = typeof args.command === 'string' ? ['bash', '-c', args.command] : args.command;
+    const verdict = await ctx.authorize({
+      kind: 'command',
+      itemId: callId,
+      command: start.command,
+      argv,
+      cwd: start.cwd,
+      commandActions: start.commandActions,
+    });
+    if (!verdict.approved) {
+      return { output: verdict.reason, item: { ...start, status: 'declined' } };
+    }
     const outcome = await ctx.runner.run(
       { argv, cwd: start.cwd, timeoutMs: args.timeout_ms ?? ctx.commandTimeoutMs },
       {

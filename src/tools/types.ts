@@ -14,6 +14,24 @@ export type ToolProgress =
   | { type: 'outputDelta'; delta: string }
   | { type: 'planUpdated'; explanation: string | null; plan: TurnPlanStep[] };
 
+/** What a tool asks permission for, before it acts. */
+export type ApprovalRequest =
+  | {
+      kind: 'command';
+      itemId: string;
+      command: string;
+      argv: string[];
+      cwd: string;
+      commandActions: CommandAction[];
+      reason?: string;
+    }
+  | { kind: 'fileChange'; itemId: string; changes: FileUpdateChange[]; reason?: string };
+
+export type Authorization = { approved: true } | { approved: false; reason: string };
+
+/** Approves everything: for contexts with no one to ask (tests, approval policy "never"). */
+export const approveAll = async (): Promise<Authorization> => ({ approved: true });
+
 export type ToolContext = {
   /** Absolute path of the workspace root; file tools are confined to it. */
   cwd: string;
@@ -21,6 +39,8 @@ export type ToolContext = {
   /** Runs processes (sandboxed or not — the tool does not know). */
   runner: ProcessRunner;
   progress: (event: ToolProgress) => void;
+  /** Asks whether the action may go ahead (policy, then the user if the policy says so). */
+  authorize: (request: ApprovalRequest) => Promise<Authorization>;
   /** Default timeout for commands, ms. */
   commandTimeoutMs: number;
   /** Budget for the model-facing output of a tool, in bytes (head + tail are kept). */

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { applyPatchTool } from '../../src/tools/apply-patch.ts';
 import { ToolError } from '../../src/tools/types.ts';
-import type { ToolContext, ToolResult } from '../../src/tools/types.ts';
+import { approveAll, type ToolContext, type ToolResult } from '../../src/tools/types.ts';
 import type { FileChangeItem } from '../../src/protocol/items.ts';
 
 export type Workspaces = {
@@ -39,6 +39,7 @@ export function context(cwd: string): ToolContext {
   return {
     cwd,
     signal: new AbortController().signal,
+    authorize: approveAll,
     runner: {
       name: 'stub',
       run: () => Promise.reject(new Error('apply_patch must not run processes')),

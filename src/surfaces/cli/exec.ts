@@ -167,9 +167,11 @@ async function runExecTurn(
   const human = new ExecHumanRenderer(io.stderr, io.stdout, io.env);
   if (opts.json) jsonOut.threadStarted(session.id);
   else human.header(opts.header);
-  const unsubscribe = session.subscribe((n) =>
-    opts.json ? jsonOut.notification(n) : human.notification(n),
-  );
+  const unsubscribe = session.subscribe((event) => {
+    if (event.type !== 'notification') return;
+    if (opts.json) jsonOut.notification(event.notification);
+    else human.notification(event.notification);
+  });
 
   let interrupts = 0;
   const onSigint = () => {

@@ -1,0 +1,66 @@
+// How engine events of a turn become protocol notifications (the ephemeral ones: deltas,
+// plan, usage, retries). Items and turn boundaries are handled by the session, which stores them.
+import type { EngineEvent } from '../engine/events.ts';
+import type { Usage } from '../models/types.ts';
+import type { ServerNotification } from '../protocol/methods.ts';
+
+export function notificationFor(
+  event: EngineEvent,
+  threadId: string,
+  turnId: string,
+  totalUsage: Usage,
+): ServerNotification | null {
+  switch (event.type) {
+    case 'agentMessageDelta':
+      return {
+        method: 'item/agentMessage/delta',
+        params: { threadId, turnId, itemId: event.itemId, delta: event.delta },
+      };
+    case 'reasoningDelta':
+      return {
+        method: 'item/reasoning/summaryTextDelta',
+        params: {
+          threadId,
+          turnId,
+          itemId: event.itemId,
+          summaryIndex: event.summaryIndex,
+          delta: event.delta,
+        },
+      };
+    case 'commandOutputDelta':
+      return {
+        method: 'item/commandExecution/outputDelta',
+        params: { threadId, turnId, itemId: event.itemId, delta: event.delta },
+      };
+    case 'planUpdated':
+      return {
+        method: 'turn/plan/updated',
+        params: { threadId, turnId, explanation: event.explanation, plan: event.plan },
+      };
+    case 'usage':
+      return {
+        method: 'thread/tokenUsage/updated',
+        params: {
+          threadId,
+          turnId,
+          tokenUsage: { total: totalUsage, last: event.usage, modelContextWindow: null },
+        },
+      };
+    case 'retry': {
+      const wait = (event.delayMs / 1000).toFixed(1);
+      return {
+        method: 'error',
+        params: {
+          threadId,
+          turnId,
+          error: {
+            message: `${event.reason}; retrying in ${wait} s (attempt ${event.attempt} of ${event.maxAttempts})`,
+          },
+          willRetry: true,
+        },
+      };
+    }
+    default:
+      return null;
+  }
+}
