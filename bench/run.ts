@@ -1,7 +1,11 @@
 // npm run bench: runs each benchmark and prints its figures. `npm run bench -- exec` runs one.
+import { benchAppServer } from './app-server.ts';
 import { benchExec } from './exec.ts';
 
-const benches: Record<string, () => Promise<void>> = { exec: benchExec };
+const benches: Record<string, () => Promise<void>> = {
+  exec: benchExec,
+  'app-server': benchAppServer,
+};
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(benches)) {
   if (wanted.length && !wanted.includes(name)) continue;

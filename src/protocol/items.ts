@@ -110,6 +110,8 @@ export const DynamicToolCallItem = z.object({
 export const ContextCompactionItem = z.object({
   type: z.literal('contextCompaction'),
   id: z.string(),
+  /** Yoke: the summary the model wrote (readable with thread/read). */
+  summary: z.string().optional(),
 });
 
 export const ThreadItem = z.discriminatedUnion('type', [

@@ -10,6 +10,8 @@ export type LogEvent =
   | { kind: 'turnStarted'; data: { startedAtMs: number } }
   | { kind: 'item'; data: { item: ThreadItem } }
   | { kind: 'usage'; data: { last: Usage } }
+  /** Compaction replaced the model-visible history with this. */
+  | { kind: 'compacted'; data: { history: HistoryItem[] } }
   /** An approval decision, for audit: what, by which connection, when. */
   | {
       kind: 'approval';
@@ -33,6 +35,8 @@ export type ReplayedThread = {
   usage: Usage;
   /** A turn that started and never completed (the process died mid-turn). */
   unfinishedTurnId: string | null;
+  /** How many leading history items are the thread's fixed context (kept by compaction). */
+  preamble: number;
 };
 
 export const ZERO_USAGE: Usage = {
@@ -61,12 +65,20 @@ export function replay(events: StoredEvent[]): ReplayedThread {
   const startedMs = new Map<string, number>();
   let usage = ZERO_USAGE;
   let open: Turn | null = null;
+  let preamble = 0;
+  let inPreamble = true;
   for (const event of events as (StoredEvent & LogEvent)[]) {
     switch (event.kind) {
       case 'history':
         history.push(event.data.item);
+        if (inPreamble && event.turnId === null) preamble++;
+        else inPreamble = false;
+        break;
+      case 'compacted':
+        history.splice(0, history.length, ...event.data.history);
         break;
       case 'turnStarted':
+        inPreamble = false;
         open = {
           id: event.turnId!,
           items: [],
@@ -95,7 +107,7 @@ export function replay(events: StoredEvent[]): ReplayedThread {
         break;
     }
   }
-  return { history, turns, usage, unfinishedTurnId: open ? open.id : null };
+  return { history, turns, usage, unfinishedTurnId: open ? open.id : null, preamble };
 }
 
 /** Function calls in `history` that never got an output (the process died while they ran). */

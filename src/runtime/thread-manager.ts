@@ -4,6 +4,7 @@ import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
 import { environmentContext, TURN_ABORTED_NOTE } from '../engine/prompt.ts';
 import { createStreamFn } from '../models/provider.ts';
 import type { StreamFn } from '../models/types.ts';
+import type { Model } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
@@ -70,6 +71,35 @@ export class ThreadManager {
     return this.options.config;
   }
 
+  get cliVersion(): string {
+    return CLI_VERSION;
+  }
+
+  /** The models offered: the configured default (model catalogs come with the context engine). */
+  models(provider: string | null): Model[] {
+    const { config } = this.options;
+    if (provider && provider !== config.provider.name) return [];
+    const efforts = ['minimal', 'low', 'medium', 'high', 'xhigh'];
+    return [
+      {
+        id: config.model,
+        model: config.model,
+        displayName: config.model,
+        description: `${config.model} via ${config.provider.name} (${config.provider.baseUrl})`,
+        hidden: false,
+        isDefault: true,
+        defaultReasoningEffort: config.reasoningEffort ?? 'medium',
+        supportedReasoningEfforts: efforts.map((e) => ({ reasoningEffort: e, description: e })),
+      },
+    ];
+  }
+
+  /** Names a stored thread that is not loaded (a loaded one is named through its session). */
+  setName(id: string, name: string | null): void {
+    this.requireRow(id);
+    this.store.setName(id, name);
+  }
+
   startThread(options: StartOptions = {}): ThreadSession {
     const { config } = this.options;
     const settings: ThreadSettings = {
@@ -126,6 +156,7 @@ export class ThreadManager {
         ephemeral: false,
         name: row.name,
         forkedFromId: row.forkedFrom,
+        preamble: state.preamble,
       },
     );
     if (state.unfinishedTurnId) this.repairCrashedTurn(session, state.unfinishedTurnId);
@@ -258,6 +289,7 @@ export class ThreadManager {
         ephemeral: meta.ephemeral,
         name: null,
         forkedFromId: meta.forkedFromId,
+        preamble: 0,
       },
     );
     this.sessions.set(id, session);
@@ -281,6 +313,7 @@ export class ThreadManager {
         ephemeral: true,
         name: null,
         forkedFromId: row.forkedFrom,
+        preamble: state.preamble,
       },
     );
     this.sessions.set(id, session);

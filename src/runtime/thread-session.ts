@@ -2,6 +2,7 @@
 // It runs turns through the agent loop, persists what is authoritative, and fans every event
 // out to its listeners — notifications, and approvals asked and answered.
 import type { EngineEvent } from '../engine/events.ts';
+import { compactedHistory, summarize } from '../engine/compaction.ts';
 import { runTurn, type PendingInput } from '../engine/loop.ts';
 import type { PromptSettings } from '../engine/prompt.ts';
 import type { HistoryItem, ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
@@ -73,6 +74,8 @@ export type ThreadMeta = {
   ephemeral: boolean;
   name: string | null;
   forkedFromId: string | null;
+  /** How many leading history items are the thread's fixed context (compaction keeps them). */
+  preamble: number;
 };
 
 /** What a session tells its listeners: notifications, and approvals asked and answered. */
@@ -197,6 +200,12 @@ export class ThreadSession {
     if (input.length === 0) throw new RuntimeError('input_invalid', 'a turn needs some input');
     const message = userMessage(input, overrides.cwd ?? this.settings.cwd);
     this.applyOverrides(overrides);
+    const running = this.begin();
+    running.done = this.run(running, input, message, overrides.outputSchema ?? null);
+    return { turnId: running.turn.id, done: running.done };
+  }
+
+  private begin(): Running {
     const turn: Turn = {
       id: uuidv7(),
       items: [],
@@ -204,16 +213,96 @@ export class ThreadSession {
       error: null,
       startedAt: sec(Date.now()),
     };
-    const running: Running = {
+    this.running = {
       turn,
       controller: new AbortController(),
       done: Promise.resolve() as unknown as Promise<TurnResult>,
       input: [],
       arrived: new Set(),
     };
-    this.running = running;
-    running.done = this.run(running, input, message, overrides.outputSchema ?? null);
-    return { turnId: turn.id, done: running.done };
+    return this.running;
+  }
+
+  /** Turn bookkeeping shared by turns and compactions: stored, announced. */
+  private async announceTurn(turn: Turn): Promise<number> {
+    // Let the request that started the turn be answered before its notifications go out.
+    await new Promise((resolve) => setImmediate(resolve));
+    const startedAtMs = Date.now();
+    this.turns.push(turn);
+    this.log(turn.id, { kind: 'turnStarted', data: { startedAtMs } });
+    this.emitStatus();
+    this.emit({
+      method: 'turn/started',
+      params: { threadId: this.id, turn: { ...turn, items: [] } },
+    });
+    return startedAtMs;
+  }
+
+  private async runCompaction(running: Running): Promise<TurnResult> {
+    const { turn, controller } = running;
+    const startedAtMs = await this.announceTurn(turn);
+    const item: ThreadItem = { type: 'contextCompaction', id: uuidv7() };
+    this.itemStarted(turn.id, item);
+    const stream = this.deps.streamFor(this.settings.modelProvider);
+    const summarized = await summarize(
+      stream,
+      this.promptSettings(null),
+      this.history,
+      controller.signal,
+    );
+    let result: TurnResult;
+    if (summarized.ok) {
+      const next = compactedHistory(this.history, this.meta.preamble, summarized.summary);
+      this.history.splice(0, this.history.length, ...next);
+      this.log(turn.id, { kind: 'compacted', data: { history: next } });
+      if (summarized.usage)
+        this.onEngineEvent(turn, { type: 'usage', usage: summarized.usage }, []);
+      this.itemCompleted(turn, { ...item, summary: summarized.summary });
+      const usage = summarized.usage ?? ZERO_USAGE;
+      result = { turnId: turn.id, status: 'completed', error: null, lastMessage: null, usage };
+    } else {
+      this.itemCompleted(turn, item);
+      const interrupted = summarized.error.kind === 'aborted';
+      const error = interrupted
+        ? null
+        : { message: `compaction failed: ${summarized.error.message}` };
+      if (error) {
+        this.emit({
+          method: 'error',
+          params: { threadId: this.id, turnId: turn.id, error, willRetry: false },
+        });
+      }
+      const status = interrupted ? 'interrupted' : 'failed';
+      result = { turnId: turn.id, status, error, lastMessage: null, usage: ZERO_USAGE };
+    }
+    this.finishTurn(turn, result, startedAtMs);
+    return result;
+  }
+
+  private promptSettings(outputSchema: Record<string, unknown> | null): PromptSettings {
+    return {
+      model: this.settings.model,
+      instructions: this.deps.instructions,
+      reasoningEffort: this.settings.reasoningEffort,
+      outputSchema,
+      promptCacheKey: this.id,
+    };
+  }
+
+  /**
+   * Compacts the context now, as a turn of its own with a contextCompaction item. The model
+   * writes a summary; the history becomes preamble + task record + summary + recent items.
+   */
+  startCompaction(): { turnId: string; done: Promise<TurnResult> } {
+    if (this.running) {
+      throw new RuntimeError(
+        'thread_busy',
+        `thread ${this.id} is running turn ${this.running.turn.id}; compact when it ends`,
+      );
+    }
+    const running = this.begin();
+    running.done = this.runCompaction(running);
+    return { turnId: running.turn.id, done: running.done };
   }
 
   /** Adds input to the running turn; an in-flight model request is restarted with it. */
@@ -256,8 +345,19 @@ export class ThreadSession {
   }
 
   appendHistory(turnId: string | null, item: HistoryItem): void {
+    if (turnId === null && this.turns.length === 0) this.meta.preamble++;
     this.history.push(item);
     this.log(turnId, { kind: 'history', data: { item } });
+  }
+
+  /** Sticky settings changed between turns (thread/resume, thread/fork overrides). */
+  updateSettings(overrides: Omit<TurnOverrides, 'outputSchema'>): void {
+    this.applyOverrides(overrides);
+  }
+
+  /** The AGENTS.md files this thread's context came from. */
+  get instructionSources(): string[] {
+    return [];
   }
 
   private applyOverrides(overrides: TurnOverrides): void {
@@ -280,14 +380,7 @@ export class ThreadSession {
   ): Promise<TurnResult> {
     const { turn, controller } = running;
     const turnId = turn.id;
-    const startedAtMs = Date.now();
-    this.turns.push(turn);
-    this.log(turnId, { kind: 'turnStarted', data: { startedAtMs } });
-    this.emitStatus();
-    this.emit({
-      method: 'turn/started',
-      params: { threadId: this.id, turn: { ...turn, items: [] } },
-    });
+    const startedAtMs = await this.announceTurn(turn);
     const userItem: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
     this.itemStarted(turnId, userItem);
     this.itemCompleted(turn, userItem);
@@ -295,13 +388,7 @@ export class ThreadSession {
     if (!this.meta.preview) this.meta.preview = previewOf(input);
     this.deps.store.touchThread(this.id, { preview: this.meta.preview });
 
-    const settings: PromptSettings = {
-      model: this.settings.model,
-      instructions: this.deps.instructions,
-      reasoningEffort: this.settings.reasoningEffort,
-      outputSchema,
-      promptCacheKey: this.id,
-    };
+    const settings = this.promptSettings(outputSchema);
     let turnUsage = ZERO_USAGE;
     let result: TurnResult = {
       turnId,

@@ -2,10 +2,18 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { UserInput } from '../../protocol/items.ts';
-import type { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
+import type {
+  AskForApproval,
+  SandboxMode,
+  TokenUsageBreakdown,
+  Turn,
+} from '../../protocol/thread.ts';
 import { loadConfig } from '../../runtime/config.ts';
+import { YokeClient } from '../../client/client.ts';
+import type { ResultOf } from '../../protocol/methods.ts';
+import { createMemoryTransportPair } from '../../protocol/transport.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
-import type { ThreadSession } from '../../runtime/thread-session.ts';
+import { AppServer } from '../../server/app-server.ts';
 import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
 import { ExecHumanRenderer } from './exec-human.ts';
 import { ExecJsonRenderer } from './exec-json.ts';
@@ -131,46 +139,88 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
   const json = flagSet(args, 'json');
   for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`);
 
+  // One code path: exec is a client of an App Server running in this process.
   const manager = new ThreadManager({ config });
+  const server = new AppServer(manager);
+  const [clientEnd, serverEnd] = createMemoryTransportPair();
+  server.attach(serverEnd);
+  const client = new YokeClient(clientEnd);
   try {
-    let session: ThreadSession;
+    await client.initialize({ name: 'yoke_exec', title: 'yoke exec', version: manager.cliVersion });
+    const overrides = {
+      approvalPolicy: 'never' as const,
+      ...(sandbox ? { sandbox: sandbox as SandboxMode } : {}),
+    };
+    let opened: ResultOf<'thread/start'>;
     if (resumeId || resumeLast) {
-      const id = resumeId ?? manager.latestThreadId(cwd) ?? manager.latestThreadId();
+      const id = resumeId ?? (await latestThread(client, cwd));
       if (!id) throw new UsageError('no stored thread to resume');
-      session = manager.resumeThread(id);
+      opened = await client.request('thread/resume', {
+        threadId: id,
+        excludeTurns: true,
+        ...overrides,
+      });
     } else {
-      session = manager.startThread({ cwd, ephemeral: flagSet(args, 'ephemeral'), source: 'exec' });
+      opened = await client.request('thread/start', {
+        cwd,
+        ephemeral: flagSet(args, 'ephemeral'),
+        ...overrides,
+      });
     }
-    return await runExecTurn(session, input, outputSchema, {
+    return await runExecTurn(client, opened, input, outputSchema, {
       io,
       json,
       lastMessageFile: flagValue(args, 'output-last-message'),
-      header: [
-        ['model', `${session.settings.model} (${session.settings.modelProvider})`],
-        ['workdir', session.settings.cwd],
-        ['thread', session.id],
-      ],
     });
   } finally {
+    client.close();
+    server.close();
     manager.close();
   }
 }
 
+async function latestThread(client: YokeClient, cwd: string): Promise<string | null> {
+  const here = await client.request('thread/list', { cwd, limit: 1 });
+  if (here.data[0]) return here.data[0].id;
+  const anywhere = await client.request('thread/list', { limit: 1 });
+  return anywhere.data[0]?.id ?? null;
+}
+
 async function runExecTurn(
-  session: ThreadSession,
+  client: YokeClient,
+  opened: ResultOf<'thread/start'>,
   input: UserInput[],
   outputSchema: Record<string, unknown> | null,
-  opts: { io: Io; json: boolean; lastMessageFile: string | undefined; header: [string, string][] },
+  opts: { io: Io; json: boolean; lastMessageFile: string | undefined },
 ): Promise<number> {
   const { io } = opts;
+  const threadId = opened.thread.id;
   const jsonOut = new ExecJsonRenderer((event) => io.stdout.write(`${JSON.stringify(event)}\n`));
   const human = new ExecHumanRenderer(io.stderr, io.stdout, io.env);
-  if (opts.json) jsonOut.threadStarted(session.id);
-  else human.header(opts.header);
-  const unsubscribe = session.subscribe((event) => {
-    if (event.type !== 'notification') return;
-    if (opts.json) jsonOut.notification(event.notification);
-    else human.notification(event.notification);
+  if (opts.json) jsonOut.threadStarted(threadId);
+  else {
+    human.header([
+      ['model', `${opened.model} (${opened.modelProvider})`],
+      ['workdir', opened.cwd],
+      ['thread', threadId],
+    ]);
+  }
+
+  let turnId: string | null = null;
+  let usage: TokenUsageBreakdown = { ...ZERO };
+  let lastMessage: string | null = null;
+  let finished!: (turn: Turn) => void;
+  const completed = new Promise<Turn>((resolve) => (finished = resolve));
+  const off = client.onNotification('*', (n) => {
+    if ('threadId' in n.params && n.params.threadId !== threadId) return;
+    if (n.method === 'thread/tokenUsage/updated') usage = addUsage(usage, n.params.tokenUsage.last);
+    if (n.method === 'item/completed' && n.params.item.type === 'agentMessage')
+      lastMessage = n.params.item.text;
+    // exec runs one turn on the thread: its completion is the end.
+    if (n.method === 'turn/completed') finished(n.params.turn);
+    if (n.method === 'turn/completed') return;
+    if (opts.json) jsonOut.notification(n);
+    else human.notification(n);
   });
 
   let interrupts = 0;
@@ -178,26 +228,50 @@ async function runExecTurn(
     interrupts++;
     if (interrupts > 1) process.exit(130);
     io.stderr.write('\ninterrupting… (Ctrl-C again to quit at once)\n');
-    session.interrupt();
+    if (turnId) void client.request('turn/interrupt', { threadId, turnId }).catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
   try {
-    const { done } = session.startTurn(input, { outputSchema });
-    const result = await done;
-    if (opts.json) jsonOut.turnEnded(result.status, result.error, { ...result.usage });
-    else human.turnEnded(result.status, result.error, { ...result.usage }, result.lastMessage);
-    if (opts.lastMessageFile && result.lastMessage !== null) {
-      writeFileSync(opts.lastMessageFile, result.lastMessage);
-    }
-    return result.status === 'completed' ? 0 : result.status === 'interrupted' ? 130 : 1;
+    const started = await client.request('turn/start', {
+      threadId,
+      input,
+      ...(outputSchema ? { outputSchema } : {}),
+    });
+    turnId = started.turn.id;
+    const turn = await completed;
+    const error = turn.error ?? null;
+    if (opts.json) jsonOut.turnEnded(turn.status, error, usage);
+    else human.turnEnded(turn.status, error, usage, lastMessage);
+    if (opts.lastMessageFile && lastMessage !== null)
+      writeFileSync(opts.lastMessageFile, lastMessage);
+    return turn.status === 'completed' ? 0 : turn.status === 'interrupted' ? 130 : 1;
   } finally {
-    unsubscribe();
+    off();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
 }
 
+const ZERO: TokenUsageBreakdown = {
+  totalTokens: 0,
+  inputTokens: 0,
+  cachedInputTokens: 0,
+  cacheWriteInputTokens: 0,
+  outputTokens: 0,
+  reasoningOutputTokens: 0,
+};
+
+function addUsage(a: TokenUsageBreakdown, b: TokenUsageBreakdown): TokenUsageBreakdown {
+  return {
+    totalTokens: a.totalTokens + b.totalTokens,
+    inputTokens: a.inputTokens + b.inputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    cacheWriteInputTokens: a.cacheWriteInputTokens + (b.cacheWriteInputTokens ?? 0),
+    outputTokens: a.outputTokens + b.outputTokens,
+    reasoningOutputTokens: a.reasoningOutputTokens + b.reasoningOutputTokens,
+  };
+}
 async function readPrompt(arg: string | undefined, stdin: Io['stdin']): Promise<string> {
   if (arg !== undefined && arg !== '-') return arg;
   if (arg === undefined && stdin.isTTY) return '';

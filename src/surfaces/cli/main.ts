@@ -1,6 +1,7 @@
 // The `yoke` command: dispatches to subcommands and turns errors into one clear line.
 import { CLI_VERSION } from '../../runtime/thread-manager.ts';
 import { UsageError } from './args.ts';
+import { appServerCommand } from './app-server.ts';
 import { execCommand } from './exec.ts';
 
 const HELP = `Yoke ${CLI_VERSION} — an open agent harness.
@@ -11,6 +12,7 @@ Commands:
   exec [PROMPT]        run an agent headless on the current repository until it answers
   exec resume ID|--last [PROMPT]
                        continue a stored thread
+  app-server           serve the App Server (JSON-RPC over stdio, or WebSocket with --listen)
   help                 show this help
   --version            print the version
 
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'exec':
       case 'e':
         return await execCommand(rest, io);
+      case 'app-server':
+        return await appServerCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,119 @@
+// The App Server benchmark (issue 3): spawn → initialize latency; 100 concurrent threads with
+// the mock model streaming 200 text deltas each (notifications per second, emit → receipt
+// latency p50/p99); RSS per idle loaded thread.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { tempDir, tempRepo, YOKE_BIN, yokeEnv } from '../test/support/cli.ts';
+import { CodexDriver, startWsServer, type Json } from '../test/support/codex-driver.ts';
+
+const THREADS = Number(process.env.BENCH_THREADS ?? 100);
+const DELTAS = 200;
+const IDLE_THREADS = 1000;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function initLatency(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [YOKE_BIN, 'app-server'], {
+    cwd,
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  child.stdin.write(
+    `${JSON.stringify({ method: 'initialize', id: 0, params: { clientInfo: { name: 'bench', version: '1' } } })}\n`,
+  );
+  await new Promise<void>((resolve) =>
+    createInterface({ input: child.stdout }).once('line', () => resolve()),
+  );
+  const ms = performance.now() - started;
+  child.stdin.end();
+  await new Promise((resolve) => child.on('close', resolve));
+  return ms;
+}
+
+export async function benchAppServer(): Promise<void> {
+  const mockProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/mock-process.ts', String(DELTAS)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const mockUrl = await new Promise<string>((resolve) =>
+    createInterface({ input: mockProcess.stdout }).once('line', resolve),
+  );
+  const repo = tempRepo({ 'README.md': '# bench\n' });
+  const home = tempDir('bench-home');
+  const env = yokeEnv(mockUrl, home);
+  try {
+    const inits: number[] = [];
+    for (let i = 0; i < 10; i++) inits.push(await initLatency(env, repo));
+    console.log('app-server benchmark');
+    console.log(
+      `  spawn → initialize response: median ${median(inits).toFixed(0)} ms (min ${Math.min(...inits).toFixed(0)}, max ${Math.max(...inits).toFixed(0)}; 10 runs)  target ≤ 60 ms, Codex 150–175 ms`,
+    );
+
+    const server = await startWsServer(env, repo);
+    const client = await CodexDriver.ws(server.url);
+    await client.initialize('bench');
+    const pid = server.child.pid!;
+    const latencies: number[] = [];
+    let received = 0;
+    const original = client.notifications;
+    // Record receipt latency of every notification as it arrives.
+    const push = original.push.bind(original);
+    original.push = (...items: Json[]) => {
+      const now = Date.now();
+      for (const n of items) {
+        received++;
+        if (typeof n.emittedAtMs === 'number') latencies.push(now - n.emittedAtMs);
+      }
+      return push(...items);
+    };
+    const threadIds: string[] = [];
+    for (let i = 0; i < THREADS; i++) {
+      threadIds.push(
+        ((await client.request('thread/start', { cwd: repo })).thread as Json).id as string,
+      );
+    }
+    received = 0;
+    latencies.length = 0;
+    const started = performance.now();
+    const completed = threadIds.map((threadId) =>
+      client.waitFor('turn/completed', (p) => p.threadId === threadId),
+    );
+    await Promise.all(
+      threadIds.map((threadId) =>
+        client.request('turn/start', {
+          threadId,
+          input: [{ type: 'text', text: 'go', text_elements: [] }],
+        }),
+      ),
+    );
+    await Promise.all(completed);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `  ${THREADS} concurrent threads × ${DELTAS} deltas: ${received} notifications in ${seconds.toFixed(2)} s = ${Math.round(received / seconds)}/s;` +
+        ` emit → receipt p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms  (target p99 ≤ 20 ms)`,
+    );
+
+    const before = rssMb(pid);
+    for (let i = 0; i < IDLE_THREADS; i++) await client.request('thread/start', { cwd: repo });
+    const after = rssMb(pid);
+    console.log(
+      `  RSS per idle loaded thread: ${(((after - before) * 1024) / IDLE_THREADS).toFixed(1)} KB (${IDLE_THREADS} threads: ${before.toFixed(1)} → ${after.toFixed(1)} MB)  target ≤ 1 MB`,
+    );
+    await client.close();
+    await server.stop();
+  } finally {
+    mockProcess.kill('SIGTERM');
+  }
+}

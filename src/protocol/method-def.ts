@@ -1,0 +1,28 @@
+// The shape of one entry of the method table, and the `def()` helper every table file uses.
+// Kept apart from methods.ts so the per-area table files can import it without an import cycle
+// (methods.ts imports them to merge the table).
+import type * as z from 'zod';
+
+export type Direction =
+  'clientRequest' | 'clientNotification' | 'serverRequest' | 'serverNotification';
+
+export type Stability = 'stable' | 'experimental';
+
+export type MethodSpec = {
+  direction: Direction;
+  params: z.ZodType;
+  result?: z.ZodType;
+  stability: Stability;
+  doc: string;
+};
+
+export const def = <
+  D extends Direction,
+  P extends z.ZodType,
+  R extends z.ZodType | undefined = undefined,
+>(
+  direction: D,
+  doc: string,
+  params: P,
+  result?: R,
+) => ({ direction, doc, params, result, stability: 'stable' as const });

@@ -1,0 +1,158 @@
+// The App Server: the method table's client requests bound to the thread runtime, and the
+// fan-out of every thread's events to every connection subscribed to it. Approvals go out as
+// server→client requests to each subscriber; the first answer wins and everyone who was asked
+// gets `serverRequest/resolved` with the id the request had on their connection.
+import type { ServerNotification } from '../protocol/methods.ts';
+import type { MessageTransport } from '../protocol/transport.ts';
+import type { ApprovalDecision, PendingApproval } from '../runtime/approvals.ts';
+import type { ThreadManager } from '../runtime/thread-manager.ts';
+import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
+import { Connection, type ConnectionOptions } from './connection.ts';
+import { threadHandlers } from './handlers-thread.ts';
+import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
+
+type Asked = { ctx: ConnectionContext; requestId: number; cancel: AbortController };
+
+export class AppServer {
+  readonly router: Router;
+  private readonly connections = new Set<ConnectionContext>();
+  /** threadId → subscribed connections. */
+  private readonly subscribers = new Map<string, Set<ConnectionContext>>();
+  /** Sessions this server listens to (one listener each, fanned out). */
+  private readonly watched = new Map<string, () => void>();
+  /** approvalId (per thread) → who was asked, with their per-connection request ids. */
+  private readonly asked = new Map<string, Asked[]>();
+
+  constructor(readonly manager: ThreadManager) {
+    this.router = createRouter(this.handlers());
+  }
+
+  /** Serves one client over `transport`. */
+  attach(transport: MessageTransport, options: ConnectionOptions = {}): Connection {
+    const connection = new Connection(transport, this.router, options);
+    const ctx = connection.context;
+    this.connections.add(ctx);
+    ctx.onClose(() => {
+      this.connections.delete(ctx);
+      for (const [threadId, set] of this.subscribers) {
+        if (set.delete(ctx) && set.size === 0) this.maybeUnload(threadId);
+      }
+    });
+    return connection;
+  }
+
+  /** Subscribes `ctx` to a session's events and re-sends any question waiting on it. */
+  subscribe(session: ThreadSession, ctx: ConnectionContext): void {
+    this.watch(session);
+    let set = this.subscribers.get(session.id);
+    if (!set) this.subscribers.set(session.id, (set = new Set()));
+    if (set.has(ctx)) return;
+    set.add(ctx);
+    for (const approval of session.pendingApprovals) this.ask(session, approval, ctx);
+  }
+
+  /** Returns whether `ctx` was subscribed. */
+  unsubscribe(threadId: string, ctx: ConnectionContext): boolean {
+    const set = this.subscribers.get(threadId);
+    const was = set?.delete(ctx) ?? false;
+    if (was && set!.size === 0) this.maybeUnload(threadId);
+    return was;
+  }
+
+  /** Sends to every initialized connection (thread-level changes anyone may care about). */
+  broadcast(notification: ServerNotification): void {
+    for (const ctx of this.connections) if (ctx.clientInfo) ctx.notify(notification);
+  }
+
+  close(): void {
+    for (const off of this.watched.values()) off();
+    this.watched.clear();
+  }
+
+  private handlers(): Handlers {
+    return {
+      initialize: () => ({
+        userAgent: `yoke/${this.manager.cliVersion}`,
+        codexHome: this.manager.config.home,
+        platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
+        platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
+      }),
+      ...threadHandlers(this),
+    };
+  }
+
+  private watch(session: ThreadSession): void {
+    if (this.watched.has(session.id)) return;
+    this.watched.set(
+      session.id,
+      session.subscribe((event) => this.onSessionEvent(session, event)),
+    );
+  }
+
+  private onSessionEvent(session: ThreadSession, event: SessionEvent): void {
+    const subscribers = this.subscribers.get(session.id);
+    switch (event.type) {
+      case 'notification':
+        if (subscribers) for (const ctx of subscribers) ctx.notify(event.notification);
+        if (event.notification.method === 'turn/completed' && !subscribers?.size) {
+          this.maybeUnload(session.id);
+        }
+        return;
+      case 'approvalRequested':
+        if (subscribers) for (const ctx of subscribers) this.ask(session, event.approval, ctx);
+        return;
+      case 'approvalResolved':
+        this.resolved(session, event.approval, event.decision);
+        return;
+    }
+  }
+
+  private ask(session: ThreadSession, approval: PendingApproval, ctx: ConnectionContext): void {
+    const key = `${session.id}/${approval.id}`;
+    const cancel = new AbortController();
+    const pending = ctx.startRequest(approval.method, approval.params as never, {
+      signal: cancel.signal,
+    });
+    const list = this.asked.get(key) ?? [];
+    list.push({ ctx, requestId: pending.id, cancel });
+    this.asked.set(key, list);
+    pending.result.then(
+      (result) => {
+        try {
+          session.resolveApproval(
+            approval.id,
+            (result as { decision: ApprovalDecision }).decision,
+            ctx.connectionId,
+          );
+        } catch {
+          // Someone else answered first; this answer is ignored.
+        }
+      },
+      () => {
+        // Cancelled (answered elsewhere) or the connection closed: others may still answer.
+      },
+    );
+  }
+
+  private resolved(
+    session: ThreadSession,
+    approval: PendingApproval,
+    _decision: ApprovalDecision,
+  ): void {
+    const key = `${session.id}/${approval.id}`;
+    for (const { ctx, requestId, cancel } of this.asked.get(key) ?? []) {
+      cancel.abort();
+      ctx.notify({ method: 'serverRequest/resolved', params: { threadId: session.id, requestId } });
+    }
+    this.asked.delete(key);
+  }
+
+  /** An idle thread nobody watches is unloaded (it stays stored); a running one keeps going. */
+  private maybeUnload(threadId: string): void {
+    if (this.subscribers.get(threadId)?.size) return;
+    if (!this.manager.unload(threadId)) return;
+    this.subscribers.delete(threadId);
+    this.watched.get(threadId)?.();
+    this.watched.delete(threadId);
+  }
+}

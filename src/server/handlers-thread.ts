@@ -1,0 +1,211 @@
+// Handlers of the thread, turn and model methods: thin translations between the wire shapes
+// and the runtime. Anything they throw becomes a JSON-RPC error in the router.
+import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
+import type { SandboxMode, SandboxPolicy, Turn } from '../protocol/thread.ts';
+import { RuntimeError } from '../runtime/errors.ts';
+import type { ThreadSession } from '../runtime/thread-session.ts';
+import type { AppServer } from './app-server.ts';
+import type { ConnectionContext, Handlers } from './router.ts';
+
+type SessionResult = ResultOf<'thread/start'>;
+
+export function threadHandlers(server: AppServer): Handlers {
+  const { manager } = server;
+
+  /** The session for a thread id, loading it from the store if needed. */
+  const session = (threadId: string): ThreadSession =>
+    manager.loaded(threadId) ?? manager.resumeThread(threadId);
+
+  const announce = (s: ThreadSession, ctx: ConnectionContext) => {
+    // Codex sends thread/started after the response to thread/start.
+    setImmediate(() => ctx.notify({ method: 'thread/started', params: { thread: s.toThread() } }));
+  };
+
+  return {
+    'thread/start': (params, ctx) => {
+      const s = manager.startThread({
+        ...(params.cwd ? { cwd: params.cwd } : {}),
+        ...(params.model ? { model: params.model } : {}),
+        ...(params.modelProvider ? { modelProvider: params.modelProvider } : {}),
+        ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
+        ...(params.sandbox ? { sandboxMode: params.sandbox } : {}),
+        ephemeral: params.ephemeral ?? false,
+        source: 'appServer',
+      });
+      server.subscribe(s, ctx);
+      announce(s, ctx);
+      return sessionResult(s, false);
+    },
+    'thread/resume': (params, ctx) => {
+      const s = session(params.threadId);
+      applyThreadOverrides(s, params);
+      server.subscribe(s, ctx);
+      return sessionResult(s, !params.excludeTurns);
+    },
+    'thread/fork': (params, ctx) => {
+      if (params.ephemeral && !params.excludeTurns) {
+        throw new RuntimeError(
+          'input_invalid',
+          'an ephemeral thread/fork requires excludeTurns: true',
+        );
+      }
+      const s = manager.forkThread(params.threadId, {
+        lastTurnId: params.lastTurnId ?? null,
+        ephemeral: params.ephemeral ?? false,
+      });
+      applyThreadOverrides(s, params);
+      server.subscribe(s, ctx);
+      announce(s, ctx);
+      return sessionResult(s, !params.excludeTurns);
+    },
+    'thread/list': (params) => {
+      const cwd = Array.isArray(params.cwd) ? params.cwd[0] : params.cwd;
+      const { data, nextCursor } = manager.listThreads({
+        ...(cwd ? { cwd } : {}),
+        archived: params.archived ?? false,
+        ...(params.searchTerm ? { searchTerm: params.searchTerm } : {}),
+        ...(params.cursor ? { cursor: params.cursor } : {}),
+        ...(params.limit ? { limit: params.limit } : {}),
+      });
+      return { data, nextCursor };
+    },
+    'thread/loaded/list': () => ({ data: manager.loadedThreadIds, nextCursor: null }),
+    'thread/read': (params) => ({
+      thread: manager.readThread(params.threadId, params.includeTurns ?? false),
+    }),
+    'thread/archive': (params) => {
+      manager.setArchived(params.threadId, true);
+      server.broadcast({ method: 'thread/archived', params: { threadId: params.threadId } });
+      return {};
+    },
+    'thread/unarchive': (params) => {
+      manager.setArchived(params.threadId, false);
+      server.broadcast({ method: 'thread/unarchived', params: { threadId: params.threadId } });
+      return { thread: manager.readThread(params.threadId, false) };
+    },
+    'thread/name/set': (params) => {
+      const name = params.name.trim() || null;
+      const loaded = manager.loaded(params.threadId);
+      if (loaded) loaded.setName(name);
+      else {
+        manager.setName(params.threadId, name);
+        server.broadcast({
+          method: 'thread/name/updated',
+          params: { threadId: params.threadId, threadName: name },
+        });
+      }
+      return {};
+    },
+    'thread/unsubscribe': (params, ctx) => {
+      if (!manager.loaded(params.threadId)) return { status: 'notLoaded' };
+      return {
+        status: server.unsubscribe(params.threadId, ctx) ? 'unsubscribed' : 'notSubscribed',
+      };
+    },
+    'thread/compact/start': (params) => {
+      session(params.threadId).startCompaction();
+      return {};
+    },
+    'turn/start': (params) => {
+      const s = session(params.threadId);
+      const schema = params.outputSchema;
+      if (
+        schema !== undefined &&
+        schema !== null &&
+        (typeof schema !== 'object' || Array.isArray(schema))
+      ) {
+        throw new RuntimeError('input_invalid', 'outputSchema must be a JSON Schema object');
+      }
+      const { turnId } = s.startTurn(params.input, {
+        ...(params.cwd ? { cwd: params.cwd } : {}),
+        ...(params.model ? { model: params.model } : {}),
+        ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
+        ...(params.sandboxPolicy ? { sandboxMode: sandboxMode(params.sandboxPolicy) } : {}),
+        ...(params.effort !== undefined
+          ? { effort: params.effort === 'none' ? null : params.effort }
+          : {}),
+        ...(schema ? { outputSchema: schema as Record<string, unknown> } : {}),
+      });
+      const turn: Turn = {
+        id: turnId,
+        items: [],
+        itemsView: 'notLoaded',
+        status: 'inProgress',
+        error: null,
+        startedAt: null,
+        completedAt: null,
+        durationMs: null,
+      };
+      return { turn };
+    },
+    'turn/steer': (params) => ({
+      turnId: session(params.threadId).steer(params.input, params.expectedTurnId),
+    }),
+    'turn/interrupt': (params) => {
+      const s = manager.loaded(params.threadId);
+      if (!s || !s.interrupt(params.turnId)) {
+        throw new RuntimeError(
+          'turn_not_found',
+          `turn ${params.turnId} is not running on thread ${params.threadId}`,
+        );
+      }
+      return {};
+    },
+    'model/list': (params) => ({
+      data: manager.models(params.modelProvider ?? null),
+      nextCursor: null,
+    }),
+  };
+}
+
+function applyThreadOverrides(s: ThreadSession, params: ParamsOf<'thread/resume'>): void {
+  s.updateSettings({
+    ...(params.cwd ? { cwd: params.cwd } : {}),
+    ...(params.model ? { model: params.model } : {}),
+    ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
+    ...(params.sandbox ? { sandboxMode: params.sandbox } : {}),
+  });
+}
+
+function sessionResult(s: ThreadSession, withTurns: boolean): SessionResult {
+  const { settings } = s;
+  return {
+    thread: s.toThread(withTurns),
+    model: settings.model,
+    modelProvider: settings.modelProvider,
+    cwd: settings.cwd,
+    approvalPolicy: settings.approvalPolicy,
+    approvalsReviewer: 'user',
+    sandbox: sandboxPolicy(settings.sandboxMode),
+    reasoningEffort: settings.reasoningEffort,
+    instructionSources: s.instructionSources,
+  };
+}
+
+export function sandboxPolicy(mode: SandboxMode): SandboxPolicy {
+  switch (mode) {
+    case 'read-only':
+      return { type: 'readOnly', networkAccess: false };
+    case 'workspace-write':
+      return {
+        type: 'workspaceWrite',
+        writableRoots: [],
+        networkAccess: false,
+        excludeTmpdirEnvVar: false,
+        excludeSlashTmp: false,
+      };
+    case 'danger-full-access':
+      return { type: 'dangerFullAccess' };
+  }
+}
+
+function sandboxMode(policy: SandboxPolicy): SandboxMode {
+  switch (policy.type) {
+    case 'readOnly':
+      return 'read-only';
+    case 'workspaceWrite':
+      return 'workspace-write';
+    case 'dangerFullAccess':
+      return 'danger-full-access';
+  }
+}

@@ -1,0 +1,126 @@
+// yoke app-server end to end, driven by a client written only from the Codex protocol.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runScenario, saveTranscript } from './support/app-server-scenario.ts';
+import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
+import { CodexDriver, startWsServer, type Json } from './support/codex-driver.ts';
+import { startMockModel, text, toolCall } from './support/mock-model.ts';
+
+test('over stdio: start, approval, steer, interrupt, resume in a new process, fork', async (t) => {
+  const { transcript } = await runScenario(t, 'stdio');
+  assert.ok(transcript.length > 50);
+});
+
+test('over WebSocket: the same scenario', async (t) => {
+  const { transcript } = await runScenario(t, 'ws');
+  assert.ok(transcript.length > 50);
+});
+
+test('two clients watch one thread; a late joiner gets the pending approval and either can answer', async (t) => {
+  const mock = await startMockModel([
+    toolCall('shell', { command: 'touch one.txt' }),
+    toolCall('shell', { command: 'touch two.txt' }),
+    text('both done'),
+  ]);
+  t.after(() => mock.close());
+  const repo = tempRepo({}, t);
+  const env = yokeEnv(mock.url, tempDir('home', t));
+  const server = await startWsServer(env, repo);
+  t.after(() => server.stop());
+  const a = await CodexDriver.ws(server.url);
+  const b = await CodexDriver.ws(server.url);
+  t.after(async () => {
+    await a.close();
+    await b.close();
+  });
+  await a.initialize('client-a');
+  await b.initialize('client-b');
+  const threadId = (
+    (await a.request('thread/start', { cwd: repo, approvalPolicy: 'untrusted' })).thread as Json
+  ).id;
+
+  const firstAtA = a.nextServerRequest('item/commandExecution/requestApproval');
+  await a.request('turn/start', {
+    threadId,
+    input: [{ type: 'text', text: 'two files', text_elements: [] }],
+  });
+  const askA1 = await firstAtA;
+
+  // B joins while A is being asked: it gets the live stream and the pending question.
+  const firstAtB = b.nextServerRequest('item/commandExecution/requestApproval');
+  const resumed = await b.request('thread/resume', { threadId });
+  assert.equal(((resumed.thread as Json).status as Json).type, 'active');
+  const askB1 = await firstAtB;
+  assert.equal((askB1.params as Json).itemId, (askA1.params as Json).itemId);
+  b.respond(askB1.id, { decision: 'accept' });
+  await a.waitFor('serverRequest/resolved', (p) => p.requestId === askA1.id);
+  await b.waitFor('serverRequest/resolved', (p) => p.requestId === askB1.id);
+  a.respond(askA1.id, { decision: 'decline' }); // too late: ignored
+
+  // The second question goes to both; A answers this time.
+  const secondAtA = a.nextServerRequest('item/commandExecution/requestApproval');
+  const secondAtB = b.nextServerRequest('item/commandExecution/requestApproval');
+  const [askA2, askB2] = await Promise.all([secondAtA, secondAtB]);
+  a.respond(askA2.id, { decision: 'accept' });
+  await b.waitFor('serverRequest/resolved', (p) => p.requestId === askB2.id);
+  const doneA = await a.waitFor('turn/completed');
+  const doneB = await b.waitFor('turn/completed');
+  assert.equal((doneA.turn as Json).status, 'completed');
+  assert.deepEqual(doneA, doneB);
+  assert.ok(existsSync(join(repo, 'one.txt')) && existsSync(join(repo, 'two.txt')));
+  // B saw the items of the turn live, not only the end.
+  assert.ok(
+    b.notifications.some(
+      (n) =>
+        n.method === 'item/completed' &&
+        ((n.params as Json).item as Json).type === 'commandExecution',
+    ),
+  );
+  saveTranscript('app-server-two-clients', [...a.transcript, ...b.transcript]);
+});
+
+test('a thread keeps running when its only client disconnects', async (t) => {
+  const mock = await startMockModel([
+    toolCall('shell', { command: 'sleep 0.3; touch finished.txt' }),
+    text('finished'),
+  ]);
+  t.after(() => mock.close());
+  const repo = tempRepo({}, t);
+  const env = yokeEnv(mock.url, tempDir('home', t));
+  const server = await startWsServer(env, repo);
+  t.after(() => server.stop());
+  const a = await CodexDriver.ws(server.url);
+  await a.initialize();
+  const threadId = ((await a.request('thread/start', { cwd: repo })).thread as Json).id;
+  await a.request('turn/start', {
+    threadId,
+    input: [{ type: 'text', text: 'go', text_elements: [] }],
+  });
+  await a.waitFor('item/started', (p) => (p.item as Json).type === 'commandExecution');
+  await a.close();
+  await mock.waitForRequests(2);
+  const b = await CodexDriver.ws(server.url);
+  t.after(() => b.close());
+  await b.initialize();
+  const read = await b.request('thread/read', { threadId, includeTurns: true });
+  const turns = (read.thread as Json).turns as Json[];
+  if (turns[0]!.status !== 'completed') {
+    await b.request('thread/resume', { threadId });
+    await b.waitFor('turn/completed');
+  }
+  assert.ok(existsSync(join(repo, 'finished.txt')));
+});
+
+test('WebSocket safety: browser origins are refused, non-loopback needs a token', async (t) => {
+  const repo = tempRepo({}, t);
+  const env = yokeEnv('http://127.0.0.1:9/v1', tempDir('home', t));
+  const server = await startWsServer(env, repo);
+  t.after(() => server.stop());
+  await assert.rejects(CodexDriver.ws(server.url, { origin: 'https://evil.example' }), /403/);
+  const ok = await CodexDriver.ws(server.url);
+  assert.equal((await ok.initialize()).platformFamily, 'unix');
+  await ok.close();
+  await assert.rejects(startWsServer(env, repo, ['--listen', 'ws://0.0.0.0:0']), /exited/);
+});
