@@ -2,7 +2,6 @@
 // transport uses. Node 20's global fetch loads undici on first use — about 70 ms and 11 MB
 // before the first request leaves — so Yoke talks HTTP through node:http instead.
 import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
 
 export type HttpResponse = {
   ok: boolean;
@@ -23,25 +22,31 @@ export type HttpPost = (
   init: { method: 'POST'; headers: Record<string, string>; body: string; signal: AbortSignal },
 ) => Promise<HttpResponse>;
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
-};
+const httpAgent = new http.Agent({ keepAlive: true });
+// TLS is loaded only when a provider is reached over https (local servers never need it).
+let httpsModule: Promise<{ request: typeof http.request; agent: http.Agent }> | null = null;
+const loadHttps = () =>
+  (httpsModule ??= import('node:https').then((https) => ({
+    request: https.request,
+    agent: new https.Agent({ keepAlive: true }),
+  })));
 
-export const httpPost: HttpPost = (url, init) =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const request = (secure ? https : http).request(target, {
+export const httpPost: HttpPost = async (url, init) => {
+  const target = new URL(url);
+  const transport =
+    target.protocol === 'https:' ? await loadHttps() : { request: http.request, agent: httpAgent };
+  return new Promise((resolve, reject) => {
+    const request = transport.request(target, {
       method: init.method,
       headers: { ...init.headers, 'content-length': Buffer.byteLength(init.body) },
-      agent: agents[secure ? 'https:' : 'http:'],
+      agent: transport.agent,
       signal: init.signal,
     });
     request.on('error', reject);
     request.on('response', (res) => resolve(wrap(res)));
     request.end(init.body);
   });
+};
 
 function wrap(res: IncomingMessage): HttpResponse {
   const status = res.statusCode ?? 0;

@@ -34,14 +34,14 @@ export type ManagerOptions = {
 };
 
 export class ThreadManager {
-  readonly store: ThreadStore;
+  private storeInstance: ThreadStore | null;
   private ephemeralStore: ThreadStore | null = null;
   private readonly sessions = new Map<string, ThreadSession>();
   private readonly deps: Omit<SessionDeps, 'store'>;
 
   constructor(private readonly options: ManagerOptions) {
     const { config } = options;
-    this.store = options.store ?? new ThreadStore(openDb(join(config.home, 'yoke.db')));
+    this.storeInstance = options.store ?? null;
     const streams = new Map<string, StreamFn>();
     this.deps = {
       streamFor:
@@ -65,6 +65,12 @@ export class ThreadManager {
       outputBudgetBytes: config.outputBudgetBytes,
       cliVersion: CLI_VERSION,
     };
+  }
+
+  /** The SQLite store, opened on first use (a server answers `initialize` without it). */
+  get store(): ThreadStore {
+    this.storeInstance ??= new ThreadStore(openDb(join(this.options.config.home, 'yoke.db')));
+    return this.storeInstance;
   }
 
   get config(): ResolvedConfig {
@@ -363,7 +369,7 @@ export class ThreadManager {
   }
 
   close(): void {
-    this.store.db.close();
+    this.storeInstance?.db.close();
     this.ephemeralStore?.db.close();
   }
 }

@@ -1,8 +1,6 @@
 // The `yoke` command: dispatches to subcommands and turns errors into one clear line.
 import { CLI_VERSION } from '../../runtime/thread-manager.ts';
 import { UsageError } from './args.ts';
-import { appServerCommand } from './app-server.ts';
-import { execCommand } from './exec.ts';
 
 const HELP = `Yoke ${CLI_VERSION} — an open agent harness.
 
@@ -30,9 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'exec':
       case 'e':
-        return await execCommand(rest, io);
+        return await (await import('./exec.ts')).execCommand(rest, io);
       case 'app-server':
-        return await appServerCommand(rest);
+        return await (await import('./app-server.ts')).appServerCommand(rest);
       case undefined:
       case 'help':
       case '--help':
