@@ -9,6 +9,8 @@ export type TurnEndStatus = 'completed' | 'interrupted' | 'failed';
 export type EngineEvent =
   /** An item was appended to the model-visible history. */
   | { type: 'history'; item: HistoryItem }
+  /** Compaction replaced the model-visible history. */
+  | { type: 'historyReplaced'; history: HistoryItem[] }
   | { type: 'itemStarted'; item: ThreadItem }
   | { type: 'itemCompleted'; item: ThreadItem }
   | { type: 'agentMessageDelta'; itemId: string; delta: string }

@@ -5,6 +5,7 @@ import type { FunctionCallItem, HistoryItem, ModelError, StreamFn } from '../mod
 import type { ThreadItem } from '../protocol/items.ts';
 import type { Tool, ToolContext } from '../tools/types.ts';
 import type { EngineEvent } from './events.ts';
+import { compactedHistory, summarize } from './compaction.ts';
 import { buildRequest, TURN_ABORTED_NOTE, type PromptSettings } from './prompt.ts';
 import { runToolCalls } from './tool-calls.ts';
 
@@ -20,6 +21,13 @@ export type TurnContext = {
   input?: PendingInput;
   /** Upper bound on model requests in one turn. */
   maxSteps?: number;
+  /**
+   * Compact automatically when the next request is estimated to pass `limitTokens`;
+   * `preamble` leading history items are the thread's fixed context and are kept.
+   */
+  autoCompact?: { limitTokens: number; preamble: number };
+  /** Ids for items the loop creates itself (contextCompaction). */
+  newId?: () => string;
 };
 
 /**
@@ -41,9 +49,23 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
   };
   let lastMessage: string | null = null;
   const maxSteps = ctx.maxSteps ?? 10_000;
+  const size = new ContextSize(ctx, history);
+  const appendSized = (item: HistoryItem): EngineEvent => {
+    size.add(item);
+    return append(item);
+  };
 
   for (let step = 1; ; step++) {
-    for (const item of ctx.input?.take() ?? []) yield append(item);
+    for (const item of ctx.input?.take() ?? []) yield appendSized(item);
+    if (ctx.autoCompact && size.tokens > ctx.autoCompact.limitTokens) {
+      const compacted = yield* autoCompact(ctx, history, ctx.autoCompact.preamble);
+      if (!compacted.ok) {
+        yield* end(ctx.signal.aborted ? 'interrupted' : 'failed', lastMessage, compacted.error);
+        return;
+      }
+      history.splice(0, history.length, ...compacted.history);
+      size.reset(history);
+    }
     if (step > maxSteps) {
       yield* end('failed', lastMessage, {
         kind: 'protocol',
@@ -64,7 +86,7 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
       yield* end('failed', lastMessage, sampled.stop.error);
       return;
     }
-    for (const item of sampled.output) yield append(item);
+    for (const item of sampled.output) yield appendSized(item);
     const calls = sampled.output.filter((i): i is FunctionCallItem => i.type === 'function_call');
     if (calls.length === 0) {
       // Input that arrived with the final answer still gets its answer in this turn.
@@ -73,12 +95,12 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
         yield* end('completed', lastMessage);
         return;
       }
-      for (const item of late) yield append(item);
+      for (const item of late) yield appendSized(item);
       continue;
     }
 
     for await (const event of runToolCalls(calls, ctx.tools, ctx.toolContext, ctx.signal)) {
-      if (event.type === 'output') yield append(event.item);
+      if (event.type === 'output') yield appendSized(event.item);
       else yield event;
     }
     if (ctx.signal.aborted) {
@@ -226,4 +248,66 @@ async function* end(
 
 export function userText(text: string): HistoryItem {
   return { type: 'message', role: 'user', content: [{ type: 'input_text', text }] };
+}
+
+/**
+ * A running estimate of the next request's size in tokens: bytes / 4 of the serialized
+ * instructions, tools and history. Cheap enough to keep per item; the provider's own count
+ * arrives only after a request, which is too late to decide whether to send it.
+ */
+class ContextSize {
+  private bytes = 0;
+  private readonly fixed: number;
+
+  constructor(ctx: TurnContext, history: readonly HistoryItem[]) {
+    this.fixed =
+      Buffer.byteLength(ctx.settings.instructions) +
+      JSON.stringify(buildRequest(ctx.settings, ctx.tools, []).tools).length;
+    this.reset(history);
+  }
+
+  get tokens(): number {
+    return Math.ceil((this.fixed + this.bytes) / 4);
+  }
+
+  add(item: HistoryItem): void {
+    this.bytes += JSON.stringify(item).length;
+  }
+
+  reset(history: readonly HistoryItem[]): void {
+    this.bytes = 0;
+    for (const item of history) this.add(item);
+  }
+}
+
+type Compacted = { ok: true; history: HistoryItem[] } | { ok: false; error: ModelError };
+
+/** Compaction inside a turn: a contextCompaction item, then the history is replaced. */
+async function* autoCompact(
+  ctx: TurnContext,
+  history: readonly HistoryItem[],
+  preamble: number,
+): AsyncGenerator<EngineEvent, Compacted> {
+  const id = ctx.newId?.() ?? `compaction_${Date.now()}`;
+  yield { type: 'itemStarted', item: { type: 'contextCompaction', id } };
+  const summarized = await summarize(ctx.stream, ctx.settings, history, ctx.signal);
+  if (!summarized.ok) {
+    yield { type: 'itemCompleted', item: { type: 'contextCompaction', id } };
+    const error =
+      summarized.error.kind === 'aborted'
+        ? { kind: 'protocol' as const, message: 'interrupted during compaction' }
+        : summarized.error;
+    return {
+      ok: false,
+      error: { ...error, message: `automatic compaction failed: ${error.message}` },
+    };
+  }
+  if (summarized.usage) yield { type: 'usage', usage: summarized.usage };
+  const next = compactedHistory(history, preamble, summarized.summary);
+  yield { type: 'historyReplaced', history: next };
+  yield {
+    type: 'itemCompleted',
+    item: { type: 'contextCompaction', id, summary: summarized.summary },
+  };
+  return { ok: true, history: next };
 }

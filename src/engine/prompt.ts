@@ -30,6 +30,42 @@ export function buildRequest(
   };
 }
 
+/** What the model may do without asking, sent once per thread as a developer message. */
+export function permissionsMessage(p: {
+  sandbox: string;
+  approvalPolicy: string;
+  writableRoots: readonly string[];
+  network: boolean;
+}): string {
+  const sandbox: Record<string, string> = {
+    'read-only': 'Commands run in a read-only sandbox: they can read files but not change them.',
+    'workspace-write': `Commands run in a sandbox that can write only inside: ${p.writableRoots.join(', ') || 'the workspace'} (their .git and .yoke stay read-only).`,
+    'danger-full-access': 'Commands run without a sandbox, with full access to the machine.',
+  };
+  const approvals: Record<string, string> = {
+    untrusted:
+      'Commands that are not known to be safe, and every file change, wait for the user to approve them.',
+    'on-failure':
+      'Commands run in the sandbox; if one fails because of the sandbox, the user is asked whether to run it outside.',
+    'on-request':
+      'Commands run in the sandbox; you may ask to run one outside it, with a justification, and the user decides.',
+    never: 'Nobody approves anything: failures come back to you; work within the sandbox.',
+  };
+  return [
+    '<permissions>',
+    sandbox[p.sandbox] ?? `Sandbox: ${p.sandbox}.`,
+    `Network access from commands is ${p.network ? 'enabled' : 'disabled'}.`,
+    approvals[p.approvalPolicy] ?? `Approval policy: ${p.approvalPolicy}.`,
+    '</permissions>',
+  ].join('\n');
+}
+
+/** A change of settings between turns, appended (never rewritten into the prefix). */
+export function settingsChangedMessage(changes: Record<string, [string, string]>): string {
+  const lines = Object.entries(changes).map(([key, [from, to]]) => `${key}: ${from} → ${to}`);
+  return `<settings_changed>\nFrom this point on:\n${lines.join('\n')}\n</settings_changed>`;
+}
+
 /** The user message that tells the model about its environment, sent once per thread. */
 export function environmentContext(env: {
   cwd: string;

@@ -1,7 +1,7 @@
 // Starting, resuming and holding threads. One per process; every surface goes through it.
 import { join } from 'node:path';
 import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
-import { environmentContext, TURN_ABORTED_NOTE } from '../engine/prompt.ts';
+import { environmentContext, permissionsMessage, TURN_ABORTED_NOTE } from '../engine/prompt.ts';
 import { createStreamFn } from '../models/provider.ts';
 import type { StreamFn } from '../models/types.ts';
 import type { Model } from '../protocol/methods.ts';
@@ -121,6 +121,21 @@ export class ThreadManager {
       ephemeral,
       source: options.source ?? 'exec',
       forkedFromId: null,
+    });
+    session.appendHistory(null, {
+      type: 'message',
+      role: 'developer',
+      content: [
+        {
+          type: 'input_text',
+          text: permissionsMessage({
+            sandbox: settings.sandboxMode,
+            approvalPolicy: settings.approvalPolicy,
+            writableRoots: [settings.cwd, ...config.writableRoots],
+            network: config.networkAccess,
+          }),
+        },
+      ],
     });
     session.appendHistory(null, {
       type: 'message',

@@ -4,7 +4,7 @@
 import type { EngineEvent } from '../engine/events.ts';
 import { compactedHistory, summarize } from '../engine/compaction.ts';
 import { runTurn, type PendingInput } from '../engine/loop.ts';
-import type { PromptSettings } from '../engine/prompt.ts';
+import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
 import type { HistoryItem, ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
@@ -361,14 +361,27 @@ export class ThreadSession {
   }
 
   private applyOverrides(overrides: TurnOverrides): void {
+    const previous = { ...this.settings };
     const before = JSON.stringify(this.settings);
     if (overrides.model) this.settings.model = overrides.model;
     if (overrides.cwd) this.settings.cwd = overrides.cwd;
     if (overrides.effort !== undefined) this.settings.reasoningEffort = overrides.effort;
     if (overrides.approvalPolicy) this.settings.approvalPolicy = overrides.approvalPolicy;
     if (overrides.sandboxMode) this.settings.sandboxMode = overrides.sandboxMode;
-    if (JSON.stringify(this.settings) !== before) {
-      this.deps.store.touchThread(this.id, { settings: { ...this.settings } });
+    if (JSON.stringify(this.settings) === before) return;
+    this.deps.store.touchThread(this.id, { settings: { ...this.settings } });
+    // The model learns of the change from an appended message; the prefix stays as it was.
+    const changes: Record<string, [string, string]> = {};
+    for (const key of ['model', 'cwd', 'sandboxMode', 'approvalPolicy'] as const) {
+      if (previous[key] !== this.settings[key])
+        changes[key] = [String(previous[key]), String(this.settings[key])];
+    }
+    if (this.turns.length > 0 && Object.keys(changes).length > 0) {
+      this.appendHistory(null, {
+        type: 'message',
+        role: 'developer',
+        content: [{ type: 'input_text', text: settingsChangedMessage(changes) }],
+      });
     }
   }
 
@@ -457,6 +470,10 @@ export class ThreadSession {
     switch (event.type) {
       case 'history':
         this.appendHistory(turn.id, event.item);
+        return;
+      case 'historyReplaced':
+        this.history.splice(0, this.history.length, ...event.history);
+        this.log(turn.id, { kind: 'compacted', data: { history: event.history } });
         return;
       case 'itemStarted':
         this.itemStarted(turn.id, event.item);
