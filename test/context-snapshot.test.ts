@@ -62,7 +62,10 @@ test('context snapshot: exact bodies, append-only across tools, turns, steer, in
   assert.equal(bodies.length, 8);
   for (let i = 1; i < bodies.length; i++) {
     // The model change is part of the body's `model` field, before `input`: compare from input.
-    const [a, b] = [bodies[i - 1]!, bodies[i]!].map((s) => s.slice(s.indexOf('"input":')));
+    const [a, b] = [bodies[i - 1]!, bodies[i]!].map((s) => s.slice(s.indexOf('"input":'))) as [
+      string,
+      string,
+    ];
     assert.ok(
       b.startsWith(prefix(a)),
       `request ${i} is not a prefix-extension of request ${i - 1}`,

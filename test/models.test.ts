@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { isPrefixExtension } from '../src/models/cache-prefix.ts';
 import { createStreamFn, type TransportDeps } from '../src/models/provider.ts';
-import type { HistoryItem, ModelEvent } from '../src/models/types.ts';
+import type { HistoryItem, ModelEvent, WireApi } from '../src/models/types.ts';
 import {
   cut,
   error,
@@ -457,10 +457,14 @@ describe('adapters, other cases', { timeout: 20_000 }, () => {
     );
   });
 
-  it('says anthropic is not supported yet', async () => {
-    const err = errorOf(await run(provider('http://127.0.0.1:1', 'anthropic')));
+  it('refuses an unknown wireApi without sending anything', async () => {
+    const config = provider('http://127.0.0.1:1', 'soap' as WireApi);
+    const err = errorOf(await run(config));
     assert.equal(err.kind, 'protocol');
-    assert.match(err.message, /^mock: wireApi "anthropic" is not supported yet/);
+    assert.match(
+      err.message,
+      /^mock: unknown wireApi "soap" — use "responses", "chat" or "anthropic"/,
+    );
   });
 
   it('sends custom headers and is fast enough for a 100-step benchmark', async () => {

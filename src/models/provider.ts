@@ -1,20 +1,26 @@
 // Picks the stream function for a provider's wire API.
 
+import { createAnthropicStreamFn, type AnthropicOptions } from './anthropic.ts';
 import { createChatStreamFn } from './chat.ts';
 import type { TransportDeps } from './http.ts';
 import { createResponsesStreamFn } from './responses.ts';
 import type { ModelEvent, ProviderConfig, StreamFn } from './types.ts';
 
-export function createStreamFn(config: ProviderConfig, deps: TransportDeps = {}): StreamFn {
+/** Settings only some wire APIs take. */
+export type StreamOptions = { anthropic?: AnthropicOptions };
+
+export function createStreamFn(
+  config: ProviderConfig,
+  deps: TransportDeps = {},
+  options: StreamOptions = {},
+): StreamFn {
   switch (config.wireApi) {
     case 'responses':
       return createResponsesStreamFn(config, deps);
     case 'chat':
       return createChatStreamFn(config, deps);
     case 'anthropic':
-      return unsupported(
-        `${config.name}: wireApi "anthropic" is not supported yet — use wireApi "responses" or "chat" for this provider`,
-      );
+      return createAnthropicStreamFn(config, deps, options.anthropic);
     default:
       return unsupported(
         `${config.name}: unknown wireApi "${String(config.wireApi)}" — use "responses", "chat" or "anthropic"`,
@@ -28,4 +34,5 @@ function unsupported(message: string): StreamFn {
   };
 }
 
+export type { AnthropicOptions } from './anthropic.ts';
 export type { TransportDeps } from './http.ts';

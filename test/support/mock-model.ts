@@ -5,15 +5,17 @@
 //   …
 //   await mock.close();
 //
-// Serves POST /v1/responses (Responses SSE) and POST /v1/chat/completions (chat SSE) on
-// 127.0.0.1, one script entry per request (or a function of the request). Every request is
-// recorded, whatever its path. Usage: input ≈ body length / 4, cached ≈ the common prefix with
-// the previous model request's body / 4, output ≈ output text / 4, unless the step overrides.
+// Serves POST /v1/responses (Responses SSE), POST /v1/chat/completions (chat SSE) and
+// POST /v1/messages (Anthropic SSE, see mock-model-anthropic.ts) on 127.0.0.1, one script
+// entry per request (or a function of the request). Every request is recorded, whatever its
+// path. Usage: input ≈ body length / 4, cached ≈ the common prefix with the previous model
+// request's body / 4, output ≈ output text / 4, unless the step overrides.
 // No sleeps: each frame is written with res.write as soon as the request body is in.
 
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { commonPrefixLength } from '../../src/models/cache-prefix.ts';
+import { anthropicFrames } from './mock-model-anthropic.ts';
 import { toStep, type MockOutput, type MockStep, type ScriptEntry } from './mock-model-script.ts';
 import {
   chatFrames,
@@ -48,7 +50,7 @@ export type RecordedRequest = {
   body: string;
   /** The parsed body, or undefined when it is not JSON. */
   json: unknown;
-  api: 'responses' | 'chat' | 'other';
+  api: 'responses' | 'chat' | 'anthropic' | 'other';
 };
 
 export type MockScript = ScriptEntry[] | ((request: RecordedRequest, index: number) => ScriptEntry);
@@ -119,7 +121,9 @@ export async function startMockModel(script: MockScript): Promise<MockModel> {
             ? 'responses'
             : path === '/v1/chat/completions'
               ? 'chat'
-              : 'other';
+              : path === '/v1/messages'
+                ? 'anthropic'
+                : 'other';
       let json: unknown;
       try {
         json = JSON.parse(body);
@@ -186,7 +190,14 @@ export async function startMockModel(script: MockScript): Promise<MockModel> {
         ...(step.kind === 'failed' ? { failure: { code: step.code, message: step.message } } : {}),
       };
       const frames =
-        api === 'responses' ? responsesFrames(outputs, mode, ctx) : chatFrames(outputs, mode, ctx);
+        api === 'responses'
+          ? responsesFrames(outputs, mode, ctx)
+          : api === 'anthropic'
+            ? anthropicFrames(outputs, mode, {
+                ...ctx,
+                cacheControl: body.includes('"cache_control"'),
+              })
+            : chatFrames(outputs, mode, ctx);
       res.writeHead(200, SSE_HEADERS);
       res.cork(); // one writev for all frames, still one chunk per event on the wire
       for (const frame of frames) res.write(frame);
