@@ -21,8 +21,22 @@ export type ResolvedConfig = {
   writableRoots: string[];
   commandTimeoutMs: number;
   outputBudgetBytes: number;
+  context: ContextConfig;
   /** Things the user should hear about (unknown keys, ignored values). */
   warnings: string[];
+};
+
+export type ContextConfig = {
+  /** Names used for a folder's instructions when it has no AGENTS.md (e.g. CLAUDE.md). */
+  fallbackNames: string[];
+  /** Cap on the AGENTS.md text sent at thread start. */
+  agentsMdMaxBytes: number;
+  /** Compact when the next request is estimated past this many tokens (null: use the share). */
+  autoCompactTokenLimit: number | null;
+  /** …or past this share of the model's context window. */
+  autoCompactShare: number;
+  /** Extra or overriding model catalog entries (the raw `model_catalog` table). */
+  modelCatalog: unknown;
 };
 
 export type ConfigInput = {
@@ -59,6 +73,11 @@ const KNOWN_KEYS = new Set([
   'sandboxWorkspaceWrite',
   'commandTimeoutMs',
   'toolOutputBudgetBytes',
+  'modelCatalog',
+  'projectDocFallbackFilenames',
+  'projectDocMaxBytes',
+  'modelAutoCompactTokenLimit',
+  'autoCompactShare',
 ]);
 /** Codex keys a user may carry over that Yoke accepts and does not act on. */
 const IGNORED_QUIETLY = new Set([
@@ -109,6 +128,15 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
     writableRoots: Array.isArray(sww.writableRoots) ? sww.writableRoots.map(String) : [],
     commandTimeoutMs: num(merged.commandTimeoutMs) ?? 10 * 60 * 1000,
     outputBudgetBytes: num(merged.toolOutputBudgetBytes) ?? 24 * 1024,
+    context: {
+      fallbackNames: Array.isArray(merged.projectDocFallbackFilenames)
+        ? merged.projectDocFallbackFilenames.map(String)
+        : [],
+      agentsMdMaxBytes: num(merged.projectDocMaxBytes) ?? 32 * 1024,
+      autoCompactTokenLimit: num(merged.modelAutoCompactTokenLimit) ?? null,
+      autoCompactShare: share(merged.autoCompactShare),
+      modelCatalog: merged.modelCatalog,
+    },
     warnings,
   };
 }
@@ -199,7 +227,10 @@ function normalize(table: Table, warnings: string[], where: string): Table {
       if (!IGNORED_QUIETLY.has(camel)) warnings.push(`${where}: unknown key "${key}" ignored`);
       continue;
     }
-    out[camel] = camel === 'modelProviders' ? normalizeProviders(value) : deepCamel(value);
+    out[camel] =
+      camel === 'modelProviders' || camel === 'modelCatalog'
+        ? normalizeProviders(value)
+        : deepCamel(value);
   }
   return out;
 }
@@ -307,6 +338,15 @@ function effortAlias(value: unknown, warnings: string[]): unknown {
 
 function camelCase(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function share(value: unknown): number {
+  if (value === undefined) return 0.8;
+  if (typeof value === 'number' && value > 0 && value <= 1) return value;
+  throw new RuntimeError(
+    'config_invalid',
+    `auto_compact_share must be a number in (0, 1], not ${JSON.stringify(value)}`,
+  );
 }
 
 function str(value: unknown): string | undefined {

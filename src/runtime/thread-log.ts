@@ -10,6 +10,8 @@ export type LogEvent =
   | { kind: 'turnStarted'; data: { startedAtMs: number } }
   | { kind: 'item'; data: { item: ThreadItem } }
   | { kind: 'usage'; data: { last: Usage } }
+  /** Where the thread's context came from: AGENTS.md files, scoped rules loaded so far. */
+  | { kind: 'context'; data: { instructionSources?: string[]; scopedRuleIds?: string[] } }
   /** Compaction replaced the model-visible history with this. */
   | { kind: 'compacted'; data: { history: HistoryItem[] } }
   /** An approval decision, for audit: what, by which connection, when. */
@@ -37,6 +39,8 @@ export type ReplayedThread = {
   unfinishedTurnId: string | null;
   /** How many leading history items are the thread's fixed context (kept by compaction). */
   preamble: number;
+  instructionSources: string[];
+  scopedRuleIds: string[];
 };
 
 export const ZERO_USAGE: Usage = {
@@ -66,6 +70,8 @@ export function replay(events: StoredEvent[]): ReplayedThread {
   let usage = ZERO_USAGE;
   let open: Turn | null = null;
   let preamble = 0;
+  let instructionSources: string[] = [];
+  const scopedRuleIds: string[] = [];
   let inPreamble = true;
   for (const event of events as (StoredEvent & LogEvent)[]) {
     switch (event.kind) {
@@ -73,6 +79,10 @@ export function replay(events: StoredEvent[]): ReplayedThread {
         history.push(event.data.item);
         if (inPreamble && event.turnId === null) preamble++;
         else inPreamble = false;
+        break;
+      case 'context':
+        if (event.data.instructionSources) instructionSources = event.data.instructionSources;
+        scopedRuleIds.push(...(event.data.scopedRuleIds ?? []));
         break;
       case 'compacted':
         history.splice(0, history.length, ...event.data.history);
@@ -107,7 +117,15 @@ export function replay(events: StoredEvent[]): ReplayedThread {
         break;
     }
   }
-  return { history, turns, usage, unfinishedTurnId: open ? open.id : null, preamble };
+  return {
+    history,
+    turns,
+    usage,
+    unfinishedTurnId: open ? open.id : null,
+    preamble,
+    instructionSources,
+    scopedRuleIds,
+  };
 }
 
 /** Function calls in `history` that never got an output (the process died while they ran). */

@@ -1,5 +1,7 @@
 // Starting, resuming and holding threads. One per process; every surface goes through it.
 import { join } from 'node:path';
+import { discoverAgentsMd } from '../context/agents-md.ts';
+import { ModelCatalog, parseModelCatalogConfig } from '../context/model-catalog.ts';
 import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
 import { environmentContext, permissionsMessage, TURN_ABORTED_NOTE } from '../engine/prompt.ts';
 import { createStreamFn } from '../models/provider.ts';
@@ -43,7 +45,16 @@ export class ThreadManager {
     const { config } = options;
     this.storeInstance = options.store ?? null;
     const streams = new Map<string, StreamFn>();
+    const parsedCatalog = parseModelCatalogConfig(config.context.modelCatalog);
+    config.warnings.push(...parsedCatalog.warnings);
+    const catalog = new ModelCatalog(parsedCatalog.entries);
+    // Anthropic counts max_tokens against the window: ask for what the model can produce.
+    const anthropic = {
+      maxTokens: (model: string) => Math.min(32_000, catalog.lookup(model).maxOutputTokens),
+    };
     this.deps = {
+      catalog,
+      context: config.context,
       streamFor:
         options.streamFor ??
         ((provider) => {
@@ -53,7 +64,7 @@ export class ThreadManager {
               provider === config.provider.name
                 ? config.provider
                 : loadConfig({ flags: { provider } }).provider;
-            fn = createStreamFn(resolved);
+            fn = createStreamFn(resolved, {}, { anthropic });
             streams.set(provider, fn);
           }
           return fn;
@@ -137,6 +148,20 @@ export class ThreadManager {
         },
       ],
     });
+    const agents = discoverAgentsMd({
+      cwd: settings.cwd,
+      home: config.home,
+      fallbackNames: config.context.fallbackNames,
+      maxBytes: config.context.agentsMdMaxBytes,
+    });
+    if (agents.text) {
+      session.appendHistory(null, {
+        type: 'message',
+        role: 'user',
+        content: [{ type: 'input_text', text: agents.text }],
+      });
+    }
+    session.setInstructionSources(agents.sources);
     session.appendHistory(null, {
       type: 'message',
       role: 'user',
@@ -178,6 +203,8 @@ export class ThreadManager {
         name: row.name,
         forkedFromId: row.forkedFrom,
         preamble: state.preamble,
+        instructionSources: state.instructionSources,
+        scopedRuleIds: state.scopedRuleIds,
       },
     );
     if (state.unfinishedTurnId) this.repairCrashedTurn(session, state.unfinishedTurnId);
@@ -311,6 +338,8 @@ export class ThreadManager {
         name: null,
         forkedFromId: meta.forkedFromId,
         preamble: 0,
+        instructionSources: [],
+        scopedRuleIds: [],
       },
     );
     this.sessions.set(id, session);
@@ -335,6 +364,8 @@ export class ThreadManager {
         name: null,
         forkedFromId: row.forkedFrom,
         preamble: state.preamble,
+        instructionSources: state.instructionSources,
+        scopedRuleIds: state.scopedRuleIds,
       },
     );
     this.sessions.set(id, session);

@@ -2,6 +2,8 @@
 // It runs turns through the agent loop, persists what is authoritative, and fans every event
 // out to its listeners — notifications, and approvals asked and answered.
 import type { EngineEvent } from '../engine/events.ts';
+import { renderScopedRules, ScopedRules } from '../context/scoped-rules.ts';
+import type { ModelCatalog } from '../context/model-catalog.ts';
 import { compactedHistory, summarize } from '../engine/compaction.ts';
 import { runTurn, type PendingInput } from '../engine/loop.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
@@ -21,6 +23,7 @@ import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { ThreadStore } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
 import { ApprovalBroker, type ApprovalDecision, type PendingApproval } from './approvals.ts';
+import type { ContextConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import { addUsage, sec, ZERO_USAGE, type LogEvent } from './thread-log.ts';
@@ -57,6 +60,8 @@ export type TurnOverrides = {
 
 export type SessionDeps = {
   store: ThreadStore;
+  catalog: ModelCatalog;
+  context: ContextConfig;
   /** Makes the model stream for a provider name (the settings may switch provider). */
   streamFor: (provider: string) => StreamFn;
   tools: readonly Tool[];
@@ -76,6 +81,10 @@ export type ThreadMeta = {
   forkedFromId: string | null;
   /** How many leading history items are the thread's fixed context (compaction keeps them). */
   preamble: number;
+  /** The AGENTS.md files of the preamble. */
+  instructionSources: string[];
+  /** Scoped rules already appended (each is loaded once per thread). */
+  scopedRuleIds: string[];
 };
 
 /** What a session tells its listeners: notifications, and approvals asked and answered. */
@@ -98,6 +107,7 @@ type Running = {
 export class ThreadSession {
   private readonly listeners = new Set<Listener>();
   private running: Running | null = null;
+  private scoped: ScopedRules | null = null;
   private readonly broker: ApprovalBroker;
 
   constructor(
@@ -357,7 +367,13 @@ export class ThreadSession {
 
   /** The AGENTS.md files this thread's context came from. */
   get instructionSources(): string[] {
-    return [];
+    return this.meta.instructionSources;
+  }
+
+  /** Records where the preamble came from (thread start). */
+  setInstructionSources(sources: string[]): void {
+    this.meta.instructionSources = sources;
+    this.log(null, { kind: 'context', data: { instructionSources: sources } });
   }
 
   private applyOverrides(overrides: TurnOverrides): void {
@@ -430,6 +446,8 @@ export class ThreadSession {
         },
         signal: controller.signal,
         input: this.pendingInput(running),
+        autoCompact: { limitTokens: this.compactLimit(), preamble: this.meta.preamble },
+        newId: uuidv7,
       });
       for await (const event of events) {
         if (event.type === 'usage') turnUsage = addUsage(turnUsage, event.usage);
@@ -480,6 +498,7 @@ export class ThreadSession {
         return;
       case 'itemCompleted':
         this.itemCompleted(turn, event.item);
+        this.loadScopedRules(turn.id, event.item);
         if (event.item.type === 'fileChange' && event.item.status === 'completed') {
           diffs.push(...event.item.changes.map((c) => c.diff));
           this.emit({
@@ -493,7 +512,8 @@ export class ThreadSession {
         this.log(turn.id, { kind: 'usage', data: { last: event.usage } });
         break;
     }
-    const notification = notificationFor(event, this.id, turn.id, this.usage);
+    const window = this.deps.catalog.lookup(this.settings.model).contextWindow;
+    const notification = notificationFor(event, this.id, turn.id, this.usage, window);
     if (notification) this.emit(notification);
   }
 
@@ -515,6 +535,37 @@ export class ThreadSession {
     this.emit({
       method: 'turn/completed',
       params: { threadId: this.id, turn: { ...turn, items, itemsView: 'summary' } },
+    });
+  }
+
+  /** Where automatic compaction starts for the current model. */
+  private compactLimit(): number {
+    const { context } = this.deps;
+    const window = this.deps.catalog.lookup(this.settings.model).contextWindow;
+    return context.autoCompactTokenLimit ?? Math.floor(window * context.autoCompactShare);
+  }
+
+  /**
+   * Rules scoped to a directory (a nested AGENTS.md, a .yoke/rules file with path globs) are
+   * appended the first time a tool touches a path they cover — appended, so the prefix holds.
+   */
+  private loadScopedRules(turnId: string, item: ThreadItem): void {
+    const paths = touchedPaths(item);
+    if (paths.length === 0 || !this.running) return;
+    this.scoped ??= new ScopedRules({
+      cwd: this.settings.cwd,
+      fallbackNames: this.deps.context.fallbackNames,
+      loadedIds: this.meta.scopedRuleIds,
+    });
+    const rules = paths.flatMap((path) => this.scoped!.touch(path));
+    if (rules.length === 0) return;
+    const ids = rules.map((r) => r.id);
+    this.meta.scopedRuleIds.push(...ids);
+    this.log(turnId, { kind: 'context', data: { scopedRuleIds: ids } });
+    this.running.input.push({
+      type: 'message',
+      role: 'user',
+      content: [{ type: 'input_text', text: renderScopedRules(rules) }],
     });
   }
 
@@ -561,5 +612,21 @@ export class ThreadSession {
 
   private send(event: SessionEvent): void {
     for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** Paths a tool item read, wrote or ran in. */
+function touchedPaths(item: ThreadItem): string[] {
+  switch (item.type) {
+    case 'commandExecution':
+      return [item.cwd];
+    case 'fileChange':
+      return item.changes.map((c) => c.path);
+    case 'dynamicToolCall': {
+      const path = (item.arguments as { path?: unknown } | null)?.path;
+      return typeof path === 'string' ? [path] : [];
+    }
+    default:
+      return [];
   }
 }

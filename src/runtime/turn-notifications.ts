@@ -9,6 +9,7 @@ export function notificationFor(
   threadId: string,
   turnId: string,
   totalUsage: Usage,
+  contextWindow: number | null = null,
 ): ServerNotification | null {
   switch (event.type) {
     case 'agentMessageDelta':
@@ -43,7 +44,7 @@ export function notificationFor(
         params: {
           threadId,
           turnId,
-          tokenUsage: { total: totalUsage, last: event.usage, modelContextWindow: null },
+          tokenUsage: { total: totalUsage, last: event.usage, modelContextWindow: contextWindow },
         },
       };
     case 'retry': {
