@@ -84,4 +84,21 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The web page talks to the server only through the typed client and the wire types.
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: layers
+            .filter((layer) => layer !== 'client' && layer !== 'protocol')
+            .map((layer) => ({
+              group: [`**/src/${layer}/*`, `**/src/${layer}/**`],
+              message: `web/ may import only src/client and src/protocol, not src/${layer}.`,
+            })),
+        },
+      ],
+    },
+  },
 );

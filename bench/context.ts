@@ -8,7 +8,13 @@ import { commonPrefixLength } from '../src/models/cache-prefix.ts';
 import { loadConfig } from '../src/runtime/config.ts';
 import { ThreadManager } from '../src/runtime/thread-manager.ts';
 import { tempDir, tempRepo } from '../test/support/cli.ts';
-import { startMockModel, text, toolCall, type MockScript, type RecordedRequest } from '../test/support/mock-model.ts';
+import {
+  startMockModel,
+  text,
+  toolCall,
+  type MockScript,
+  type RecordedRequest,
+} from '../test/support/mock-model.ts';
 
 function prefixFigures(requests: RecordedRequest[]): { ratio: number; bytes: number } {
   let repeated = 0;
@@ -20,11 +26,20 @@ function prefixFigures(requests: RecordedRequest[]): { ratio: number; bytes: num
   return { ratio: repeated / total, bytes: total };
 }
 
-async function run(script: MockScript, repo: string, toml: string, drive: (m: ThreadManager, home: string, url: string) => Promise<void>) {
+async function run(
+  script: MockScript,
+  repo: string,
+  toml: string,
+  drive: (m: ThreadManager, home: string, url: string) => Promise<void>,
+) {
   const mock = await startMockModel(script);
   const home = tempDir('bench-ctx');
   writeFileSync(join(home, 'config.toml'), toml);
-  const config = () => loadConfig({ env: { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' }, cwd: repo });
+  const config = () =>
+    loadConfig({
+      env: { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' },
+      cwd: repo,
+    });
   const m = new ThreadManager({ config: config() });
   await drive(m, home, mock.url);
   m.close();
@@ -35,7 +50,12 @@ async function run(script: MockScript, repo: string, toml: string, drive: (m: Th
 const say = (s: string) => [{ type: 'text' as const, text: s }];
 
 export async function benchContext(): Promise<void> {
-  const repo = tempRepo({ 'README.md': '# bench\n', 'AGENTS.md': 'Keep changes small.\n', 'sub/AGENTS.md': 'Sub rule.\n', 'sub/f.txt': 'f\n' });
+  const repo = tempRepo({
+    'README.md': '# bench\n',
+    'AGENTS.md': 'Keep changes small.\n',
+    'sub/AGENTS.md': 'Sub rule.\n',
+    'sub/f.txt': 'f\n',
+  });
   console.log('context benchmark');
 
   // 100 steps in one turn.
@@ -49,15 +69,25 @@ export async function benchContext(): Promise<void> {
     },
   );
   const a = prefixFigures(hundred.requests);
-  console.log(`  100 steps: cache-prefix ratio ${(a.ratio * 100).toFixed(2)} %, ${(a.bytes / 1024).toFixed(0)} KiB sent in ${hundred.requests.length} requests  (peers: 98.3–98.7 %)`);
+  console.log(
+    `  100 steps: cache-prefix ratio ${(a.ratio * 100).toFixed(2)} %, ${(a.bytes / 1024).toFixed(0)} KiB sent in ${hundred.requests.length} requests  (peers: 98.3–98.7 %)`,
+  );
 
   // 100 steps over 4 turns, a resume from the store halfway, a scoped rule loaded mid-run.
   let k = 0;
   const mixed = await run(
     (request) => {
       const body = request.body;
-      if (body.includes('"text":"turn') && !body.slice(body.lastIndexOf('"text":"turn')).includes('function_call')) k = 0;
-      if (k++ < 25) return toolCall(k === 10 ? 'read_file' : 'shell', k === 10 ? { path: 'sub/f.txt' } : { command: `echo ${k}` });
+      if (
+        body.includes('"text":"turn') &&
+        !body.slice(body.lastIndexOf('"text":"turn')).includes('function_call')
+      )
+        k = 0;
+      if (k++ < 25)
+        return toolCall(
+          k === 10 ? 'read_file' : 'shell',
+          k === 10 ? { path: 'sub/f.txt' } : { command: `echo ${k}` },
+        );
       return text('turn done');
     },
     repo,
@@ -67,7 +97,12 @@ export async function benchContext(): Promise<void> {
       await s.startTurn(say('turn 1')).done;
       await s.startTurn(say('turn 2')).done;
       m.close();
-      const again = new ThreadManager({ config: loadConfig({ env: { YOKE_HOME: home, OPENAI_BASE_URL: url, OPENAI_API_KEY: 'k' }, cwd: repo }) });
+      const again = new ThreadManager({
+        config: loadConfig({
+          env: { YOKE_HOME: home, OPENAI_BASE_URL: url, OPENAI_API_KEY: 'k' },
+          cwd: repo,
+        }),
+      });
       const r = again.resumeThread(s.id);
       await r.startTurn(say('turn 3')).done;
       await r.startTurn(say('turn 4')).done;
@@ -75,7 +110,9 @@ export async function benchContext(): Promise<void> {
     },
   );
   const b = prefixFigures(mixed.requests);
-  console.log(`  ${mixed.requests.length} requests over 4 turns, a resume and a scoped rule: cache-prefix ratio ${(b.ratio * 100).toFixed(2)} %`);
+  console.log(
+    `  ${mixed.requests.length} requests over 4 turns, a resume and a scoped rule: cache-prefix ratio ${(b.ratio * 100).toFixed(2)} %`,
+  );
 
   // 1000 steps in a 32k window.
   let calls = 0;
@@ -95,8 +132,11 @@ export async function benchContext(): Promise<void> {
     repo,
     '[model_catalog."small-model"]\ncontext_window = 32000\n',
     async (m) => {
-      const result = await m.startThread({ cwd: repo, model: 'small-model' }).startTurn(say('run 1000 steps')).done;
-      if (result.status !== 'completed') throw new Error(`1000-step run ${result.status}: ${result.error?.message}`);
+      const result = await m
+        .startThread({ cwd: repo, model: 'small-model' })
+        .startTurn(say('run 1000 steps')).done;
+      if (result.status !== 'completed')
+        throw new Error(`1000-step run ${result.status}: ${result.error?.message}`);
     },
   );
   const c = prefixFigures(thousand.requests);

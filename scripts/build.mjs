@@ -1,14 +1,24 @@
-// Builds dist/: the CLI bundled by esbuild into dist/yoke.js (start-up loads one file), and
-// the native command starter dist/yoke-spawnd from native/spawnd.c when a C compiler exists
-// (without it, Yoke starts commands from Node, a few milliseconds slower each).
+// Builds dist/: the CLI bundled by esbuild into dist/yoke.js, and the native command starter
+// dist/yoke-spawnd from native/spawnd.c when a C compiler exists (without it, Yoke starts
+// commands from Node, a few milliseconds slower each).
+//
+// Code splitting is on so that what the CLI loads only by a dynamic import (the terminal UI
+// with React and Ink) lands in dist/chunks/ and is read only when used: `yoke exec` start-up
+// does not parse it. Code both halves share goes into a chunk the entry imports statically.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { build } from 'esbuild';
+import { buildWeb } from './build-web.mjs';
 
 const started = performance.now();
+// Chunk names carry content hashes: clear the old ones so dist/ does not grow with each build.
+rmSync('dist/chunks', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/surfaces/cli/main.ts'],
-  outfile: 'dist/yoke.js',
+  entryPoints: { yoke: 'src/surfaces/cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  jsx: 'automatic',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -16,8 +26,9 @@ await build({
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
-  // Native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3'],
+  // Native addon: loaded from node_modules at run time. react-devtools-core is an optional
+  // peer of Ink, imported only when DEV=true; it is not installed.
+  external: ['better-sqlite3', 'react-devtools-core'],
   banner: {
     js: "import { createRequire as __yokeCreateRequire } from 'node:module'; const require = __yokeCreateRequire(import.meta.url);",
   },
@@ -40,3 +51,6 @@ if (
     );
   } else console.log(`built ${binary}`);
 }
+
+// The web page `yoke serve` serves (skipped when web/dist is up to date).
+await buildWeb();

@@ -7,6 +7,8 @@ const steps = [
   ['format', ['node_modules/.bin/prettier', '--check', '--log-level=warn', '.']],
   ['lint', ['node_modules/.bin/eslint', '--max-warnings', '0', '.']],
   ['typecheck', ['node_modules/.bin/tsc', '--noEmit', '-p', '.']],
+  // The web page has its own tsconfig (Preact's JSX, the DOM, no Node types).
+  ['typecheck web', ['node_modules/.bin/tsc', '--noEmit', '-p', 'web']],
 ];
 if (existsSync('scripts/gen-protocol.ts')) {
   steps.push([

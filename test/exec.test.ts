@@ -1,6 +1,6 @@
 // `yoke exec` end to end: the real binary, a real git repo on disk, the scripted mock model.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -233,7 +233,7 @@ test('Ctrl-C interrupts: the model stream and the child processes stop, the turn
   const repo = tempRepo({}, t);
   const home = tempDir('home', t);
   const mock = await startMockModel([
-    toolCall('shell', { command: 'echo $$ > pid.txt; echo started; sleep 60' }),
+    toolCall('shell', { command: 'echo $$ > pid.txt; echo started; sleep 60.4242' }),
     hang(),
     text('after the interrupt'),
   ]);
@@ -250,11 +250,11 @@ test('Ctrl-C interrupts: the model stream and the child processes stop, the turn
       existsSync(join(repo, 'pid.txt')) &&
       readFileSync(join(repo, 'pid.txt'), 'utf8').endsWith('\n'),
   );
-  const pid = Number(readFileSync(join(repo, 'pid.txt'), 'utf8'));
   child.kill('SIGINT');
   const r = await done;
   assert.equal(r.code, 130, r.stderr);
-  assert.throws(() => process.kill(pid, 0), /ESRCH/);
+  // The command runs in a PID namespace: find it on the host by its unique command line.
+  assert.equal(await processGone('sleep 60.4242'), true, 'the command died with the turn');
   const events = jsonLines(r.stdout);
   assert.equal(events.at(-1)!.type, 'turn.failed');
   const threadId = events[0]!.thread_id as string;
@@ -365,7 +365,7 @@ test('a crash mid-turn loses nothing: commands die with yoke, resume repairs the
   const repo = tempRepo({}, t);
   const home = tempDir('home', t);
   const mock = await startMockModel([
-    toolCall('shell', { command: 'echo $$ > pid.txt; sleep 60' }),
+    toolCall('shell', { command: 'echo $$ > pid.txt; sleep 60.4343' }),
     text('recovered'),
   ]);
   t.after(() => mock.close());
@@ -380,10 +380,9 @@ test('a crash mid-turn loses nothing: commands die with yoke, resume repairs the
       existsSync(join(repo, 'pid.txt')) &&
       readFileSync(join(repo, 'pid.txt'), 'utf8').endsWith('\n'),
   );
-  const pid = Number(readFileSync(join(repo, 'pid.txt'), 'utf8'));
   child.kill('SIGKILL');
   assert.equal((await done).signal, 'SIGKILL');
-  assert.equal(await processGone(pid), true, 'the running command died with yoke');
+  assert.equal(await processGone('sleep 60.4343'), true, 'the running command died with yoke');
 
   const r = await runYoke(['exec', '--json', 'resume', threadId, 'carry on'], { cwd: repo, env });
   assert.equal(r.code, 0, r.stderr);
@@ -400,15 +399,21 @@ test('a crash mid-turn loses nothing: commands die with yoke, resume repairs the
   assert.ok(mock.requests[1]!.body.startsWith(prefixOf(mock.requests[0]!.body)));
 });
 
-/** Waits (bounded) for a killed process to be gone; a zombie counts as gone. */
-async function processGone(pid: number): Promise<boolean> {
-  const running = () => {
-    try {
-      return !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    } catch {
-      return false;
-    }
-  };
+/** Waits (bounded) until no live process has `needle` in its command line (zombies count as gone). */
+async function processGone(needle: string): Promise<boolean> {
+  const running = () =>
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .some((pid) => {
+        try {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+          return (
+            cmd.includes(needle) && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+          );
+        } catch {
+          return false;
+        }
+      });
   for (let i = 0; i < 300 && running(); i++)
     await new Promise((resolve) => setTimeout(resolve, 10));
   return !running();

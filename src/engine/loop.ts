@@ -28,6 +28,8 @@ export type TurnContext = {
   autoCompact?: { limitTokens: number; preamble: number };
   /** Ids for items the loop creates itself (contextCompaction). */
   newId?: () => string;
+  /** Tool calls already in history, without outputs, to run before anything else (a revived turn). */
+  resumeCalls?: FunctionCallItem[];
 };
 
 /**
@@ -54,6 +56,23 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
     size.add(item);
     return append(item);
   };
+
+  if (ctx.resumeCalls?.length) {
+    for await (const event of runToolCalls(
+      ctx.resumeCalls,
+      ctx.tools,
+      ctx.toolContext,
+      ctx.signal,
+    )) {
+      if (event.type === 'output') yield appendSized(event.item);
+      else yield event;
+    }
+    if (ctx.signal.aborted) {
+      yield append(userText(TURN_ABORTED_NOTE));
+      yield* end('interrupted', lastMessage);
+      return;
+    }
+  }
 
   for (let step = 1; ; step++) {
     for (const item of ctx.input?.take() ?? []) yield appendSized(item);

@@ -28,6 +28,15 @@ import {
   NetworkPolicyAmendment,
   RequestId,
 } from './methods-approval.ts';
+import {
+  Task,
+  TaskCheckResult,
+  TaskLogEntry,
+  TaskNodeRun,
+  TaskNodeType,
+  TaskResult,
+  TaskStatus,
+} from './methods-task.ts';
 import { ThreadSourceKind } from './methods-thread.ts';
 import { ClientInfo, InitializeCapabilities, methods, Model } from './methods.ts';
 import {
@@ -81,6 +90,13 @@ const NAMED_TYPES: Record<string, z.ZodType> = {
   FileChangeApprovalDecision,
   NetworkPolicyAmendment,
   RequestId,
+  Task,
+  TaskStatus,
+  TaskNodeType,
+  TaskNodeRun,
+  TaskCheckResult,
+  TaskResult,
+  TaskLogEntry,
 };
 
 const registry = z.registry<{ id: string }>();

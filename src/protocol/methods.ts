@@ -1,7 +1,7 @@
 // THE method table. Every JSON-RPC method Yoke speaks is declared once — name, direction,
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
-// (methods-thread.ts, methods-turn.ts, methods-approval.ts) and are merged here.
+// (methods-thread.ts, methods-turn.ts, methods-approval.ts, methods-task.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
 // `resource/verb`; fields are camelCase; ids are strings; params/results are objects named
@@ -13,6 +13,7 @@
 import * as z from 'zod';
 import { approvalMethods } from './methods-approval.ts';
 import { def, type Direction, type MethodSpec } from './method-def.ts';
+import { taskMethods } from './methods-task.ts';
 import { threadMethods } from './methods-thread.ts';
 import { turnMethods } from './methods-turn.ts';
 
@@ -86,6 +87,7 @@ export const methods = {
   ...threadMethods,
   ...turnMethods,
   ...approvalMethods,
+  ...taskMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -1,10 +1,20 @@
 // The approval broker of one thread: every question a tool asks goes through here, out to
 // whoever is listening (every subscribed connection), and the first answer wins.
 import type { CommandAction, FileUpdateChange } from '../protocol/items.ts';
-import { needsApproval } from '../sandbox/approval-policy.ts';
+import {
+  decideAction,
+  decideAfterFailure,
+  type ActionDecision,
+  type AfterFailureDecision,
+} from '../sandbox/approval-policy.ts';
+import type { Rule } from '../sandbox/exec-policy.ts';
+import { evaluate } from '../sandbox/exec-policy.ts';
+import { realpathForWrite } from '../sandbox/path-resolve.ts';
+import type { SandboxPolicy } from '../sandbox/policy.ts';
 import type { ApprovalRequest, Authorization } from '../tools/types.ts';
 import type { AskForApproval } from '../protocol/thread.ts';
 import { RuntimeError } from './errors.ts';
+import { uuidv7 } from './ids.ts';
 
 export type ApprovalDecision =
   | 'accept'
@@ -52,9 +62,20 @@ export type BrokerHooks = {
   threadId: string;
   /** A question is waiting / was answered: the session tells its listeners. */
   requested: (approval: PendingApproval) => void;
+  /** When set, an unanswered question is answered with `decision` after `ms` (and recorded). */
+  timeout?: () => { ms: number; decision: 'decline' | 'cancel' } | null;
   resolved: (approval: PendingApproval, decision: ApprovalDecision, by: string) => void;
   /** `cancel` stops the whole turn. */
   cancelTurn: () => void;
+};
+
+/** What a turn's authorizer reads at each decision (settings can change between turns). */
+export type AuthorizeEnv = {
+  mode: () => AskForApproval;
+  policy: () => SandboxPolicy;
+  rules: () => readonly Rule[];
+  /** Persists an `allow` prefix rule (acceptWithExecpolicyAmendment). */
+  amend: (prefix: string[]) => void;
 };
 
 type Waiting = { approval: PendingApproval; resolve: (decision: ApprovalDecision) => void };
@@ -68,7 +89,6 @@ export class ApprovalBroker {
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessionCommands = new Set<string>();
   private patchesForSession = false;
-  private nextId = 1;
 
   constructor(private readonly hooks: BrokerHooks) {}
 
@@ -76,34 +96,77 @@ export class ApprovalBroker {
     return [...this.waiting.values()].map((w) => w.approval);
   }
 
-  /** The ToolContext.authorize of a turn. */
-  authorizer(turnId: string, mode: () => AskForApproval, signal: AbortSignal) {
+  /**
+   * The ToolContext.authorize of a turn: the pure policy decides (approval mode, sandbox policy,
+   * exec-policy rules); a human is asked only when it says so.
+   */
+  authorizer(turnId: string, env: AuthorizeEnv, signal: AbortSignal) {
     return async (request: ApprovalRequest): Promise<Authorization> => {
-      const argv = request.kind === 'command' ? request.argv : [];
-      if (!needsApproval(mode(), request.kind, argv)) return { approved: true };
-      if (request.kind === 'command' && this.sessionCommands.has(request.command))
-        return { approved: true };
-      if (request.kind === 'fileChange' && this.patchesForSession) return { approved: true };
-      const decision = await this.ask(this.toApproval(turnId, request), signal);
-      switch (typeof decision === 'string' ? decision : 'amendment') {
-        case 'accept':
-        case 'amendment':
+      const mode = env.mode();
+      const policy = env.policy();
+      const declined = request.kind === 'command' ? DECLINED_COMMAND : DECLINED_PATCH;
+      let decision: ActionDecision | AfterFailureDecision;
+      if (request.kind === 'command') {
+        const execPolicy = evaluate(env.rules(), request.argv);
+        const action = {
+          kind: 'command' as const,
+          argv: request.argv,
+          escalation: request.escalation ?? null,
+        };
+        decision = request.failure
+          ? decideAfterFailure({
+              mode,
+              policy,
+              request: action,
+              execPolicy,
+              outcome: request.failure,
+            })
+          : decideAction({ mode, policy, request: action, execPolicy });
+      } else {
+        const paths = request.changes.flatMap((c) => [
+          c.path,
+          ...(c.kind.type === 'update' && c.kind.move_path ? [c.kind.move_path] : []),
+        ]);
+        decision = decideAction({
+          mode,
+          policy,
+          request: { kind: 'fileChange', paths: paths.map((p) => realpathForWrite(p)) },
+        });
+      }
+      switch (decision.type) {
+        case 'report':
+          return { approved: false, reason: 'not retried' };
+        case 'run-sandboxed':
           return { approved: true };
+        case 'run-unsandboxed':
+          return { approved: true, unsandboxed: true };
+        case 'forbid':
+          return { approved: false, reason: `Not allowed: ${decision.reason}` };
+      }
+      const unsandboxed = decision.onApprove === 'run-unsandboxed';
+      if (request.kind === 'command' && this.sessionCommands.has(request.command))
+        return { approved: true, unsandboxed };
+      if (request.kind === 'fileChange' && this.patchesForSession) return { approved: true };
+      const answer = await this.ask(
+        this.toApproval(turnId, request, decision.reason, decision.proposedAmendment),
+        signal,
+      );
+      if (typeof answer === 'object' && 'acceptWithExecpolicyAmendment' in answer) {
+        env.amend(answer.acceptWithExecpolicyAmendment.execpolicy_amendment);
+        return { approved: true, unsandboxed };
+      }
+      switch (answer) {
+        case 'accept':
+          return { approved: true, unsandboxed };
         case 'acceptForSession':
           if (request.kind === 'command') this.sessionCommands.add(request.command);
           else this.patchesForSession = true;
-          return { approved: true };
+          return { approved: true, unsandboxed };
         case 'cancel':
           this.hooks.cancelTurn();
-          return {
-            approved: false,
-            reason: request.kind === 'command' ? DECLINED_COMMAND : DECLINED_PATCH,
-          };
+          return { approved: false, reason: declined };
         default:
-          return {
-            approved: false,
-            reason: request.kind === 'command' ? DECLINED_COMMAND : DECLINED_PATCH,
-          };
+          return { approved: false, reason: declined };
       }
     };
   }
@@ -128,9 +191,16 @@ export class ApprovalBroker {
         if (this.waiting.has(approval.id)) this.resolve(approval.id, 'cancel', 'interrupt');
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      const limit = this.hooks.timeout?.() ?? null;
+      const timer = limit
+        ? setTimeout(() => {
+            if (this.waiting.has(approval.id)) this.resolve(approval.id, limit.decision, 'timeout');
+          }, limit.ms)
+        : undefined;
       this.waiting.set(approval.id, {
         approval,
         resolve: (decision) => {
+          clearTimeout(timer);
           signal.removeEventListener('abort', onAbort);
           resolve(decision);
         },
@@ -139,14 +209,19 @@ export class ApprovalBroker {
     });
   }
 
-  private toApproval(turnId: string, request: ApprovalRequest): PendingApproval {
-    const id = String(this.nextId++);
+  private toApproval(
+    turnId: string,
+    request: ApprovalRequest,
+    reason: string,
+    amendment: string[] | null,
+  ): PendingApproval {
+    const id = uuidv7();
     const base = {
       threadId: this.hooks.threadId,
       turnId,
       itemId: request.itemId,
       startedAtMs: Date.now(),
-      reason: request.reason ?? null,
+      reason: request.reason ?? reason,
     };
     if (request.kind === 'command') {
       return {
@@ -157,7 +232,7 @@ export class ApprovalBroker {
           command: request.command,
           cwd: request.cwd,
           commandActions: request.commandActions,
-          proposedExecpolicyAmendment: request.argv[0] === 'bash' ? null : request.argv.slice(0, 2),
+          proposedExecpolicyAmendment: amendment,
         },
       };
     }

@@ -22,6 +22,8 @@ export type ResolvedConfig = {
   commandTimeoutMs: number;
   outputBudgetBytes: number;
   context: ContextConfig;
+  /** An approval nobody answers is answered this way after `ms` (null: wait forever). */
+  approvalTimeout: { ms: number; decision: 'decline' | 'cancel' } | null;
   /** Things the user should hear about (unknown keys, ignored values). */
   warnings: string[];
 };
@@ -78,6 +80,8 @@ const KNOWN_KEYS = new Set([
   'projectDocMaxBytes',
   'modelAutoCompactTokenLimit',
   'autoCompactShare',
+  'approvalTimeoutMs',
+  'approvalTimeoutDecision',
 ]);
 /** Codex keys a user may carry over that Yoke accepts and does not act on. */
 const IGNORED_QUIETLY = new Set([
@@ -137,6 +141,18 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
       autoCompactShare: share(merged.autoCompactShare),
       modelCatalog: merged.modelCatalog,
     },
+    approvalTimeout:
+      num(merged.approvalTimeoutMs) === undefined
+        ? null
+        : {
+            ms: num(merged.approvalTimeoutMs)!,
+            decision:
+              oneOf(
+                merged.approvalTimeoutDecision,
+                ['decline', 'cancel'] as const,
+                'approval_timeout_decision',
+              ) ?? 'decline',
+          },
     warnings,
   };
 }

@@ -12,6 +12,8 @@ export type LogEvent =
   | { kind: 'usage'; data: { last: Usage } }
   /** Where the thread's context came from: AGENTS.md files, scoped rules loaded so far. */
   | { kind: 'context'; data: { instructionSources?: string[]; scopedRuleIds?: string[] } }
+  /** A question went out and waits for an answer (durable: survives restarts). */
+  | { kind: 'approvalRequested'; data: { approvalId: string; method: string; itemId: string } }
   /** Compaction replaced the model-visible history with this. */
   | { kind: 'compacted'; data: { history: HistoryItem[] } }
   /** An approval decision, for audit: what, by which connection, when. */
@@ -41,6 +43,8 @@ export type ReplayedThread = {
   preamble: number;
   instructionSources: string[];
   scopedRuleIds: string[];
+  /** Questions of the unfinished turn still waiting for an answer. */
+  pendingApprovalIds: string[];
 };
 
 export const ZERO_USAGE: Usage = {
@@ -72,6 +76,7 @@ export function replay(events: StoredEvent[]): ReplayedThread {
   let preamble = 0;
   let instructionSources: string[] = [];
   const scopedRuleIds: string[] = [];
+  const asked = new Map<string, string>(); // approvalId → turnId, while unanswered
   let inPreamble = true;
   for (const event of events as (StoredEvent & LogEvent)[]) {
     switch (event.kind) {
@@ -83,6 +88,12 @@ export function replay(events: StoredEvent[]): ReplayedThread {
       case 'context':
         if (event.data.instructionSources) instructionSources = event.data.instructionSources;
         scopedRuleIds.push(...(event.data.scopedRuleIds ?? []));
+        break;
+      case 'approvalRequested':
+        asked.set(event.data.approvalId, event.turnId ?? '');
+        break;
+      case 'approval':
+        asked.delete(event.data.approvalId);
         break;
       case 'compacted':
         history.splice(0, history.length, ...event.data.history);
@@ -125,6 +136,9 @@ export function replay(events: StoredEvent[]): ReplayedThread {
     preamble,
     instructionSources,
     scopedRuleIds,
+    pendingApprovalIds: open
+      ? [...asked].filter(([, turnId]) => turnId === open!.id).map(([id]) => id)
+      : [],
   };
 }
 

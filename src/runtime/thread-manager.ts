@@ -5,10 +5,14 @@ import { ModelCatalog, parseModelCatalogConfig } from '../context/model-catalog.
 import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
 import { environmentContext, permissionsMessage, TURN_ABORTED_NOTE } from '../engine/prompt.ts';
 import { createStreamFn } from '../models/provider.ts';
-import type { StreamFn } from '../models/types.ts';
+import type { FunctionCallItem, StreamFn } from '../models/types.ts';
 import type { Model } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
+import { checkBwrap } from '../sandbox/bwrap.ts';
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
+import { amendRules, loadRules, userRulesFile } from '../sandbox/exec-policy-files.ts';
+import type { SandboxPolicy } from '../sandbox/policy.ts';
+import { createSandboxRunner } from '../sandbox/select.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import { openDb } from '../store/db.ts';
 import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
@@ -75,6 +79,22 @@ export class ThreadManager {
       commandTimeoutMs: config.commandTimeoutMs,
       outputBudgetBytes: config.outputBudgetBytes,
       cliVersion: CLI_VERSION,
+      approvalTimeout: config.approvalTimeout,
+      sandbox: {
+        writableRoots: config.writableRoots,
+        networkAccess: config.networkAccess,
+        // An injected runner (tests, embedding) is used as it is.
+        wrap: (policy) => options.runner ?? this.sandboxRunner(policy),
+        loadRules: (cwd) => {
+          const loaded = loadRules({
+            userDir: join(config.home, 'rules'),
+            projectDir: join(cwd, '.yoke', 'rules'),
+            projectTrusted: false,
+          });
+          return loaded.rules;
+        },
+        amend: (prefix) => amendRules(userRulesFile(config.home), prefix),
+      },
     };
   }
 
@@ -117,6 +137,26 @@ export class ThreadManager {
     this.store.setName(id, name);
   }
 
+  /**
+   * The sandbox backend for a policy. A sandboxed policy whose backend is missing is a clear
+   * error with the install hint — never a quiet run without a sandbox.
+   */
+  private sandboxRunner(policy: () => SandboxPolicy): ProcessRunner {
+    try {
+      return createSandboxRunner({ policy, base: this.deps.runner, mode: 'auto' }).runner;
+    } catch (err) {
+      throw new RuntimeError('config_invalid', (err as Error).message);
+    }
+  }
+
+  /** Fails early, at thread start, when the sandbox the settings ask for cannot run here. */
+  private checkSandbox(mode: ThreadSettings['sandboxMode']): void {
+    if (this.options.runner || mode === 'danger-full-access' || process.platform !== 'linux')
+      return;
+    const check = checkBwrap();
+    if (!check.ok) throw new RuntimeError('config_invalid', check.message);
+  }
+
   startThread(options: StartOptions = {}): ThreadSession {
     const { config } = this.options;
     const settings: ThreadSettings = {
@@ -126,8 +166,10 @@ export class ThreadManager {
       approvalPolicy: options.approvalPolicy ?? config.approvalPolicy,
       sandboxMode: options.sandboxMode ?? config.sandboxMode,
       reasoningEffort: options.reasoningEffort ?? config.reasoningEffort,
+      ...(options.tools ? { tools: [...options.tools] } : {}),
     };
     const ephemeral = options.ephemeral ?? false;
+    this.checkSandbox(settings.sandboxMode);
     const session = this.createSession(settings, {
       ephemeral,
       source: options.source ?? 'exec',
@@ -207,6 +249,17 @@ export class ThreadManager {
         scopedRuleIds: state.scopedRuleIds,
       },
     );
+    const unfinished = state.turns.find((t) => t.id === state.unfinishedTurnId);
+    if (unfinished && state.pendingApprovalIds.length > 0) {
+      // It was waiting for a human: ask again rather than give up.
+      const pending = new Set(danglingCalls(state.history));
+      const calls = state.history.filter(
+        (i): i is FunctionCallItem => i.type === 'function_call' && pending.has(i.call_id),
+      );
+      this.sessions.set(id, session);
+      void session.revive(unfinished, calls, state.pendingApprovalIds);
+      return session;
+    }
     if (state.unfinishedTurnId) this.repairCrashedTurn(session, state.unfinishedTurnId);
     this.sessions.set(id, session);
     return session;
@@ -292,6 +345,11 @@ export class ThreadManager {
     if (!session || session.activeTurnId) return false;
     this.sessions.delete(id);
     return true;
+  }
+
+  /** Loads every thread that was waiting on an approval when the process stopped. */
+  reviveWaitingThreads(): ThreadSession[] {
+    return this.store.threadsWithOpenApprovals().map((id) => this.resumeThread(id));
   }
 
   latestThreadId(cwd?: string): string | null {

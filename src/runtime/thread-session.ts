@@ -7,7 +7,13 @@ import type { ModelCatalog } from '../context/model-catalog.ts';
 import { compactedHistory, summarize } from '../engine/compaction.ts';
 import { runTurn, type PendingInput } from '../engine/loop.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
-import type { HistoryItem, ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
+import type {
+  FunctionCallItem,
+  HistoryItem,
+  ReasoningEffort,
+  StreamFn,
+  Usage,
+} from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type {
@@ -19,10 +25,20 @@ import type {
   TurnError,
   TurnStatus,
 } from '../protocol/thread.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Rule } from '../sandbox/exec-policy.ts';
+import { resolvePolicy, type SandboxPolicy } from '../sandbox/policy.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { ThreadStore } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
-import { ApprovalBroker, type ApprovalDecision, type PendingApproval } from './approvals.ts';
+import {
+  ApprovalBroker,
+  type ApprovalDecision,
+  type AuthorizeEnv,
+  type PendingApproval,
+} from './approvals.ts';
 import type { ContextConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
@@ -37,6 +53,8 @@ export type ThreadSettings = {
   approvalPolicy: AskForApproval;
   sandboxMode: SandboxMode;
   reasoningEffort: ReasoningEffort | null;
+  /** The tools this thread's agent gets, by name (a background task's subset); all if unset. */
+  tools?: string[];
 };
 
 export type TurnResult = {
@@ -70,6 +88,18 @@ export type SessionDeps = {
   commandTimeoutMs: number;
   outputBudgetBytes: number;
   cliVersion: string;
+  sandbox: SandboxDeps;
+  /** Unanswered approvals are answered this way after this long (null: wait forever). */
+  approvalTimeout: { ms: number; decision: 'decline' | 'cancel' } | null;
+};
+
+export type SandboxDeps = {
+  writableRoots: string[];
+  networkAccess: boolean;
+  /** Wraps the base runner in the sandbox backend for a policy (throws when unavailable). */
+  wrap: (policy: () => SandboxPolicy) => ProcessRunner;
+  loadRules: (cwd: string) => readonly Rule[];
+  amend: (prefix: string[]) => Rule;
 };
 
 export type ThreadMeta = {
@@ -108,6 +138,10 @@ export class ThreadSession {
   private readonly listeners = new Set<Listener>();
   private running: Running | null = null;
   private scoped: ScopedRules | null = null;
+  private policyCache: { key: string; policy: SandboxPolicy } | null = null;
+  private tmpDir: string | null = null;
+  private sandboxed: ProcessRunner | null = null;
+  private rules: readonly Rule[] | null = null;
   private readonly broker: ApprovalBroker;
 
   constructor(
@@ -122,6 +156,14 @@ export class ThreadSession {
     this.broker = new ApprovalBroker({
       threadId: id,
       requested: (approval) => {
+        this.log(approval.params.turnId, {
+          kind: 'approvalRequested',
+          data: {
+            approvalId: approval.id,
+            method: approval.method,
+            itemId: approval.params.itemId,
+          },
+        });
         this.emitStatus();
         this.send({ type: 'approvalRequested', approval });
       },
@@ -142,6 +184,7 @@ export class ThreadSession {
         this.emitStatus();
       },
       cancelTurn: () => this.running?.controller.abort(),
+      timeout: () => this.deps.approvalTimeout,
     });
   }
 
@@ -376,6 +419,11 @@ export class ThreadSession {
     this.log(null, { kind: 'context', data: { instructionSources: sources } });
   }
 
+  private tools(): readonly Tool[] {
+    const names = this.settings.tools;
+    return names ? this.deps.tools.filter((t) => names.includes(t.name)) : this.deps.tools;
+  }
+
   private applyOverrides(overrides: TurnOverrides): void {
     const previous = { ...this.settings };
     const before = JSON.stringify(this.settings);
@@ -407,7 +455,7 @@ export class ThreadSession {
     message: HistoryItem,
     outputSchema: Record<string, unknown> | null,
   ): Promise<TurnResult> {
-    const { turn, controller } = running;
+    const { turn } = running;
     const turnId = turn.id;
     const startedAtMs = await this.announceTurn(turn);
     const userItem: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
@@ -416,7 +464,49 @@ export class ThreadSession {
     this.appendHistory(turnId, message);
     if (!this.meta.preview) this.meta.preview = previewOf(input);
     this.deps.store.touchThread(this.id, { preview: this.meta.preview });
+    return this.drive(running, startedAtMs, outputSchema, []);
+  }
 
+  /**
+   * Brings back a turn that was waiting for an approval when the process stopped: its tool
+   * calls run again (and ask again — the question is re-sent to every subscriber), then the
+   * turn goes on as if nothing happened.
+   */
+  revive(turn: Turn, calls: FunctionCallItem[], staleApprovalIds: string[]): Promise<TurnResult> {
+    const running: Running = {
+      turn,
+      controller: new AbortController(),
+      done: Promise.resolve() as unknown as Promise<TurnResult>,
+      input: [],
+      arrived: new Set(),
+    };
+    this.running = running;
+    for (const approvalId of staleApprovalIds) {
+      this.log(turn.id, {
+        kind: 'approval',
+        data: {
+          approvalId,
+          itemId: '',
+          method: '',
+          decision: 'reissued',
+          by: 'restart',
+          atMs: Date.now(),
+        },
+      });
+    }
+    const startedAtMs = (turn.startedAt ?? Math.floor(Date.now() / 1000)) * 1000;
+    running.done = this.drive(running, startedAtMs, null, calls);
+    return running.done;
+  }
+
+  private async drive(
+    running: Running,
+    startedAtMs: number,
+    outputSchema: Record<string, unknown> | null,
+    resumeCalls: FunctionCallItem[],
+  ): Promise<TurnResult> {
+    const { turn, controller } = running;
+    const turnId = turn.id;
     const settings = this.promptSettings(outputSchema);
     let turnUsage = ZERO_USAGE;
     let result: TurnResult = {
@@ -431,23 +521,20 @@ export class ThreadSession {
       const events = runTurn({
         stream: this.deps.streamFor(this.settings.modelProvider),
         settings,
-        tools: this.deps.tools,
+        tools: this.tools(),
         history: this.history,
         toolContext: {
           cwd: this.settings.cwd,
-          runner: this.deps.runner,
+          runner: this.runner(),
           commandTimeoutMs: this.deps.commandTimeoutMs,
           outputBudgetBytes: this.deps.outputBudgetBytes,
-          authorize: this.broker.authorizer(
-            turnId,
-            () => this.settings.approvalPolicy,
-            controller.signal,
-          ),
+          authorize: this.broker.authorizer(turnId, this.authorizeEnv(), controller.signal),
         },
         signal: controller.signal,
         input: this.pendingInput(running),
         autoCompact: { limitTokens: this.compactLimit(), preamble: this.meta.preamble },
         newId: uuidv7,
+        resumeCalls,
       });
       for await (const event of events) {
         if (event.type === 'usage') turnUsage = addUsage(turnUsage, event.usage);
@@ -536,6 +623,51 @@ export class ThreadSession {
       method: 'turn/completed',
       params: { threadId: this.id, turn: { ...turn, items, itemsView: 'summary' } },
     });
+  }
+
+  /** The sandbox policy of the current settings (resolved paths; cached until they change). */
+  policy(): SandboxPolicy {
+    const key = `${this.settings.sandboxMode}\0${this.settings.cwd}`;
+    if (this.policyCache?.key !== key) {
+      this.tmpDir ??= mkdtempSync(join(tmpdir(), 'yoke-cmd-'));
+      const policy = resolvePolicy({
+        mode: this.settings.sandboxMode,
+        cwd: this.settings.cwd,
+        extraRoots: this.deps.sandbox.writableRoots,
+        networkAccess: this.deps.sandbox.networkAccess,
+        tmpDir: this.tmpDir,
+      });
+      this.policyCache = { key, policy };
+    }
+    return this.policyCache.policy;
+  }
+
+  /** Commands run sandboxed by the current policy; approved escalations run outside it. */
+  private runner(): ProcessRunner {
+    if (!this.sandboxed) {
+      const sandboxed = this.deps.sandbox.wrap(() => this.policy());
+      const base = this.deps.runner;
+      this.sandboxed = {
+        name: sandboxed.name,
+        run: (spec, opts) => (spec.unsandboxed ? base.run(spec, opts) : sandboxed.run(spec, opts)),
+      };
+    }
+    return this.sandboxed;
+  }
+
+  private authorizeEnv(): AuthorizeEnv {
+    const rules = () => {
+      this.rules ??= this.deps.sandbox.loadRules(this.settings.cwd);
+      return this.rules;
+    };
+    return {
+      mode: () => this.settings.approvalPolicy,
+      policy: () => this.policy(),
+      rules,
+      amend: (prefix) => {
+        this.rules = [...rules(), this.deps.sandbox.amend(prefix)];
+      },
+    };
   }
 
   /** Where automatic compaction starts for the current model. */

@@ -9,6 +9,8 @@ export type ProcessSpec = {
   timeoutMs: number;
   env?: Record<string, string>;
   stdin?: string;
+  /** Run outside the sandbox (only after the user approved exactly that). */
+  unsandboxed?: boolean;
 };
 
 export type ProcessOutcome = {

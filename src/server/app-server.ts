@@ -5,13 +5,20 @@
 import type { ServerNotification } from '../protocol/methods.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import type { ApprovalDecision, PendingApproval } from '../runtime/approvals.ts';
+import type { TaskRunner } from '../runtime/task-service.ts';
 import type { ThreadManager } from '../runtime/thread-manager.ts';
 import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
+import { taskHandlers } from './handlers-task.ts';
 import { threadHandlers } from './handlers-thread.ts';
 import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
 
 type Asked = { ctx: ConnectionContext; requestId: number; cancel: AbortController };
+
+export type AppServerOptions = {
+  /** Background tasks: serves the task/* methods and broadcasts task/updated. */
+  tasks?: TaskRunner;
+};
 
 export class AppServer {
   readonly router: Router;
@@ -23,8 +30,29 @@ export class AppServer {
   /** approvalId (per thread) → who was asked, with their per-connection request ids. */
   private readonly asked = new Map<string, Asked[]>();
 
-  constructor(readonly manager: ThreadManager) {
+  private readonly offTasks: (() => void) | null = null;
+
+  constructor(
+    readonly manager: ThreadManager,
+    readonly options: AppServerOptions = {},
+  ) {
     this.router = createRouter(this.handlers());
+    const { tasks } = options;
+    if (tasks) {
+      this.offTasks = tasks.onUpdate(({ task, entries }) =>
+        this.broadcast({ method: 'task/updated', params: { task, entries } }),
+      );
+    }
+  }
+
+  /**
+   * Brings back threads that were waiting on an approval when the server stopped; their
+   * questions go to whoever subscribes (thread/resume) or answers with `yoke approve`.
+   */
+  reviveWaitingThreads(): number {
+    const sessions = this.manager.reviveWaitingThreads();
+    for (const session of sessions) this.watch(session);
+    return sessions.length;
   }
 
   /** Serves one client over `transport`. */
@@ -65,6 +93,7 @@ export class AppServer {
   }
 
   close(): void {
+    this.offTasks?.();
     for (const off of this.watched.values()) off();
     this.watched.clear();
   }
@@ -78,6 +107,7 @@ export class AppServer {
         platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
       }),
       ...threadHandlers(this),
+      ...(this.options.tasks ? taskHandlers(this.options.tasks) : {}),
     };
   }
 

@@ -11,7 +11,7 @@
 //   origin is this server's own (http://127.0.0.1:PORT, http://localhost:PORT, http://[::1]:PORT,
 //   for a UI it serves itself) or listed in `allowedOrigins`.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -36,6 +36,18 @@ export type WsListenOptions = {
   /** How long close() waits for clients to finish the close handshake before cutting them. */
   closeGraceMs?: number;
   onConnection: (transport: MessageTransport, info: ConnectionInfo) => void;
+  /**
+   * Plain HTTP requests other than `GET /healthz` (a web page served on the same port, for
+   * instance). Answer the request and return true; return false to let it get the default
+   * 404. It sees every request unauthenticated: check the token or origin yourself.
+   */
+  onHttpRequest?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /**
+   * Accepts an upgrade that carries no valid bearer token — e.g. a page served by
+   * onHttpRequest, whose browser sends a session cookie (browsers cannot set headers on a
+   * WebSocket). The Origin check still applies first.
+   */
+  authorizeUpgrade?: (req: IncomingMessage) => boolean;
 };
 
 export type WsServerHandle = {
@@ -81,6 +93,7 @@ export async function listen(options: WsListenOptions): Promise<WsServerHandle> 
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
       return;
     }
+    if (options.onHttpRequest?.(req, res)) return;
     res.writeHead(req.url === '/' ? 426 : 404, { 'Content-Type': 'text/plain' });
     res.end(req.url === '/' ? 'this is a WebSocket endpoint' : 'not found');
   });
@@ -91,6 +104,7 @@ export async function listen(options: WsListenOptions): Promise<WsServerHandle> 
 
   const authorized = (req: IncomingMessage): boolean => {
     if (!tokenDigest) return true;
+    if (options.authorizeUpgrade?.(req)) return true;
     const header = req.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);
     // Compare digests: equal lengths for timingSafeEqual, and no early exit on a prefix match.

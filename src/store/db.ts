@@ -9,7 +9,12 @@ export type Db = Database.Database;
 export class StoreError extends Error {
   constructor(
     readonly code:
-      'store_open_failed' | 'store_corrupt' | 'thread_not_found' | 'store_too_new' | 'bad_cursor',
+      | 'store_open_failed'
+      | 'store_corrupt'
+      | 'thread_not_found'
+      | 'task_not_found'
+      | 'store_too_new'
+      | 'bad_cursor',
     message: string,
   ) {
     super(message);

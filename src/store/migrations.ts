@@ -28,6 +28,26 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL,
      PRIMARY KEY (thread_id, seq)
    ) WITHOUT ROWID;`,
+  // 2: background tasks — the immutable submission (spec), the mutable progress (state), and
+  // each task's append-only log. `seq` orders the queue (FIFO) across restarts.
+  `CREATE TABLE tasks (
+     id TEXT PRIMARY KEY,
+     seq INTEGER NOT NULL UNIQUE,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     repo TEXT NOT NULL,
+     spec TEXT NOT NULL,
+     state TEXT NOT NULL
+   );
+   CREATE INDEX tasks_by_status ON tasks (status, seq);
+   CREATE TABLE task_log (
+     task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     data TEXT NOT NULL,
+     PRIMARY KEY (task_id, seq)
+   ) WITHOUT ROWID;`,
 ];
 
 export function migrate(db: Database.Database): void {

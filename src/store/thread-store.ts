@@ -160,6 +160,21 @@ export class ThreadStore {
     this.nextSeq.delete(toId);
   }
 
+  /** Threads whose unfinished turn asked a question nobody has answered yet. */
+  threadsWithOpenApprovals(): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT e.thread_id AS id FROM events e
+         WHERE e.kind = 'approvalRequested'
+           AND NOT EXISTS (SELECT 1 FROM events r WHERE r.thread_id = e.thread_id AND r.kind = 'approval'
+                           AND json_extract(r.data, '$.approvalId') = json_extract(e.data, '$.approvalId'))
+           AND NOT EXISTS (SELECT 1 FROM events c WHERE c.thread_id = e.thread_id AND c.kind = 'turnCompleted'
+                           AND c.turn_id = e.turn_id)`,
+      )
+      .all() as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
   getThread(id: string): ThreadRow | null {
     const raw = this.db.prepare('SELECT * FROM threads WHERE id = ?').get(id) as
       RawThread | undefined;

@@ -20,6 +20,14 @@ const schema = z.object({
     .positive()
     .optional()
     .describe('Kill the command after this many milliseconds.'),
+  sandbox_permissions: z
+    .enum(['use_default', 'require_escalated'])
+    .optional()
+    .describe('require_escalated asks the user to run this command outside the sandbox.'),
+  justification: z
+    .string()
+    .optional()
+    .describe('With require_escalated: why the command needs to run outside the sandbox.'),
 });
 type Args = z.infer<typeof schema>;
 
@@ -48,24 +56,33 @@ export const shellTool: Tool<typeof schema> = {
   async execute(callId, args, ctx) {
     const start = shellTool.startItem(callId, args, ctx) as CommandExecutionItem;
     const argv = typeof args.command === 'string' ? ['bash', '-c', args.command] : args.command;
-    const verdict = await ctx.authorize({
-      kind: 'command',
+    const request = {
+      kind: 'command' as const,
       itemId: callId,
       command: start.command,
       argv,
       cwd: start.cwd,
       commandActions: start.commandActions,
-    });
+      escalation:
+        args.sandbox_permissions === 'require_escalated'
+          ? { justification: args.justification ?? '' }
+          : null,
+    };
+    const verdict = await ctx.authorize(request);
     if (!verdict.approved) {
       return { output: verdict.reason, item: { ...start, status: 'declined' } };
     }
-    const outcome = await ctx.runner.run(
-      { argv, cwd: start.cwd, timeoutMs: args.timeout_ms ?? ctx.commandTimeoutMs },
-      {
-        signal: ctx.signal,
-        onOutput: (delta) => ctx.progress({ type: 'outputDelta', delta }),
-      },
-    );
+    const run = (unsandboxed: boolean) =>
+      ctx.runner.run(
+        { argv, cwd: start.cwd, timeoutMs: args.timeout_ms ?? ctx.commandTimeoutMs, unsandboxed },
+        { signal: ctx.signal, onOutput: (delta) => ctx.progress({ type: 'outputDelta', delta }) },
+      );
+    let outcome = await run(verdict.unsandboxed ?? false);
+    if (outcome.exitCode !== 0 && !verdict.unsandboxed && !outcome.aborted && !outcome.spawnError) {
+      // A failure that looks like the sandbox's doing may be retried outside it, if allowed.
+      const retry = await ctx.authorize({ ...request, failure: outcome });
+      if (retry.approved && retry.unsandboxed) outcome = await run(true);
+    }
     if (outcome.spawnError) {
       throw new ToolError(`could not start ${argv[0]}: ${outcome.spawnError}`);
     }

@@ -2,7 +2,7 @@
 import type { z } from 'zod';
 import type { CommandAction, FileUpdateChange, ThreadItem } from '../protocol/items.ts';
 import type { TurnPlanStep } from '../protocol/thread.ts';
-import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import type { ProcessOutcome, ProcessRunner } from '../sandbox/process-runner.ts';
 
 /** An error the model should see and can correct (bad arguments, a patch that does not apply). */
 export class ToolError extends Error {
@@ -24,10 +24,16 @@ export type ApprovalRequest =
       cwd: string;
       commandActions: CommandAction[];
       reason?: string;
+      /** The model asks to run outside the sandbox, with its justification. */
+      escalation?: { justification: string } | null;
+      /** Set when asking after a sandboxed run failed: may it run again outside the sandbox? */
+      failure?: ProcessOutcome;
     }
   | { kind: 'fileChange'; itemId: string; changes: FileUpdateChange[]; reason?: string };
 
-export type Authorization = { approved: true } | { approved: false; reason: string };
+export type Authorization =
+  | { approved: true; /** run outside the sandbox */ unsandboxed?: boolean }
+  | { approved: false; reason: string };
 
 /** Approves everything: for contexts with no one to ask (tests, approval policy "never"). */
 export const approveAll = async (): Promise<Authorization> => ({ approved: true });

@@ -56,6 +56,9 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   const manager = new ThreadManager({ config });
   const server = new AppServer(manager);
+  const revived = server.reviveWaitingThreads();
+  if (revived)
+    process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
   const listenUrl = flagValue(args, 'listen');
 
   if (!listenUrl) {

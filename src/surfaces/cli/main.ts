@@ -4,17 +4,23 @@ import { UsageError } from './args.ts';
 
 const HELP = `Yoke ${CLI_VERSION} — an open agent harness.
 
-Usage: yoke <command> [options]
+Usage: yoke [options]              the interactive terminal UI
+       yoke <command> [options]
 
 Commands:
+  resume [ID|--last]   open a stored thread in the terminal UI
   exec [PROMPT]        run an agent headless on the current repository until it answers
   exec resume ID|--last [PROMPT]
                        continue a stored thread
+  approve              answer approvals waiting on a running server, from another terminal
   app-server           serve the App Server (JSON-RPC over stdio, or WebSocket with --listen)
+  serve                the daemon: App Server on loopback WebSocket + background task runner
+  task <command>       background tasks in isolated worktrees: submit, list, show, logs,
+                       cancel, retry, apply (starts \`yoke serve\` when none runs)
   help                 show this help
   --version            print the version
 
-Run \`yoke <command> --help\` for a command's options.`;
+Run \`yoke <command> --help\` for a command's options (\`yoke resume --help\`: the UI's).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,9 +35,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'exec':
       case 'e':
         return await (await import('./exec.ts')).execCommand(rest, io);
+      case 'approve':
+        return await (await import('./approve.ts')).approveCommand(rest);
       case 'app-server':
         return await (await import('./app-server.ts')).appServerCommand(rest);
-      case undefined:
+      case 'serve':
+        return await (await import('./serve.ts')).serveCommand(rest);
+      case 'task':
+        return await (await import('./task.ts')).taskCommand(rest, io);
       case 'help':
       case '--help':
       case '-h':
@@ -42,6 +53,9 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`yoke ${CLI_VERSION}\n`);
         return 0;
       default:
+        // No command, `resume`, or options only: the terminal UI (loaded only then).
+        if (command === undefined || command === 'resume' || command.startsWith('-'))
+          return await (await import('../tui/command.ts')).tuiCommand(argv, io);
         throw new UsageError(`unknown command "${command}"; see \`yoke help\``);
     }
   } catch (err) {

@@ -1,0 +1,103 @@
+// The task runner's AgentPort on the thread runtime: every agentic step of a task is a turn of
+// an ordinary thread (source appServer, named "task <id> · <node>"), so any client sees it with
+// thread/list, watches it with thread/resume and answers its approvals through the same broker.
+// Budgets are enforced here, where the turn's usage and clock are visible: past its token or
+// time budget the turn is interrupted, like a user pressing stop.
+import { relative } from 'node:path';
+import type { AgentPort, AgentStepRequest, AgentStepResult } from '../tasks/agent-port.ts';
+import type { ThreadManager } from './thread-manager.ts';
+import type { SessionEvent, ThreadSession } from './thread-session.ts';
+
+export function threadAgentPort(manager: ThreadManager): AgentPort {
+  return { run: (request) => runStep(manager, request) };
+}
+
+/** The session of a thread, loaded if needed — never a second copy of a loaded one. */
+function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSession {
+  const settings = {
+    cwd: request.cwd,
+    approvalPolicy: request.approvalPolicy,
+    // SANDBOX SEAM: the sandbox wiring confines the thread's commands by these settings
+    // (workspace-write, rooted at the worktree). Network allowance is request.sandbox
+    // .networkAccess; until the sandbox lands, commands run unsandboxed in the worktree.
+    sandboxMode: request.sandbox.mode,
+  };
+  if (request.threadId) {
+    const session = manager.loaded(request.threadId) ?? manager.resumeThread(request.threadId);
+    session.updateSettings(settings);
+    return session;
+  }
+  const session = manager.startThread({
+    ...settings,
+    ...(request.tools ? { tools: request.tools } : {}),
+    source: 'appServer',
+  });
+  session.setName(request.title);
+  return session;
+}
+
+async function runStep(
+  manager: ThreadManager,
+  request: AgentStepRequest,
+): Promise<AgentStepResult> {
+  const session = sessionFor(manager, request);
+  request.onThread(session.id);
+  let overBudget: AgentStepResult['overBudget'] = null;
+  let tokens = 0;
+  let stop: (() => void) | null = null;
+  const off = session.subscribe((event: SessionEvent) => {
+    if (event.type === 'approvalRequested') request.onWaitingApproval(true);
+    else if (event.type === 'approvalResolved')
+      request.onWaitingApproval(session.pendingApprovals.length > 0);
+    else if (event.notification.method === 'item/completed') {
+      const { item } = event.notification.params;
+      if (item.type === 'commandExecution')
+        request.onActivity(`$ ${item.command}  (${item.status}, exit ${item.exitCode ?? 'none'})`);
+      else if (item.type === 'fileChange')
+        request.onActivity(
+          `edited ${item.changes.map((c) => relative(request.cwd, c.path) || c.path).join(', ')} (${item.status})`,
+        );
+    } else if (event.notification.method === 'thread/tokenUsage/updated') {
+      tokens += event.notification.params.tokenUsage.last.totalTokens;
+      if (request.tokenBudget !== null && tokens > request.tokenBudget && !overBudget) {
+        overBudget = 'tokens';
+        stop?.();
+      }
+    }
+  });
+  const timer =
+    request.timeBudgetMs === null
+      ? null
+      : setTimeout(() => {
+          overBudget ??= 'time';
+          stop?.();
+        }, request.timeBudgetMs);
+  try {
+    if (request.signal.aborted) {
+      return {
+        threadId: session.id,
+        status: 'interrupted',
+        message: null,
+        error: 'stopped',
+        tokens,
+        overBudget,
+      };
+    }
+    const { turnId, done } = session.startTurn([{ type: 'text', text: request.prompt }]);
+    stop = () => void session.interrupt(turnId);
+    request.signal.addEventListener('abort', stop, { once: true });
+    const result = await done;
+    request.signal.removeEventListener('abort', stop);
+    return {
+      threadId: session.id,
+      status: result.status === 'inProgress' ? 'failed' : result.status,
+      message: result.lastMessage,
+      error: result.error?.message ?? null,
+      tokens: Math.max(tokens, result.usage.totalTokens),
+      overBudget,
+    };
+  } finally {
+    off();
+    if (timer) clearTimeout(timer);
+  }
+}

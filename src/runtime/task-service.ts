@@ -1,0 +1,43 @@
+// Composition of background tasks: the task runner (src/tasks) on this runtime's store, with
+// the thread manager as its agent. The App Server and `yoke serve` reach tasks through here
+// (they may not import src/tasks themselves).
+import { createDefaultRunner } from '../sandbox/default-runner.ts';
+import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import { TaskRunner } from '../tasks/runner.ts';
+import type { TaskUpdate } from '../tasks/task-updates.ts';
+import type { SubmitInput } from '../tasks/submission.ts';
+import { TaskStore } from '../store/task-store.ts';
+import { builtinTools } from '../tools/registry.ts';
+import { threadAgentPort } from './task-agent.ts';
+import type { ThreadManager } from './thread-manager.ts';
+
+export type { TaskRunner, TaskUpdate, SubmitInput };
+
+export type TaskServiceOptions = {
+  /** Tasks running at once (default: the number of cores). */
+  concurrency?: number;
+  /** Tasks running at once on one repository (default: concurrency). */
+  perRepo?: number;
+  /** Prepared worktrees kept per repository (default 0). */
+  warm?: number;
+  /** SANDBOX SEAM: what runs setup, `run` and check commands (default: the `none` runner). */
+  runner?: ProcessRunner;
+  log?: (line: string) => void;
+};
+
+export function createTaskService(
+  manager: ThreadManager,
+  options: TaskServiceOptions = {},
+): TaskRunner {
+  return new TaskRunner({
+    home: manager.config.home,
+    store: new TaskStore(manager.store.db),
+    agent: threadAgentPort(manager),
+    toolNames: builtinTools().map((t) => t.name),
+    runner: options.runner ?? createDefaultRunner(),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.perRepo ? { perRepo: options.perRepo } : {}),
+    ...(options.warm !== undefined ? { warm: options.warm } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+}

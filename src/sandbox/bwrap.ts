@@ -1,0 +1,248 @@
+// The Linux backend: bubblewrap. Each command runs as `bwrap <mounts> -- argv` through the base
+// runner (spawnd), so it keeps spawnd's cheap starts, its process group and its kill-on-timeout.
+//
+// Inside: / read-only; fresh /dev, /proc, /tmp and /run (host temp files and sockets such as
+// docker.sock or an ssh agent stay out of reach); the writable roots bound read-write, with
+// their .git and .yoke bound read-only on top; no network unless the policy allows it; own pid,
+// ipc and uts namespaces; no capabilities. bwrap sets PR_SET_NO_NEW_PRIVS itself (verified:
+// NoNewPrivs is 1 inside as root and as a user), so setuid binaries cannot raise privileges.
+// With --unshare-pid, bwrap's pid 1 dies with bwrap (--die-with-parent), and the kernel kills
+// every process of the namespace: killing bwrap's process group on a timeout takes the whole
+// tree down, even what the command moved to a new session.
+import { spawnSync } from 'node:child_process';
+import { BWRAP_INSTALL_HINT, SandboxError } from './errors.ts';
+import { commandEnv, type EnvPolicyConfig } from './env-policy.ts';
+import { existingProtected } from './path-resolve.ts';
+import { isWithin, protectedPaths, type SandboxPolicy } from './policy.ts';
+import type { ProcessOutcome, ProcessRunner, ProcessSpec } from './process-runner.ts';
+import {
+  DEFAULT_MAX_PROCESSES,
+  leaseCgroup,
+  probeProcessLimit,
+  type CgroupLease,
+  type ProcessLimit,
+} from './process-limit.ts';
+
+type Sandboxed = Exclude<SandboxPolicy, { type: 'danger-full-access' }>;
+
+export type BwrapArgvOptions = {
+  bwrapPath?: string;
+  /** Run inside the sandbox before the command (the RLIMIT_NPROC wrapper). */
+  innerPrefix?: readonly string[];
+  /** Give the sandbox its own user namespace (non-root: bwrap needs it, and RLIMIT_NPROC then counts only the sandbox). */
+  unshareUser?: boolean;
+  /**
+   * The .git/.yoke paths to bind read-only, as existingProtected() found them (real paths,
+   * symlinks followed). Default: every root's .git and .yoke with `--ro-bind-try`.
+   */
+  protectedPaths?: readonly string[];
+};
+
+/** Host directories replaced by an empty tmpfs inside the sandbox. */
+const HIDDEN_DIRS = ['/tmp', '/run'];
+
+/** The bwrap command line for `spec` under `policy`. Pure. */
+export function bwrapArgv(
+  policy: SandboxPolicy,
+  spec: Pick<ProcessSpec, 'argv' | 'cwd'>,
+  options: BwrapArgvOptions = {},
+): string[] {
+  if (policy.type === 'danger-full-access')
+    throw new SandboxError('policy_invalid', 'danger-full-access has no sandbox to build');
+  const roots = policy.type === 'workspace-write' ? sortRoots(policy.writableRoots) : [];
+  const argv = [options.bwrapPath ?? 'bwrap', '--die-with-parent', '--new-session'];
+  if (options.unshareUser) argv.push('--unshare-user');
+  argv.push('--unshare-pid', '--unshare-ipc', '--unshare-uts');
+  if (!policy.networkAccess) argv.push('--unshare-net');
+  argv.push('--cap-drop', 'ALL');
+  argv.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  for (const dir of HIDDEN_DIRS) argv.push('--tmpfs', dir);
+  // With the network on, DNS may need systemd-resolved's resolv.conf, which lives in /run.
+  if (policy.networkAccess)
+    argv.push('--ro-bind-try', '/run/systemd/resolve', '/run/systemd/resolve');
+  // A read-only cwd under a hidden directory must still be there.
+  if (HIDDEN_DIRS.some((d) => isWithin(spec.cwd, d)) && !roots.some((r) => isWithin(spec.cwd, r)))
+    argv.push('--ro-bind', spec.cwd, spec.cwd);
+  for (const root of roots) argv.push('--bind', root, root);
+  // After every writable bind, so that no later bind covers them again. `-try`: a .git that
+  // does not exist is skipped (bwrap would otherwise create it on the host as a mount point).
+  for (const path of options.protectedPaths ?? protectedPaths(policy))
+    argv.push('--ro-bind-try', path, path);
+  argv.push('--chdir', spec.cwd, '--', ...(options.innerPrefix ?? []), ...spec.argv);
+  return argv;
+}
+
+/** Parents before children, so a nested root's bind is not hidden by its parent's. */
+function sortRoots(roots: readonly string[]): string[] {
+  return [...roots].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}
+
+export type BwrapStatus = { ok: true; version: string } | { ok: false; message: string };
+
+const statusCache = new Map<string, BwrapStatus>();
+
+/**
+ * Can bwrap build a sandbox here? Runs `bwrap --version` and a tiny sandbox (which also catches
+ * kernels or AppArmor set-ups that refuse user namespaces) once per binary, then caches.
+ */
+export function checkBwrap(bwrapPath = 'bwrap'): BwrapStatus {
+  const cached = statusCache.get(bwrapPath);
+  if (cached) return cached;
+  const status = probeBwrap(bwrapPath);
+  statusCache.set(bwrapPath, status);
+  return status;
+}
+
+function probeBwrap(bwrapPath: string): BwrapStatus {
+  const version = spawnSync(bwrapPath, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  if (version.error) {
+    const missing = (version.error as NodeJS.ErrnoException).code === 'ENOENT';
+    return {
+      ok: false,
+      message: missing
+        ? `the sandbox needs bubblewrap, and \`${bwrapPath}\` was not found: ${BWRAP_INSTALL_HINT}`
+        : `bubblewrap (${bwrapPath}) could not run: ${version.error.message}`,
+    };
+  }
+  const root = process.geteuid?.() === 0;
+  const probe = spawnSync(
+    bwrapPath,
+    [
+      ...(root ? [] : ['--unshare-user']),
+      '--unshare-pid',
+      '--unshare-net',
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--',
+      'true',
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  if (probe.status !== 0) {
+    const why = (probe.stderr || probe.error?.message || `exit ${probe.status}`).trim();
+    return {
+      ok: false,
+      message:
+        `bubblewrap is installed but cannot create a sandbox here (${why}). Unprivileged user ` +
+        'namespaces may be disabled: check `sysctl kernel.unprivileged_userns_clone`, ' +
+        '`user.max_user_namespaces`, and on Ubuntu 24.04+ `kernel.apparmor_restrict_unprivileged_userns`',
+    };
+  }
+  return { ok: true, version: version.stdout.trim() };
+}
+
+/** Throws SandboxError('sandbox_unavailable') with the install hint when bwrap cannot run. */
+export function requireBwrap(bwrapPath = 'bwrap'): string {
+  const status = checkBwrap(bwrapPath);
+  if (!status.ok) throw new SandboxError('sandbox_unavailable', status.message);
+  return status.version;
+}
+
+export type BwrapRunnerOptions = {
+  bwrapPath?: string;
+  /** Which variables a command keeps (secrets are dropped by default). */
+  envPolicy?: EnvPolicyConfig;
+  /** The environment commands start from when a spec has none (default: process.env). */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Processes (threads count) one command may have at once. */
+  maxProcesses?: number;
+};
+
+export type BwrapRunner = ProcessRunner & {
+  /** How the process count is bounded here (see process-limit.ts). */
+  processLimit: () => ProcessLimit;
+};
+
+/**
+ * A runner that sandboxes every command with bwrap under the current policy (`policy` may be a
+ * getter, read at each run). danger-full-access runs go straight to `base` (with the env
+ * policy still applied). If bwrap is missing, the command does not run: its outcome carries a
+ * spawnError with the install hint — never an unsandboxed fallback.
+ */
+export function createBwrapRunner(
+  policy: SandboxPolicy | (() => SandboxPolicy),
+  base: ProcessRunner,
+  options: BwrapRunnerOptions = {},
+): BwrapRunner {
+  const current = typeof policy === 'function' ? policy : () => policy;
+  const bwrapPath = options.bwrapPath ?? 'bwrap';
+  const limit = () => probeProcessLimit(options.maxProcesses ?? DEFAULT_MAX_PROCESSES);
+  const root = process.geteuid?.() === 0;
+  return {
+    name: 'bwrap',
+    processLimit: limit,
+    async run(spec, opts) {
+      const active = current();
+      const source = spec.env ?? options.hostEnv ?? process.env;
+      if (active.type === 'danger-full-access')
+        return base.run({ ...spec, env: commandEnv(source, options.envPolicy).env }, opts);
+      const status = checkBwrap(bwrapPath);
+      if (!status.ok) return notStarted(status.message);
+      const sandboxed: Sandboxed = active;
+      const tmp = sandboxed.type === 'workspace-write' ? sandboxed.tmpDir : '/tmp';
+      const env = commandEnv(source, options.envPolicy, tmp).env;
+      const bound = limit();
+      const roots = sandboxed.type === 'workspace-write' ? sandboxed.writableRoots : [];
+      let argv = bwrapArgv(sandboxed, spec, {
+        bwrapPath,
+        unshareUser: !root,
+        // Looked up at every run: a .git created by the previous command is protected from now.
+        protectedPaths: existingProtected(protectedPaths(sandboxed), roots),
+        ...(bound.kind === 'rlimit' ? { innerPrefix: bound.wrapper } : {}),
+      });
+      let lease: CgroupLease | null = null;
+      if (bound.kind === 'cgroup') {
+        try {
+          lease = leaseCgroup(bound);
+        } catch (err) {
+          return notStarted(`could not create the pids cgroup: ${(err as Error).message}`);
+        }
+        argv = [...lease.prefix, ...argv];
+      }
+      try {
+        return startFailure(await base.run({ ...spec, argv, env }, opts));
+      } finally {
+        // Everything in the cgroup died with the pid namespace; removing the (empty) cgroup may
+        // take the kernel a few ms more, which the command's result need not wait for.
+        void lease?.release();
+      }
+    },
+  };
+}
+
+function notStarted(message: string): ProcessOutcome {
+  return {
+    exitCode: null,
+    signal: null,
+    output: '',
+    totalBytes: 0,
+    timedOut: false,
+    aborted: false,
+    durationMs: 0,
+    pid: null,
+    spawnError: message,
+  };
+}
+
+/** bwrap's own "could not start the command" lines, reported as the direct runner would. */
+const START_FAILURE =
+  /^(?:bwrap: execvp [^\n]*|prlimit: failed to execute [^\n]*|bwrap: Can't chdir to [^\n]*): (No such file or directory|Permission denied)\n?$/;
+
+function startFailure(outcome: ProcessOutcome): ProcessOutcome {
+  if (outcome.exitCode === 1 || outcome.exitCode === 126 || outcome.exitCode === 127) {
+    const m = START_FAILURE.exec(outcome.output);
+    if (m) {
+      const code =
+        m[1] === 'Permission denied'
+          ? 'EACCES: permission denied'
+          : 'ENOENT: no such file or directory';
+      return { ...outcome, spawnError: `${code} (${outcome.output.trim()})` };
+    }
+  }
+  return outcome;
+}

@@ -1,0 +1,147 @@
+// `yoke approve`: answers the approvals waiting on a running server from another terminal.
+// It uses only the protocol: subscribing to a thread (thread/resume) re-sends its pending
+// questions as server→client requests; the first answer wins everywhere.
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { YokeClient } from '../../client/client.ts';
+import { connectWebSocket } from '../../client/ws-client-transport.ts';
+import type { ParamsOf, ServerRequestMethod } from '../../protocol/methods.ts';
+import { yokeHome } from '../../runtime/config.ts';
+import { flagSet, flagValue, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { runningDaemon } from './daemon.ts';
+
+export const APPROVE_HELP = `Usage: yoke approve                      list waiting approvals (and answer them, on a terminal)
+       yoke approve N DECISION            answer approval N (as listed)
+       yoke approve --all DECISION        answer every waiting approval
+
+DECISION: accept | accept-for-session | decline | cancel (cancel also stops the turn).
+Connects to the \`yoke serve\` of YOKE_HOME, or to --remote ws://HOST:PORT (with
+--auth-token-file when the server needs a token).`;
+
+const FLAGS: FlagSpec[] = [
+  { names: ['remote'], value: true },
+  { names: ['auth-token-file'], value: true },
+  { names: ['all'], value: true },
+  { names: ['help', 'h'], value: false },
+];
+
+const DECISIONS = {
+  accept: 'accept',
+  'accept-for-session': 'acceptForSession',
+  decline: 'decline',
+  cancel: 'cancel',
+} as const;
+
+type Waiting = {
+  method: ServerRequestMethod;
+  params:
+    ParamsOf<'item/commandExecution/requestApproval'> | ParamsOf<'item/fileChange/requestApproval'>;
+  answer: (decision: string) => void;
+};
+
+export async function approveCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  if (flagSet(args, 'help')) {
+    process.stdout.write(`${APPROVE_HELP}\n`);
+    return 0;
+  }
+  const client = new YokeClient(
+    await connect(flagValue(args, 'remote'), flagValue(args, 'auth-token-file')),
+  );
+  try {
+    const waiting = await collect(client);
+    if (waiting.length === 0) {
+      process.stdout.write('no approvals are waiting\n');
+      return 0;
+    }
+    waiting.forEach((w, i) => process.stdout.write(`[${i + 1}] ${describe(w)}\n`));
+    const all = flagValue(args, 'all');
+    const [index, decision] = args.positionals;
+    if (all) {
+      const value = decisionOf(all);
+      for (const w of waiting) w.answer(value);
+    } else if (index) {
+      const w = waiting[Number(index) - 1];
+      if (!w) throw new UsageError(`no approval ${index}; there are ${waiting.length}`);
+      if (!decision)
+        throw new UsageError('say which decision: accept, accept-for-session, decline or cancel');
+      w.answer(decisionOf(decision));
+    } else if (process.stdin.isTTY) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      for (const [i, w] of waiting.entries()) {
+        const reply = (
+          await rl.question(
+            `[${i + 1}] accept (y), for the session (a), decline (n), cancel (c), skip (enter)? `,
+          )
+        ).trim();
+        const map: Record<string, string> = {
+          y: 'accept',
+          a: 'acceptForSession',
+          n: 'decline',
+          c: 'cancel',
+        };
+        if (map[reply]) w.answer(map[reply]);
+      }
+      rl.close();
+    } else return 0;
+    // Let the answers reach the server before the connection closes.
+    await client.request('thread/loaded/list', {});
+    process.stdout.write('answered\n');
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+async function connect(remote: string | undefined, tokenFile: string | undefined) {
+  if (remote) {
+    const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+    return connectWebSocket(remote, token ? { authToken: token } : {});
+  }
+  const daemon = runningDaemon(yokeHome());
+  if (!daemon)
+    throw new UsageError(
+      'no `yoke serve` is running for this YOKE_HOME; start one, or pass --remote ws://HOST:PORT',
+    );
+  return connectWebSocket(daemon.url, { authToken: daemon.token });
+}
+
+/** Subscribes to every loaded thread; the server re-sends their waiting questions. */
+async function collect(client: YokeClient): Promise<Waiting[]> {
+  const waiting: Waiting[] = [];
+  const hold = (method: ServerRequestMethod) => (params: Waiting['params']) =>
+    new Promise<{ decision: string }>((resolve) =>
+      waiting.push({ method, params, answer: (decision) => resolve({ decision }) }),
+    );
+  client.onServerRequest(
+    'item/commandExecution/requestApproval',
+    hold('item/commandExecution/requestApproval') as never,
+  );
+  client.onServerRequest(
+    'item/fileChange/requestApproval',
+    hold('item/fileChange/requestApproval') as never,
+  );
+  await client.initialize({ name: 'yoke_approve', title: 'yoke approve', version: '1' });
+  const loaded = await client.request('thread/loaded/list', {});
+  for (const threadId of loaded.data)
+    await client.request('thread/resume', { threadId, excludeTurns: true });
+  return waiting;
+}
+
+function describe(w: Waiting): string {
+  const thread = w.params.threadId.slice(0, 13);
+  if (w.method === 'item/commandExecution/requestApproval') {
+    const p = w.params as ParamsOf<'item/commandExecution/requestApproval'>;
+    return `thread ${thread}… run: ${p.command ?? '(command)'}  in ${p.cwd ?? '?'}`;
+  }
+  return `thread ${thread}… apply a file change (item ${w.params.itemId})`;
+}
+
+function decisionOf(text: string): string {
+  const value = DECISIONS[text as keyof typeof DECISIONS];
+  if (!value)
+    throw new UsageError(
+      `unknown decision "${text}": accept, accept-for-session, decline or cancel`,
+    );
+  return value;
+}

@@ -1,0 +1,144 @@
+// `yoke serve`: the daemon — the App Server on loopback WebSocket together with the task
+// runner, bearer-token protected (the token sits in YOKE_HOME/serve.token, readable by this
+// user only). `yoke task …` starts one in the background when none runs.
+//
+// Hook for a web page on the same port: pass `onHttpRequest` to serveCommand; it gets every
+// plain HTTP request except GET /healthz (see ws-transport.ts listen()).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from '../../runtime/config.ts';
+import { createTaskService } from '../../runtime/task-service.ts';
+import { ThreadManager } from '../../runtime/thread-manager.ts';
+import { AppServer } from '../../server/app-server.ts';
+import { isLoopbackHost, listen } from '../../server/ws-transport.ts';
+import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import {
+  acquireLock,
+  removeServeState,
+  runningDaemon,
+  writeServeInfo,
+  writeToken,
+} from './daemon.ts';
+import { serveWeb } from './serve-web.ts';
+
+export const SERVE_HELP = `Usage: yoke serve [OPTIONS]
+
+Runs the Yoke daemon: the App Server (JSON-RPC over WebSocket, docs/protocol.md) together with
+the background task runner. It listens on loopback only and every connection must present the
+token in $YOKE_HOME/serve.token; $YOKE_HOME/serve.json says where it listens. \`yoke task\`
+starts it in the background when none is running. One daemon per YOKE_HOME.
+
+Options:
+      --listen URL        listen on URL (default ws://127.0.0.1:0: any free port)
+      --concurrency N     tasks running at once (default: the number of cores)
+      --per-repo N        tasks running at once on one repository (default: --concurrency)
+      --warm N            prepared worktrees kept per repository, setup done (default 0);
+                          a repository's pool fills after its first task, or at start with:
+      --warm-repo DIR     keep DIR's repository warm from the start (repeatable)
+  -c, --config KEY=VALUE  override a config.toml key (repeatable)
+  -h, --help              show this help`;
+
+const FLAGS: FlagSpec[] = [
+  { names: ['listen'], value: true },
+  { names: ['concurrency'], value: true },
+  { names: ['per-repo'], value: true },
+  { names: ['warm'], value: true },
+  { names: ['warm-repo'], value: true, repeat: true },
+  { names: ['config', 'c'], value: true, repeat: true },
+  { names: ['ready-fd'], value: true },
+  { names: ['help', 'h'], value: false },
+];
+
+export type ServeHooks = {
+  /** Serves plain HTTP requests on the daemon's port (a web page); true when answered. */
+  onHttpRequest?: (req: IncomingMessage, res: ServerResponse) => boolean;
+};
+
+export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  if (flagSet(args, 'help')) {
+    process.stdout.write(`${SERVE_HELP}\n`);
+    return 0;
+  }
+  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+  const count = (name: string, min: number) => {
+    const raw = flagValue(args, name);
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min)
+      throw new UsageError(`--${name} needs a whole number ≥ ${min}, not "${raw}"`);
+    return n;
+  };
+  const concurrency = count('concurrency', 1);
+  const perRepo = count('per-repo', 1);
+  const warm = count('warm', 0);
+  const readyFd = count('ready-fd', 3);
+  const url = new URL(flagValue(args, 'listen') ?? 'ws://127.0.0.1:0');
+  if (url.protocol !== 'ws:' || !isLoopbackHost(url.hostname))
+    throw new UsageError('--listen takes a loopback ws:// URL, e.g. ws://127.0.0.1:4500');
+
+  const config = loadConfig({ overrides: flagValues(args, 'config') });
+  for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const ready = readyFd === undefined ? null : createWriteStream('', { fd: readyFd });
+  const holder = acquireLock(config.home);
+  if (holder !== null) {
+    const running = runningDaemon(config.home);
+    const where = running ? ` at ${running.url}` : '';
+    process.stderr.write(`yoke serve is already running (pid ${holder})${where}\n`);
+    ready?.end(`${JSON.stringify({ existing: holder })}\n`);
+    return 0;
+  }
+
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const manager = new ThreadManager({ config });
+  const tasks = createTaskService(manager, {
+    ...(concurrency ? { concurrency } : {}),
+    ...(perRepo ? { perRepo } : {}),
+    ...(warm !== undefined ? { warm } : {}),
+    log: (line) => log(`tasks: ${line}`),
+  });
+  const server = new AppServer(manager, { tasks });
+  let handle: Awaited<ReturnType<typeof listen>>;
+  try {
+    await tasks.start();
+    const token = writeToken(config.home);
+    // The web page on the same port, behind a one-time login link (serve-web.ts).
+    const web = serveWeb(token);
+    handle = await listen({
+      host: url.hostname,
+      port: Number(url.port || 0),
+      authToken: token,
+      onConnection: (transport) => server.attach(transport),
+      onHttpRequest: (req, res) => hooks.onHttpRequest?.(req, res) || web.handle(req, res),
+      authorizeUpgrade: web.authorized,
+    });
+    writeServeInfo(config.home, { url: handle.url, pid: process.pid, startedAtMs: Date.now() });
+    process.stdout.write(`${web.readyLine(handle.url)}\n`);
+  } catch (err) {
+    removeServeState(config.home);
+    throw err;
+  }
+  // Readiness, for scripts and tests (stderr) and for the `yoke task` that started us (fd).
+  log(`yoke serve listening on ${handle.url} (pid ${process.pid}, home ${config.home})`);
+  ready?.end(`${JSON.stringify({ url: handle.url, pid: process.pid })}\n`);
+  for (const dir of flagValues(args, 'warm-repo')) {
+    tasks.warmUp(resolve(dir)).then(
+      (ready) => log(`tasks: ${ready} warm worktree(s) ready for ${dir}`),
+      (err: Error) => log(`tasks: cannot keep ${dir} warm: ${err.message}`),
+    );
+  }
+
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  log('yoke serve stopping: running tasks will resume at the next start');
+  await handle.close();
+  await tasks.close();
+  await Promise.all(manager.loadedThreadIds.map((id) => manager.loaded(id)?.interrupt()));
+  server.close();
+  manager.close();
+  removeServeState(config.home);
+  return 0;
+}

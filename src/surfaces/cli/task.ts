@@ -1,0 +1,273 @@
+// `yoke task …`: background tasks through the daemon (started in the background if needed).
+// Everything goes over the App Server protocol, except `apply`, which is the user's own git
+// operation on their checkout.
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { YokeClient } from '../../client/client.ts';
+import type { Task, TaskLogEntry, TaskStatus } from '../../protocol/methods-task.ts';
+import { yokeHome } from '../../runtime/config.ts';
+import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { connectDaemon } from './daemon.ts';
+import { listTable, LogPrinter, showTask } from './task-render.ts';
+
+export const TASK_HELP = `Usage: yoke task <command> [OPTIONS]
+
+Background tasks: each runs in its own git worktree (under $YOKE_HOME/worktrees) on a new branch
+yoke/<id>, driven by a blueprint (default: setup → implement → checks ⇄ fix → commit). Your
+checkout is never touched until you \`apply\`. The commands talk to the daemon (\`yoke serve\`) and
+start it in the background when none is running.
+
+Commands:
+  submit PROMPT [--repo DIR] [--base REF] [--check CMD]… [--blueprint NAME] [--wait]
+                   queue a task; prints its id at once
+  list [--all]     recent tasks (--all: every page)
+  show ID          status, nodes, checks, commits and diff stat, branch
+  logs ID [-f]     the task's log (-f: follow it live until the task ends)
+  cancel ID        stop a task: its commands are killed, its worktree removed
+  retry ID         submit a finished task again (a new task)
+  apply ID         apply the task's changes to the current checkout (staged, not committed)
+
+IDs may be shortened to any unique prefix. \`yoke task <command> --help\` for details.`;
+
+const SUBMIT_HELP = `Usage: yoke task submit PROMPT [OPTIONS]
+
+Queues a task and prints its id. The repository's .yoke/task.toml (at the base commit) gives
+setup commands, checks, fix rounds, budgets, tools and approvals; see README "Background tasks".
+
+Options:
+      --repo DIR         the repository (default: the current directory)
+      --base REF         branch, tag or commit to start from (default: the checked-out branch)
+      --check CMD        another acceptance check, run with bash (repeatable)
+      --blueprint NAME   a built-in blueprint (default, pr) or .yoke/blueprints/NAME.{json,toml}
+      --wait             follow the task until it ends; exit 0 only if it succeeded
+  -h, --help             show this help`;
+
+const SUB_HELP: Record<string, string> = {
+  submit: SUBMIT_HELP,
+  list: 'Usage: yoke task list [--all]\n\nLists recent tasks, newest first.',
+  show: 'Usage: yoke task show ID\n\nShows a task: status, nodes, checks, commits, diff stat, branch.',
+  logs: "Usage: yoke task logs ID [-f]\n\nPrints a task's log; -f follows it live until the task ends.",
+  cancel:
+    'Usage: yoke task cancel ID\n\nCancels a queued or running task: its turn is interrupted, its\ncommands die with their process group and its worktree is removed.',
+  retry:
+    'Usage: yoke task retry ID\n\nSubmits a finished task again as a new task; prints the new id.',
+  apply:
+    "Usage: yoke task apply ID\n\nApplies the task's changes (base..branch) to the current checkout, staged and not committed\n(git apply --3way). Review them with `git diff --cached`.",
+};
+
+const FLAGS: FlagSpec[] = [
+  { names: ['repo', 'C'], value: true },
+  { names: ['base'], value: true },
+  { names: ['check'], value: true, repeat: true },
+  { names: ['blueprint'], value: true },
+  { names: ['wait'], value: false },
+  { names: ['follow', 'f'], value: false },
+  { names: ['all'], value: false },
+  { names: ['help', 'h'], value: false },
+];
+
+const TERMINAL = new Set<TaskStatus>(['succeeded', 'failed', 'cancelled']);
+
+type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+
+export async function taskCommand(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    io.stdout.write(`${TASK_HELP}\n`);
+    return 0;
+  }
+  if (!Object.hasOwn(SUB_HELP, sub))
+    throw new UsageError(`unknown task command "${sub}"; see \`yoke task --help\``);
+  const args = parseArgs(rest, FLAGS);
+  if (flagSet(args, 'help')) {
+    io.stdout.write(`${SUB_HELP[sub]}\n`);
+    return 0;
+  }
+  const needsId = sub !== 'submit' && sub !== 'list';
+  if (needsId && args.positionals.length !== 1)
+    throw new UsageError(`task ${sub} needs one task ID`);
+  if (sub === 'submit' && args.positionals.length !== 1)
+    throw new UsageError('task submit needs one PROMPT (quote it)');
+
+  const { client } = await connectDaemon(yokeHome(io.env), (line) =>
+    io.stderr.write(`yoke: ${line}\n`),
+  );
+  try {
+    if (sub === 'submit') return await submit(client, args.positionals[0]!, args, io);
+    if (sub === 'list') return await list(client, flagSet(args, 'all'), io);
+    const id = await resolveId(client, args.positionals[0]!);
+    switch (sub) {
+      case 'show':
+        io.stdout.write(showTask((await client.request('task/read', { taskId: id })).task));
+        return 0;
+      case 'logs':
+        if (!flagSet(args, 'follow')) {
+          const printer = new LogPrinter((text) => io.stdout.write(text));
+          await readLog(client, id, printer);
+          return 0;
+        }
+        return exitFor(await follow(client, id, (text) => io.stdout.write(text)));
+      case 'cancel': {
+        const { task } = await client.request('task/cancel', { taskId: id });
+        io.stdout.write(`task ${task.id}: ${task.status}\n`);
+        return 0;
+      }
+      case 'retry': {
+        const { task } = await client.request('task/retry', { taskId: id });
+        io.stdout.write(`${task.id}\n`);
+        return 0;
+      }
+      default:
+        return await apply(client, id, io);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function submit(
+  client: YokeClient,
+  prompt: string,
+  args: ReturnType<typeof parseArgs>,
+  io: Io,
+) {
+  const { task } = await client.request('task/submit', {
+    prompt,
+    repo: resolve(flagValue(args, 'repo') ?? '.'),
+    baseRef: flagValue(args, 'base') ?? null,
+    checks: flagValues(args, 'check'),
+    blueprint: flagValue(args, 'blueprint') ?? null,
+  });
+  io.stdout.write(`${task.id}\n`);
+  if (!flagSet(args, 'wait')) return 0;
+  const final = await follow(client, task.id, (text) => io.stderr.write(text));
+  io.stdout.write(showTask(final));
+  return exitFor(final);
+}
+
+async function list(client: YokeClient, all: boolean, io: Io): Promise<number> {
+  const tasks: Task[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { data: Task[]; nextCursor: string | null } = await client.request('task/list', {
+      cursor,
+      limit: 50,
+    });
+    tasks.push(...page.data);
+    cursor = all ? page.nextCursor : null;
+  } while (cursor);
+  io.stdout.write(listTable(tasks));
+  return 0;
+}
+
+const exitFor = (task: Task) => (task.status === 'succeeded' ? 0 : 1);
+
+/** A full id, or the one task whose id starts with `given`. */
+async function resolveId(client: YokeClient, given: string): Promise<string> {
+  if (/^[0-9a-z]{12}$/.test(given)) return given;
+  const { data } = await client.request('task/list', { limit: 500 });
+  const matches = data.filter((t) => t.id.startsWith(given));
+  if (matches.length === 1) return matches[0]!.id;
+  if (matches.length === 0) throw new UsageError(`no task ${given}`);
+  throw new UsageError(`"${given}" is ambiguous: ${matches.map((t) => t.id).join(', ')}`);
+}
+
+async function readLog(client: YokeClient, id: string, printer: LogPrinter): Promise<void> {
+  let cursor: string | null = printer.seq ? String(printer.seq) : null;
+  do {
+    const page: { data: TaskLogEntry[]; nextCursor: string | null } = await client.request(
+      'task/log/read',
+      { taskId: id, cursor },
+    );
+    for (const entry of page.data) printer.print(entry);
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/** Prints the log, then live entries, until the task ends; answers its final state. */
+async function follow(
+  client: YokeClient,
+  id: string,
+  write: (text: string) => void,
+): Promise<Task> {
+  const printer = new LogPrinter(write);
+  let live: TaskLogEntry[] | null = [];
+  let ended: ((task: Task) => void) | null = null;
+  const done = new Promise<Task>((resolve) => (ended = resolve));
+  // Listen first, so nothing falls between the stored log and the live stream.
+  const off = client.onNotification('task/updated', ({ task, entries }) => {
+    if (task.id !== id) return;
+    if (live) live.push(...entries);
+    else for (const entry of entries) printer.print(entry);
+    if (TERMINAL.has(task.status)) ended?.(task);
+  });
+  try {
+    await readLog(client, id, printer);
+    for (const entry of live) printer.print(entry);
+    live = null;
+    const { task } = await client.request('task/read', { taskId: id });
+    if (TERMINAL.has(task.status)) ended!(task);
+    const final = await done;
+    // The store is ahead of notifications: catch up on entries not announced yet.
+    await readLog(client, id, printer);
+    return final;
+  } finally {
+    off();
+  }
+}
+
+async function apply(client: YokeClient, id: string, io: Io): Promise<number> {
+  const { task } = await client.request('task/read', { taskId: id });
+  const result = task.result;
+  if (!result) throw new UsageError(`task ${id} is ${task.status} and has no result to apply`);
+  if (task.status !== 'succeeded')
+    io.stderr.write(`yoke: task ${id} ${task.status}; applying its work in progress anyway\n`);
+  const diff = await run(
+    'git',
+    ['diff', '--binary', result.baseCommit, result.headCommit],
+    task.repo,
+  );
+  if (!diff.stdout.trim()) {
+    io.stdout.write(`task ${id} changed nothing; nothing to apply\n`);
+    return 0;
+  }
+  const top = await run('git', ['rev-parse', '--show-toplevel'], process.cwd());
+  if (top.code !== 0) throw new UsageError('apply works in a git checkout; cd into one');
+  const applied = await run(
+    'git',
+    ['apply', '--3way', '--whitespace=nowarn'],
+    top.stdout.trim(),
+    diff.stdout,
+  );
+  if (applied.code !== 0) {
+    io.stderr.write(applied.stderr);
+    throw new UsageError(`the changes of ${task.branch} do not apply cleanly here (see above)`);
+  }
+  io.stdout.write(
+    `applied ${result.filesChanged} file(s) from ${task.branch} to ${top.stdout.trim()} ` +
+      '(staged, not committed; review with git diff --cached)\n',
+  );
+  return 0;
+}
+
+function run(
+  file: string,
+  args: string[],
+  cwd: string,
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = execFile(
+      file,
+      args,
+      { cwd, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        done({
+          code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        }),
+    );
+    child.stdin?.end(stdin ?? '');
+  });
+}

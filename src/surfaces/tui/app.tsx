@@ -1,0 +1,230 @@
+// The screen: the last screenful of the transcript, then (when asked) an approval or the
+// thread picker, the rule, the prompt and the status line — pinned to the bottom and exactly
+// one row shorter than the terminal, so Ink updates lines in place instead of repainting.
+import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { TuiController } from './controller.ts';
+import { errorText } from './state.ts';
+import {
+  EMPTY_EDITOR,
+  editInput,
+  editorWith,
+  InputHistory,
+  inputRows,
+  type EditorState,
+  type InputRow,
+} from './input-editor.ts';
+import { approvalLines, pickerLines, separatorLine, statusLine } from './panels.ts';
+import { cancelPicker, choosePicked, movePicker } from './slash-commands.ts';
+import { visibleLines, type Line, type Tone } from './transcript-lines.ts';
+
+export type AppProps = {
+  controller: TuiController;
+  /** Fixed size (tests); by default the terminal's, following resizes. */
+  columns?: number;
+  rows?: number;
+  now?: () => number;
+};
+
+const MAX_INPUT_ROWS = 5;
+
+export function App({ controller, columns, rows, now = Date.now }: AppProps) {
+  const state = useSyncExternalStore(controller.subscribe, controller.getState);
+  const { exit } = useApp();
+  const size = useTerminalSize(columns, rows);
+  const [editor, setEditorState] = useState<EditorState>(EMPTY_EDITOR);
+  const editorRef = useRef(editor);
+  const [scroll, setScroll] = useState(0);
+  const history = useRef(new InputHistory());
+
+  useEffect(() => {
+    if (state.exiting) exit();
+  }, [state.exiting, exit]);
+
+  const width = Math.max(20, size.columns);
+  const height = Math.max(8, size.rows - 1);
+  const prompt = state.approvals[0];
+  const panelRows = Math.max(4, Math.floor(height / 2));
+  const panel = prompt
+    ? approvalLines(prompt, width, panelRows)
+    : state.picker
+      ? pickerLines(state.picker, width, panelRows, now())
+      : [];
+  const input = inputRows(editor, width - 2, MAX_INPUT_ROWS);
+  const transcriptRows = Math.max(1, height - panel.length - input.length - 2);
+  const view = visibleLines(
+    state.entries,
+    { width, cwd: state.session?.cwd ?? '' },
+    transcriptRows,
+    scroll,
+  );
+  useEffect(() => {
+    if (view.scroll !== scroll) setScroll(view.scroll);
+  }, [view.scroll, scroll]);
+
+  const setEditor = (next: EditorState) => {
+    editorRef.current = next;
+    setEditorState(next);
+  };
+
+  useInput((text: string, key: Key) => {
+    // Read the controller, not `state`: several keys can arrive before the next render.
+    const current = controller.getState();
+    const ctrlC = key.ctrl && text === 'c';
+    const asked = current.approvals[0];
+    if (asked) {
+      if (ctrlC || key.escape) return controller.answer('cancel');
+      const k = text.toLowerCase();
+      if (k === 'y') controller.answer('accept');
+      else if (k === 'a') controller.answer('acceptForSession');
+      else if (k === 'n') controller.answer('decline');
+      else if (k === 'r' && asked.kind === 'command' && asked.amendment)
+        controller.answer({
+          acceptWithExecpolicyAmendment: { execpolicy_amendment: asked.amendment },
+        });
+      return;
+    }
+    if (current.picker) {
+      const fail = (err: unknown) => controller.note(errorText(err), 'error');
+      if (key.upArrow) movePicker(controller, -1);
+      else if (key.downArrow) movePicker(controller, 1);
+      else if (key.pageUp) movePicker(controller, -10);
+      else if (key.pageDown) movePicker(controller, 10);
+      else if (key.return) void choosePicked(controller).catch(fail);
+      else if (key.escape || ctrlC) void cancelPicker(controller).catch(fail);
+      return;
+    }
+    if (ctrlC) {
+      if (controller.interrupt()) return;
+      if (editorRef.current.text) {
+        setEditor(EMPTY_EDITOR);
+        return controller.disarm();
+      }
+      return controller.ctrlCWhenIdle();
+    }
+    controller.disarm();
+    if (key.escape) {
+      controller.interrupt();
+      return;
+    }
+    if (key.ctrl && text === 'd' && !editorRef.current.text) return controller.exit();
+    const page = Math.max(1, transcriptRows - 2);
+    if (key.pageUp) return setScroll((s) => s + page);
+    if (key.pageDown) return setScroll((s) => Math.max(0, s - page));
+    if (key.upArrow || key.downArrow) {
+      const recalled = key.upArrow
+        ? history.current.older(editorRef.current.text)
+        : history.current.newer();
+      if (recalled !== null) setEditor(editorWith(recalled));
+      return;
+    }
+    // Fast typing can arrive as one read with Enter at its end ("fix it\r"): the text, then
+    // Enter. A \r inside a read is a pasted line break and stays in the message.
+    const typedThenEnter = !key.return && text.length > 1 && text.endsWith('\r');
+    const next = key.return
+      ? null
+      : editInput(editorRef.current, typedThenEnter ? text.slice(0, -1) : text, key);
+    if (next) setEditor(next);
+    if (key.return || typedThenEnter) {
+      const message = editorRef.current.text;
+      if (!message.trim()) return;
+      history.current.push(message);
+      setEditor(EMPTY_EDITOR);
+      setScroll(0);
+      void controller.submit(message);
+    }
+  });
+
+  const padding = transcriptRows - view.lines.length;
+  const showCursor = !prompt && !state.picker;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {Array.from({ length: padding }, (_, i) => (
+        <Text key={`pad${i}`}> </Text>
+      ))}
+      {view.lines.map((line, i) => (
+        <LineView key={`t${i}`} line={line} />
+      ))}
+      {panel.map((line, i) => (
+        <LineView key={`p${i}`} line={line} />
+      ))}
+      <LineView line={separatorLine(state, width, view.scroll > 0)} />
+      {input.map((row, i) => (
+        <InputLine
+          key={`i${i}`}
+          row={row}
+          first={i === 0}
+          cursor={showCursor}
+          placeholder={i === 0 && !editor.text && !state.turnId ? placeholderFor(state) : ''}
+        />
+      ))}
+      <LineView line={statusLine(state, width)} />
+    </Box>
+  );
+}
+
+function placeholderFor(state: ReturnType<TuiController['getState']>): string {
+  return state.session ? 'ask Yoke to do something; /help for commands' : '';
+}
+
+function LineView({ line }: { line: Line }) {
+  return (
+    <Text wrap="truncate-end" bold={line.bold ?? false} {...toneProps(line.tone)}>
+      {line.text || ' '}
+    </Text>
+  );
+}
+
+function InputLine(props: { row: InputRow; first: boolean; cursor: boolean; placeholder: string }) {
+  const { row, first, cursor, placeholder } = props;
+  return (
+    <Text wrap="truncate-end">
+      <Text color="cyan" bold>
+        {first ? '> ' : '  '}
+      </Text>
+      {row.before}
+      {row.cursor !== null && (cursor ? <Text inverse>{row.cursor}</Text> : row.cursor)}
+      {row.after}
+      {placeholder && <Text dimColor>{placeholder}</Text>}
+    </Text>
+  );
+}
+
+function toneProps(tone: Tone): { color?: string; dimColor?: boolean } {
+  switch (tone) {
+    case 'plain':
+      return {};
+    case 'dim':
+      return { dimColor: true };
+    case 'user':
+    case 'hunk':
+      return { color: 'cyan' };
+    case 'command':
+    case 'warn':
+      return { color: 'yellow' };
+    case 'ok':
+    case 'add':
+      return { color: 'green' };
+    case 'error':
+    case 'del':
+      return { color: 'red' };
+    case 'accent':
+      return { color: 'magenta' };
+  }
+}
+
+/** The terminal's size, following resizes; fixed when the props give one. */
+function useTerminalSize(columns?: number, rows?: number): { columns: number; rows: number } {
+  const { stdout } = useStdout();
+  const [size, setSize] = useState(() => readSize(stdout));
+  useEffect(() => {
+    const onResize = () => setSize(readSize(stdout));
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout]);
+  return { columns: columns ?? size.columns, rows: rows ?? size.rows };
+}
+
+function readSize(stdout: NodeJS.WriteStream): { columns: number; rows: number } {
+  return { columns: stdout.columns || 80, rows: stdout.rows || 24 };
+}

@@ -1,0 +1,380 @@
+// The TUI's state and everything it does over the wire, apart from React: the screen is a
+// function of `TuiState`, and keys call methods here. It is a plain client of the App Server —
+// it starts and steers turns, answers approvals, and folds notifications into a transcript;
+// it never decides anything the engine decides.
+import type { FileUpdateChange, UserInput } from '../../protocol/items.ts';
+import type { RequestId } from '../../protocol/jsonrpc.ts';
+import type { ResultOf, ServerNotification } from '../../protocol/methods.ts';
+import type {
+  CommandExecutionApprovalDecision,
+  FileChangeApprovalDecision,
+} from '../../protocol/methods-approval.ts';
+import { runSlashCommand } from './slash-commands.ts';
+import {
+  errorText,
+  INITIAL_STATE,
+  optional,
+  rpcDataCode,
+  sandboxLabel,
+  type ApprovalPrompt,
+  type ControllerDeps,
+  type Decision,
+  type Session,
+  type StartParams,
+  type TuiConnection,
+  type TuiState,
+} from './state.ts';
+import {
+  applyNotification,
+  entriesFromTurns,
+  update,
+  upsert,
+  type Entry,
+  type NoteTone,
+} from './transcript.ts';
+
+type Waiting = { resolve: (decision: Decision) => void; threadId: string };
+type Opened = ResultOf<'thread/start'>;
+
+export class TuiController {
+  private state: TuiState;
+  private readonly listeners = new Set<() => void>();
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly finishedTurns = new Set<string>();
+  private nextLocalId = 0;
+
+  constructor(
+    readonly connection: TuiConnection,
+    readonly startParams: StartParams,
+    readonly deps: ControllerDeps = {},
+  ) {
+    this.state = { ...INITIAL_STATE, remote: deps.remote ?? null };
+    connection.onNotification('*', (n) => this.onNotification(n));
+    connection.onServerRequest('item/commandExecution/requestApproval', (params, meta) =>
+      this.ask(meta.id, params.threadId, {
+        key: String(meta.id),
+        kind: 'command',
+        command: params.command ?? '(command)',
+        cwd: params.cwd ?? null,
+        reason: params.reason ?? null,
+        amendment: params.proposedExecpolicyAmendment?.length
+          ? params.proposedExecpolicyAmendment
+          : null,
+      }).then((decision) => ({ decision: decision as CommandExecutionApprovalDecision })),
+    );
+    connection.onServerRequest('item/fileChange/requestApproval', (params, meta) =>
+      this.ask(meta.id, params.threadId, {
+        key: String(meta.id),
+        kind: 'fileChange',
+        itemId: params.itemId,
+        // The request carries no diff: it is in the fileChange item's `changes`, which may
+        // arrive just before or just after the request (see onNotification).
+        changes: this.changesOf(params.itemId),
+        reason: params.reason ?? null,
+      }).then((decision) => ({ decision: decision as FileChangeApprovalDecision })),
+    );
+    connection.onClose((reason) => {
+      this.set({ closed: reason, turnId: null, starting: false, approvals: [] });
+      this.note(`disconnected from the App Server: ${reason}. Ctrl-C twice to quit.`, 'error');
+    });
+  }
+
+  // ---- the store React reads ------------------------------------------------------------
+
+  readonly getState = (): TuiState => this.state;
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  };
+
+  set(patch: Partial<TuiState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  get busy(): boolean {
+    return this.state.starting || this.state.turnId !== null;
+  }
+
+  /** Adds a line of the TUI's own to the transcript (never sent to the model). */
+  note(text: string, tone: NoteTone = 'info'): void {
+    this.addEntry({ kind: 'note', id: this.localId('note'), text, tone });
+  }
+
+  addEntry(entry: Entry): void {
+    this.set({ entries: upsert(this.state.entries, entry) });
+  }
+
+  updateEntry(id: string, change: (entry: Entry) => Entry): void {
+    this.set({ entries: update(this.state.entries, id, change) });
+  }
+
+  localId(prefix: string): string {
+    return `${prefix}:${this.nextLocalId++}`;
+  }
+
+  // ---- threads --------------------------------------------------------------------------
+
+  async startThread(): Promise<void> {
+    const { cwd, model, approvalPolicy, sandbox } = this.startParams;
+    const session = this.state.session;
+    const opened = await this.connection.request('thread/start', {
+      cwd: session?.cwd ?? cwd,
+      ...optional('model', this.state.overrides.model ?? session?.model ?? model),
+      ...optional(
+        'approvalPolicy',
+        this.state.overrides.approvalPolicy ?? session?.approvalPolicy ?? approvalPolicy,
+      ),
+      ...optional('sandbox', sandbox),
+    });
+    await this.open(opened);
+  }
+
+  async resumeThread(threadId: string): Promise<void> {
+    const { model, approvalPolicy, sandbox } = this.startParams;
+    const opened = await this.connection.request('thread/resume', {
+      threadId,
+      ...optional('model', model),
+      ...optional('approvalPolicy', approvalPolicy),
+      ...optional('sandbox', sandbox),
+    });
+    await this.open(opened);
+    this.note(`resumed thread ${threadId}`);
+  }
+
+  async forkThread(): Promise<void> {
+    const from = this.requireSession();
+    const opened = await this.connection.request('thread/fork', { threadId: from.threadId });
+    await this.open(opened);
+    this.note(`forked thread ${from.threadId} into ${opened.thread.id}`);
+  }
+
+  /** Shows a thread: its stored turns become the transcript; the previous one is let go. */
+  async open(opened: Opened): Promise<void> {
+    const previous = this.state.session?.threadId;
+    const running = opened.thread.turns.findLast((t) => t.status === 'inProgress');
+    this.set({
+      session: {
+        threadId: opened.thread.id,
+        model: opened.model,
+        modelProvider: opened.modelProvider,
+        cwd: opened.cwd,
+        approvalPolicy: opened.approvalPolicy,
+        sandbox: sandboxLabel(opened.sandbox),
+      },
+      entries: entriesFromTurns(opened.thread.turns),
+      turnId: running?.id ?? null,
+      starting: false,
+      usage: null,
+      turnDiff: '',
+      picker: null,
+      approvals: this.state.approvals.filter(
+        (a) => this.waiting.get(a.key)?.threadId === opened.thread.id,
+      ),
+    });
+    // Questions of the thread left behind would hold its turn forever: cancel them.
+    for (const [key, waiting] of this.waiting) {
+      if (waiting.threadId === opened.thread.id) continue;
+      this.waiting.delete(key);
+      waiting.resolve('cancel');
+    }
+    if (previous && previous !== opened.thread.id) {
+      await this.connection
+        .request('thread/unsubscribe', { threadId: previous })
+        .catch(() => undefined);
+    }
+  }
+
+  requireSession(): Session {
+    const session = this.state.session;
+    if (!session) throw new Error('no thread is open');
+    return session;
+  }
+
+  // ---- input ----------------------------------------------------------------------------
+
+  /** Enter in the prompt: a slash command, a local `!command`, a steer, or a new turn. */
+  async submit(text: string): Promise<void> {
+    this.set({ exitArmed: false, notice: null });
+    const trimmed = text.trim();
+    if (!trimmed) return;
+    try {
+      if (trimmed.startsWith('/')) return await runSlashCommand(this, trimmed);
+      if (trimmed.startsWith('!')) return await this.runLocalShell(trimmed.slice(1).trim());
+      await this.send(text);
+    } catch (err) {
+      this.note(errorText(err), 'error');
+    }
+  }
+
+  /** Sends a message: steers the running turn, or starts a new one. */
+  async send(text: string): Promise<void> {
+    const session = this.requireSession();
+    const input: UserInput[] = [{ type: 'text', text, text_elements: [] }];
+    const turnId = this.state.turnId;
+    if (turnId) {
+      try {
+        await this.connection.request('turn/steer', {
+          threadId: session.threadId,
+          expectedTurnId: turnId,
+          input,
+        });
+        return;
+      } catch (err) {
+        // The turn ended while the message was typed: it starts the next turn instead.
+        if (rpcDataCode(err) !== 'turn_not_found') throw err;
+      }
+    }
+    const { model, approvalPolicy } = this.state.overrides;
+    this.set({ starting: true });
+    try {
+      const { turn } = await this.connection.request('turn/start', {
+        threadId: session.threadId,
+        input,
+        ...optional('model', model),
+        ...optional('approvalPolicy', approvalPolicy),
+      });
+      // Overrides stick on the server for later turns; the session shows them from now on.
+      const current = this.state.session ?? session;
+      this.set({
+        starting: false,
+        turnId: this.finishedTurns.has(turn.id) ? null : turn.id,
+        session: {
+          ...current,
+          model: model ?? current.model,
+          approvalPolicy: approvalPolicy ?? current.approvalPolicy,
+        },
+        overrides: { model: null, approvalPolicy: null },
+      });
+    } catch (err) {
+      this.set({ starting: false });
+      throw err;
+    }
+  }
+
+  /** Esc / Ctrl-C during a turn. Returns false when there is nothing to interrupt. */
+  interrupt(): boolean {
+    const { session, turnId } = this.state;
+    if (!session || !turnId) return false;
+    this.set({ notice: 'interrupting...' });
+    this.connection
+      .request('turn/interrupt', { threadId: session.threadId, turnId })
+      .catch((err: unknown) => this.note(errorText(err), 'warn'));
+    return true;
+  }
+
+  /** Ctrl-C when idle: the first arms, the second exits. */
+  ctrlCWhenIdle(): void {
+    if (this.state.exitArmed) this.exit();
+    else this.set({ exitArmed: true, notice: 'press Ctrl-C again to quit' });
+  }
+
+  disarm(): void {
+    if (this.state.exitArmed) this.set({ exitArmed: false, notice: null });
+  }
+
+  exit(): void {
+    this.set({ exiting: true });
+  }
+
+  private async runLocalShell(command: string): Promise<void> {
+    if (!command) return this.note('usage: !COMMAND runs COMMAND here, not through the model');
+    const run = this.deps.runShell;
+    if (!run) return this.note('local commands are not available here', 'warn');
+    const cwd = this.state.session?.cwd ?? this.startParams.cwd;
+    const id = this.localId('shell');
+    this.addEntry({ kind: 'shell', id, command, output: '', exitCode: null, running: true });
+    const append = (text: string) =>
+      this.updateEntry(id, (e) => (e.kind === 'shell' ? { ...e, output: e.output + text } : e));
+    const exitCode = await run(command, cwd, append).catch((err: unknown) => {
+      append(`${errorText(err)}\n`);
+      return 127;
+    });
+    this.updateEntry(id, (e) => (e.kind === 'shell' ? { ...e, exitCode, running: false } : e));
+  }
+
+  // ---- approvals ------------------------------------------------------------------------
+
+  private ask(requestId: RequestId, threadId: string, prompt: ApprovalPrompt): Promise<Decision> {
+    return new Promise((resolve) => {
+      this.waiting.set(String(requestId), { resolve, threadId });
+      this.set({ approvals: [...this.state.approvals, prompt], exitArmed: false });
+    });
+  }
+
+  /** Answers the approval on screen (the first of the queue). */
+  answer(decision: Decision): void {
+    const prompt = this.state.approvals[0];
+    if (!prompt) return;
+    const waiting = this.waiting.get(prompt.key);
+    this.waiting.delete(prompt.key);
+    this.set({ approvals: this.state.approvals.slice(1) });
+    this.note(describeDecision(prompt, decision), decision === 'decline' ? 'warn' : 'info');
+    waiting?.resolve(decision);
+  }
+
+  private changesOf(itemId: string): FileUpdateChange[] {
+    const entry = this.state.entries.findLast((e) => e.id === itemId);
+    return entry?.kind === 'fileChange' ? entry.changes : [];
+  }
+
+  // ---- notifications --------------------------------------------------------------------
+
+  private onNotification(n: ServerNotification): void {
+    const threadId = this.state.session?.threadId;
+    if (!threadId || !('threadId' in n.params) || n.params.threadId !== threadId) return;
+    switch (n.method) {
+      case 'turn/started':
+        if (!this.finishedTurns.has(n.params.turn.id))
+          this.set({ turnId: n.params.turn.id, turnDiff: '' });
+        return;
+      case 'turn/completed':
+        this.finishedTurns.add(n.params.turn.id);
+        this.set({
+          entries: applyNotification(this.state.entries, n),
+          turnId: this.state.turnId === n.params.turn.id ? null : this.state.turnId,
+          notice: null,
+        });
+        return;
+      case 'thread/tokenUsage/updated':
+        this.set({ usage: n.params.tokenUsage });
+        return;
+      case 'turn/diff/updated':
+        this.set({ turnDiff: n.params.diff });
+        return;
+      case 'serverRequest/resolved': {
+        // Answered by another client, or cleared because the turn ended: the question goes.
+        // Its request is left unanswered here — the server has already let go of it.
+        const key = String(n.params.requestId);
+        if (!this.waiting.delete(key)) return;
+        this.set({ approvals: this.state.approvals.filter((a) => a.key !== key) });
+        return;
+      }
+      default: {
+        const entries = applyNotification(this.state.entries, n);
+        if (entries !== this.state.entries) this.set({ entries });
+        if (n.method === 'item/started' && n.params.item.type === 'fileChange') {
+          const { id, changes } = n.params.item;
+          const approvals = this.state.approvals.map((a) =>
+            a.kind === 'fileChange' && a.itemId === id ? { ...a, changes } : a,
+          );
+          if (approvals.some((a, i) => a !== this.state.approvals[i])) this.set({ approvals });
+        }
+      }
+    }
+  }
+}
+
+function describeDecision(prompt: ApprovalPrompt, decision: Decision): string {
+  const what = prompt.kind === 'command' ? prompt.command : 'the patch';
+  if (decision === 'accept') return `approved ${what}`;
+  if (decision === 'acceptForSession') return `approved ${what} for this session`;
+  if (decision === 'decline') return `declined ${what}`;
+  if (decision === 'cancel') return `cancelled ${what}; the turn stops`;
+  if (typeof decision === 'object' && 'acceptWithExecpolicyAmendment' in decision) {
+    const rule = decision.acceptWithExecpolicyAmendment.execpolicy_amendment.join(' ');
+    return `approved ${what} and saved a rule allowing "${rule}"`;
+  }
+  return `answered ${what}`;
+}

@@ -1,0 +1,135 @@
+// The fixed parts of the screen as lines: the approval question, the thread picker, the rule
+// above the prompt and the status line. Pure functions of the state and the width, so they can
+// be checked as text.
+import type { ApprovalPrompt, PickerState, TuiState } from './state.ts';
+import { compactCount, sanitize, truncate, textWidth, wrapWithPrefix } from './text-layout.ts';
+import { diffLines, type Line } from './transcript-lines.ts';
+
+const RULE = '\u2500';
+
+export function ruleLine(label: string, width: number, tone: Line['tone'] = 'dim'): Line {
+  const head = label ? `${RULE}${RULE} ${truncate(label, Math.max(0, width - 4))} ` : '';
+  return { text: head + RULE.repeat(Math.max(0, width - textWidth(head))), tone };
+}
+
+/** The question on screen: what would run or change, and one key per answer. */
+export function approvalLines(prompt: ApprovalPrompt, width: number, maxRows: number): Line[] {
+  const title = prompt.kind === 'command' ? 'Run this command?' : 'Apply this patch?';
+  const head: Line[] = [{ ...ruleLine(title, width, 'warn'), bold: true }];
+  const body: Line[] = [];
+  if (prompt.kind === 'command') {
+    for (const text of wrapWithPrefix(sanitize(prompt.command), width, '$ '))
+      body.push({ text, tone: 'command', bold: true });
+    if (prompt.cwd) body.push({ text: truncate(`  in ${prompt.cwd}`, width), tone: 'dim' });
+  } else {
+    for (const change of prompt.changes) {
+      const mark = change.kind.type === 'add' ? 'A' : change.kind.type === 'delete' ? 'D' : 'M';
+      body.push({ text: truncate(`patch ${mark} ${change.path}`, width), tone: 'command' });
+      body.push(...diffLines(change.diff, width));
+    }
+    if (prompt.changes.length === 0) body.push({ text: '(the patch)', tone: 'dim' });
+  }
+  if (prompt.reason) {
+    for (const text of wrapWithPrefix(sanitize(prompt.reason), width, 'why: '))
+      body.push({ text, tone: 'dim' });
+  }
+  const keys = keyHints(prompt, width);
+  // The keys always show; the body gives way (its end is cut) when the screen is short.
+  const room = Math.max(1, maxRows - head.length - keys.length);
+  const shown =
+    body.length > room
+      ? [
+          ...body.slice(0, room - 1),
+          { text: `... ${body.length - room + 1} more lines`, tone: 'dim' as const },
+        ]
+      : body;
+  return [...head, ...shown, ...keys];
+}
+
+function keyHints(prompt: ApprovalPrompt, width: number): Line[] {
+  const hints = ['[y] yes', '[a] yes, for this session'];
+  if (prompt.kind === 'command' && prompt.amendment)
+    hints.push(`[r] yes, and always allow "${prompt.amendment.join(' ')}"`);
+  hints.push('[n] no', '[esc] no, and stop the turn');
+  // As many hints per row as fit.
+  const rows: string[] = [];
+  for (const hint of hints) {
+    const last = rows.at(-1);
+    if (last !== undefined && textWidth(`${last}   ${hint}`) <= width)
+      rows[rows.length - 1] += `   ${hint}`;
+    else rows.push(truncate(hint, width));
+  }
+  return rows.map((text) => ({ text, tone: 'accent', bold: true }));
+}
+
+/** The /resume list: one thread per row, the selected one marked. */
+export function pickerLines(
+  picker: PickerState,
+  width: number,
+  maxRows: number,
+  now: number,
+): Line[] {
+  const head = ruleLine('Resume a thread: Up/Down, Enter opens, Esc cancels', width, 'accent');
+  const room = Math.max(1, maxRows - 1);
+  const first = Math.max(
+    0,
+    Math.min(picker.selected - Math.floor(room / 2), picker.threads.length - room),
+  );
+  const rows = picker.threads.slice(first, first + room).map((t, i): Line => {
+    const selected = first + i === picker.selected;
+    const tail = `  ${ago(now - t.updatedAt * 1000)}  ${t.id.slice(0, 8)}`;
+    const preview = sanitize(t.preview).replace(/\n/g, ' ') || '(empty)';
+    const text = `${selected ? '> ' : '  '}${truncate(preview, Math.max(8, width - 2 - textWidth(tail)))}`;
+    const padded = text + ' '.repeat(Math.max(0, width - textWidth(text) - textWidth(tail)));
+    return {
+      text: truncate(padded + tail, width),
+      tone: selected ? 'user' : 'plain',
+      bold: selected,
+    };
+  });
+  return [head, ...rows];
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  if (s < 86400) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+/** The rule between transcript and prompt: what is going on, or a hint. */
+export function separatorLine(state: TuiState, width: number, scrolled: boolean): Line {
+  if (state.notice) return ruleLine(state.notice, width, 'warn');
+  if (scrolled) return ruleLine('scrolled up; PgDn to go back down', width, 'warn');
+  if (state.closed) return ruleLine('disconnected', width, 'error');
+  if (state.approvals.length) return ruleLine('waiting for your answer', width, 'warn');
+  if (state.starting || state.turnId) return ruleLine('working; Esc to interrupt', width, 'accent');
+  return ruleLine('/help for commands', width);
+}
+
+/** Model, sandbox, approvals, context used and cached tokens; labels go when space is short. */
+export function statusLine(state: TuiState, width: number): Line {
+  const { session, overrides, usage, remote } = state;
+  if (!session) {
+    return { text: truncate(remote ? `connecting to ${remote}` : 'starting', width), tone: 'dim' };
+  }
+  const model = overrides.model ? `${overrides.model} (next turn)` : session.model;
+  const approvals = overrides.approvalPolicy
+    ? `${overrides.approvalPolicy} (next turn)`
+    : session.approvalPolicy;
+  let context = 'context 0';
+  let cached = '';
+  if (usage) {
+    const used = usage.last.inputTokens + usage.last.outputTokens;
+    const window = usage.modelContextWindow
+      ? ` (${Math.round((used / usage.modelContextWindow) * 100)}%)`
+      : '';
+    context = `context ${compactCount(used)}${window}`;
+    cached = `cached ${compactCount(usage.last.cachedInputTokens)}`;
+  }
+  const tail = [context, cached, remote ?? ''].filter(Boolean);
+  const long = [model, `sandbox ${session.sandbox}`, `approvals ${approvals}`, ...tail].join(' | ');
+  const short = [model, session.sandbox, approvals, ...tail].join(' | ');
+  return { text: truncate(textWidth(long) <= width ? long : short, width), tone: 'dim' };
+}

@@ -1,0 +1,184 @@
+// Slash commands typed in the prompt, and the thread picker /resume opens. Each one is a few
+// App Server requests; what they change shows up through the controller's state.
+import type { AskForApproval } from '../../protocol/thread.ts';
+import type { TuiController } from './controller.ts';
+import { compactCount } from './text-layout.ts';
+
+export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] = [
+  { name: 'model', args: '[NAME]', summary: 'use model NAME from the next turn (alone: list)' },
+  {
+    name: 'approvals',
+    args: '[MODE]',
+    summary: 'approval mode from the next turn: untrusted, on-failure, on-request, never',
+  },
+  { name: 'compact', args: '', summary: 'summarize the conversation to free context' },
+  { name: 'new', args: '', summary: 'start a new thread' },
+  { name: 'resume', args: '[ID]', summary: 'open a stored thread (alone: pick from a list)' },
+  { name: 'fork', args: '', summary: 'copy this thread into a new one and continue there' },
+  { name: 'diff', args: '', summary: "the last turn's changes (none: git diff)" },
+  { name: 'status', args: '', summary: 'thread, model, sandbox, approvals, token use' },
+  { name: 'help', args: '', summary: 'this help' },
+  { name: 'quit', args: '', summary: 'leave Yoke (also /exit)' },
+];
+
+export const KEY_HELP: [string, string][] = [
+  ['Enter', 'send (while a turn runs: steer it)'],
+  ['Esc', 'interrupt the running turn'],
+  ['Ctrl-C', 'interrupt; when idle, twice to quit'],
+  ['!CMD', 'run CMD in a local shell (not sent to the model)'],
+  ['Up/Down', 'earlier prompts'],
+  ['PgUp/PgDn', 'scroll the transcript'],
+  ['y a r n', 'approvals: yes, yes for the session, yes + save rule, no'],
+];
+
+const MODES: readonly AskForApproval[] = ['untrusted', 'on-failure', 'on-request', 'never'];
+
+export function helpText(): string {
+  const commands = SLASH_COMMANDS.map(
+    (c) => `  /${`${c.name} ${c.args}`.trim().padEnd(16)} ${c.summary}`,
+  );
+  const keys = KEY_HELP.map(([k, v]) => `  ${k.padEnd(17)} ${v}`);
+  return ['commands', ...commands, 'keys', ...keys].join('\n');
+}
+
+export async function runSlashCommand(ctrl: TuiController, line: string): Promise<void> {
+  const [head = '', ...rest] = line.slice(1).trim().split(/\s+/);
+  const arg = rest.join(' ');
+  const name = head.toLowerCase();
+  switch (name) {
+    case 'help':
+    case '?':
+      return ctrl.note(helpText());
+    case 'model':
+      return arg ? setModel(ctrl, arg) : listModels(ctrl);
+    case 'approvals':
+      return setApprovals(ctrl, arg);
+    case 'compact': {
+      if (ctrl.busy) return ctrl.note('a turn is running; compact when it ends', 'warn');
+      const { threadId } = ctrl.requireSession();
+      await ctrl.connection.request('thread/compact/start', { threadId });
+      return ctrl.note('compacting the conversation...');
+    }
+    case 'new':
+      if (ctrl.busy) return ctrl.note('a turn is running; interrupt it first (Esc)', 'warn');
+      await ctrl.startThread();
+      return ctrl.note(`new thread ${ctrl.requireSession().threadId}`);
+    case 'resume':
+      if (ctrl.busy) return ctrl.note('a turn is running; interrupt it first (Esc)', 'warn');
+      return arg ? ctrl.resumeThread(arg) : openPicker(ctrl);
+    case 'fork':
+      if (ctrl.busy) return ctrl.note('a turn is running; fork when it ends', 'warn');
+      return ctrl.forkThread();
+    case 'diff':
+      return showDiff(ctrl);
+    case 'status':
+      return ctrl.note(statusText(ctrl));
+    case 'quit':
+    case 'exit':
+      return ctrl.exit();
+    default:
+      return ctrl.note(`unknown command /${head}; /help lists them`, 'warn');
+  }
+}
+
+function setModel(ctrl: TuiController, model: string): void {
+  const { overrides } = ctrl.getState();
+  ctrl.set({ overrides: { ...overrides, model } });
+  ctrl.note(`model ${model} from the next turn`);
+}
+
+async function listModels(ctrl: TuiController): Promise<void> {
+  const current = ctrl.getState().overrides.model ?? ctrl.getState().session?.model;
+  const { data } = await ctrl.connection.request('model/list', {});
+  const lines = data
+    .filter((m) => !m.hidden)
+    .map((m) => `  ${m.model === current ? '*' : ' '} ${m.model}  ${m.description}`.trimEnd());
+  ctrl.note(
+    [`model: ${current ?? 'unknown'}; /model NAME changes it`, ...lines.slice(0, 20)].join('\n'),
+  );
+}
+
+function setApprovals(ctrl: TuiController, mode: string): void {
+  const { overrides, session } = ctrl.getState();
+  if (!mode) {
+    const current = overrides.approvalPolicy ?? session?.approvalPolicy ?? 'unknown';
+    return ctrl.note(`approvals: ${current}; /approvals MODE with one of ${MODES.join(', ')}`);
+  }
+  if (!MODES.includes(mode as AskForApproval)) {
+    return ctrl.note(`unknown approval mode "${mode}"; one of ${MODES.join(', ')}`, 'warn');
+  }
+  ctrl.set({ overrides: { ...overrides, approvalPolicy: mode as AskForApproval } });
+  ctrl.note(`approvals ${mode} from the next turn`);
+}
+
+async function showDiff(ctrl: TuiController): Promise<void> {
+  const { turnDiff, session } = ctrl.getState();
+  if (turnDiff) {
+    return ctrl.addEntry({
+      kind: 'diff',
+      id: ctrl.localId('diff'),
+      title: 'changes of the last turn',
+      diff: turnDiff,
+    });
+  }
+  const gitDiff = ctrl.deps.gitDiff;
+  if (!gitDiff || !session) return ctrl.note('no changes in this session');
+  const diff = await gitDiff(session.cwd);
+  if (!diff.trim()) return ctrl.note('no changes (git diff is empty)');
+  ctrl.addEntry({ kind: 'diff', id: ctrl.localId('diff'), title: 'git diff', diff });
+}
+
+export function statusText(ctrl: TuiController): string {
+  const { session, overrides, usage, remote } = ctrl.getState();
+  if (!session) return 'no thread open';
+  const next = (value: string | null) => (value ? ` (next turn: ${value})` : '');
+  const lines = [
+    `thread     ${session.threadId}`,
+    `model      ${session.model} (${session.modelProvider})${next(overrides.model)}`,
+    `approvals  ${session.approvalPolicy}${next(overrides.approvalPolicy)}`,
+    `sandbox    ${session.sandbox}`,
+    `cwd        ${session.cwd}`,
+    `server     ${remote ?? 'in this process'}`,
+  ];
+  if (usage) {
+    const { total, last, modelContextWindow } = usage;
+    const window = modelContextWindow ? ` of ${compactCount(modelContextWindow)}` : '';
+    lines.push(
+      `tokens     ${compactCount(total.inputTokens)} in (${compactCount(total.cachedInputTokens)} cached), ${compactCount(total.outputTokens)} out`,
+      `context    ${compactCount(last.inputTokens + last.outputTokens)}${window} in the last request`,
+    );
+  }
+  return lines.join('\n');
+}
+
+// ---- the thread picker ----------------------------------------------------------------
+
+export async function openPicker(ctrl: TuiController): Promise<void> {
+  const { data } = await ctrl.connection.request('thread/list', { limit: 30 });
+  const current = ctrl.getState().session?.threadId;
+  const threads = data
+    .filter((t) => t.id !== current)
+    .map((t) => ({ id: t.id, preview: t.name ?? t.preview, updatedAt: t.updatedAt, cwd: t.cwd }));
+  if (threads.length === 0) return ctrl.note('no other stored threads');
+  ctrl.set({ picker: { threads, selected: 0 } });
+}
+
+export function movePicker(ctrl: TuiController, delta: number): void {
+  const picker = ctrl.getState().picker;
+  if (!picker) return;
+  const selected = Math.max(0, Math.min(picker.threads.length - 1, picker.selected + delta));
+  ctrl.set({ picker: { ...picker, selected } });
+}
+
+export async function choosePicked(ctrl: TuiController): Promise<void> {
+  const picker = ctrl.getState().picker;
+  const choice = picker?.threads[picker.selected];
+  ctrl.set({ picker: null });
+  if (choice) await ctrl.resumeThread(choice.id);
+}
+
+/** Esc in the picker; with no thread open yet (`yoke resume`), a new one starts instead. */
+export async function cancelPicker(ctrl: TuiController): Promise<void> {
+  ctrl.set({ picker: null });
+  if (!ctrl.getState().session) await ctrl.startThread();
+}

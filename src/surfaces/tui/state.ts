@@ -1,0 +1,142 @@
+// The TUI's state: what the screen is a function of, and the connection it is fed from.
+// Plain data; TuiController (controller.ts) is the only writer.
+import type { ClientError } from '../../client/client-error.ts';
+import type { FileUpdateChange } from '../../protocol/items.ts';
+import type { RequestId } from '../../protocol/jsonrpc.ts';
+import type {
+  ClientRequestMethod,
+  ParamsOf,
+  ResultOf,
+  ServerNotification,
+  ServerRequestMethod,
+} from '../../protocol/methods.ts';
+import type {
+  CommandExecutionApprovalDecision,
+  FileChangeApprovalDecision,
+} from '../../protocol/methods-approval.ts';
+import type { AskForApproval, SandboxMode, ThreadTokenUsage } from '../../protocol/thread.ts';
+import type { Entry } from './transcript.ts';
+
+/** What the TUI needs of a connection; YokeClient has it, and tests may pass a fake. */
+export type TuiConnection = {
+  request<M extends ClientRequestMethod>(method: M, params: ParamsOf<M>): Promise<ResultOf<M>>;
+  onNotification(method: '*', handler: (n: ServerNotification) => void): () => void;
+  onServerRequest<M extends ServerRequestMethod>(
+    method: M,
+    handler: (params: ParamsOf<M>, meta: { id: RequestId }) => Promise<ResultOf<M>>,
+  ): () => void;
+  onClose(handler: (reason: string) => void): () => void;
+};
+
+export type Session = {
+  threadId: string;
+  model: string;
+  modelProvider: string;
+  cwd: string;
+  approvalPolicy: AskForApproval;
+  sandbox: string;
+};
+
+export type ApprovalPrompt =
+  | {
+      key: string;
+      kind: 'command';
+      command: string;
+      cwd: string | null;
+      reason: string | null;
+      amendment: string[] | null;
+    }
+  | {
+      key: string;
+      kind: 'fileChange';
+      itemId: string;
+      changes: FileUpdateChange[];
+      reason: string | null;
+    };
+
+export type ThreadChoice = { id: string; preview: string; updatedAt: number; cwd: string };
+export type PickerState = { threads: ThreadChoice[]; selected: number };
+
+export type TuiState = {
+  session: Session | null;
+  entries: readonly Entry[];
+  /** The running turn, once its id is known. */
+  turnId: string | null;
+  /** A turn/start is on its way (the turn id is not known yet). */
+  starting: boolean;
+  usage: ThreadTokenUsage | null;
+  approvals: readonly ApprovalPrompt[];
+  picker: PickerState | null;
+  /** The aggregated diff of the latest turn that changed files (turn/diff/updated). */
+  turnDiff: string;
+  /** /model and /approvals: sent with the next turn/start. */
+  overrides: { model: string | null; approvalPolicy: AskForApproval | null };
+  notice: string | null;
+  exitArmed: boolean;
+  exiting: boolean;
+  closed: string | null;
+  remote: string | null;
+};
+
+/** How a thread is first opened (from the command line). */
+export type StartParams = {
+  cwd: string;
+  model?: string;
+  approvalPolicy?: AskForApproval;
+  sandbox?: SandboxMode;
+};
+
+export type ControllerDeps = {
+  /** ws://… when attached to a remote App Server, else null. */
+  remote?: string | null;
+  /** `!cmd`: runs a command on this machine, streaming output; resolves with the exit code. */
+  runShell?: (command: string, cwd: string, onOutput: (text: string) => void) => Promise<number>;
+  /** /diff when no turn changed files: the working tree's diff. */
+  gitDiff?: (cwd: string) => Promise<string>;
+};
+
+export type Decision = CommandExecutionApprovalDecision | FileChangeApprovalDecision;
+
+export const INITIAL_STATE: TuiState = {
+  session: null,
+  entries: [],
+  turnId: null,
+  starting: false,
+  usage: null,
+  approvals: [],
+  picker: null,
+  turnDiff: '',
+  overrides: { model: null, approvalPolicy: null },
+  notice: null,
+  exitArmed: false,
+  exiting: false,
+  closed: null,
+  remote: null,
+};
+
+export function sandboxLabel(policy: ResultOf<'thread/start'>['sandbox']): string {
+  switch (policy.type) {
+    case 'readOnly':
+      return 'read-only';
+    case 'workspaceWrite':
+      return 'workspace-write';
+    case 'dangerFullAccess':
+      return 'danger-full-access';
+  }
+}
+
+export function optional<K extends string, V>(
+  key: K,
+  value: V | null | undefined,
+): { [P in K]?: V } {
+  return (value === null || value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+export function rpcDataCode(err: unknown): string | null {
+  const data = (err as ClientError | undefined)?.data as { code?: unknown } | undefined;
+  return typeof data?.code === 'string' ? data.code : null;
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,229 @@
+// The transcript: what the screen shows of a thread, as a list of entries folded from the App
+// Server's notifications (item/started → deltas → item/completed, plan and turn events) or
+// rebuilt from stored turns on resume. Pure functions over immutable arrays, so React can
+// compare entries by identity and the line cache can key on them.
+import type { FileUpdateChange, ItemStatus, ThreadItem, UserInput } from '../../protocol/items.ts';
+import type { ServerNotification } from '../../protocol/methods.ts';
+import type { Turn, TurnPlanStep } from '../../protocol/thread.ts';
+
+export type NoteTone = 'info' | 'warn' | 'error';
+
+export type Entry =
+  | { kind: 'user'; id: string; text: string }
+  | { kind: 'agent'; id: string; text: string; done: boolean }
+  | { kind: 'reasoning'; id: string; text: string }
+  | {
+      kind: 'command';
+      id: string;
+      command: string;
+      output: string;
+      status: ItemStatus;
+      exitCode: number | null;
+      durationMs: number | null;
+    }
+  | { kind: 'fileChange'; id: string; changes: FileUpdateChange[]; status: ItemStatus }
+  | { kind: 'plan'; id: string; explanation: string | null; steps: TurnPlanStep[] }
+  | { kind: 'tool'; id: string; tool: string; args: string; status: ItemStatus; detail: string }
+  | { kind: 'note'; id: string; text: string; tone: NoteTone }
+  | { kind: 'diff'; id: string; title: string; diff: string }
+  | {
+      kind: 'shell';
+      id: string;
+      command: string;
+      output: string;
+      exitCode: number | null;
+      running: boolean;
+    };
+
+export function userText(content: UserInput[]): string {
+  return content
+    .map((part) =>
+      part.type === 'text' ? part.text : part.type === 'image' ? '[image]' : `[image ${part.path}]`,
+    )
+    .join('\n');
+}
+
+/** The entry an item becomes; null for items the screen does not show. */
+export function entryFromItem(item: ThreadItem): Entry | null {
+  switch (item.type) {
+    case 'userMessage':
+      return { kind: 'user', id: item.id, text: userText(item.content) };
+    case 'agentMessage':
+      return { kind: 'agent', id: item.id, text: item.text, done: false };
+    case 'reasoning':
+      return { kind: 'reasoning', id: item.id, text: item.summary.join('\n\n') };
+    case 'commandExecution':
+      return {
+        kind: 'command',
+        id: item.id,
+        command: item.command,
+        output: item.aggregatedOutput ?? '',
+        status: item.status,
+        exitCode: item.exitCode,
+        durationMs: item.durationMs,
+      };
+    case 'fileChange':
+      return { kind: 'fileChange', id: item.id, changes: item.changes, status: item.status };
+    case 'plan':
+      return { kind: 'plan', id: item.id, explanation: null, steps: parsePlanText(item.text) };
+    case 'dynamicToolCall': {
+      const args =
+        typeof item.arguments === 'string' ? item.arguments : JSON.stringify(item.arguments ?? {});
+      const detail = item.status === 'completed' ? '' : (item.contentItems?.[0]?.text ?? '');
+      return { kind: 'tool', id: item.id, tool: item.tool, args, status: item.status, detail };
+    }
+    case 'contextCompaction':
+      return { kind: 'note', id: item.id, text: 'context compacted', tone: 'info' };
+  }
+}
+
+/** A stored plan item's text ("[x] step" per line, as update_plan writes it) as steps. */
+function parsePlanText(text: string): TurnPlanStep[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => {
+      const mark = /^\[(.)\]\s*/.exec(line);
+      const status =
+        mark?.[1] === 'x' ? 'completed' : mark?.[1] === '~' ? 'inProgress' : ('pending' as const);
+      return { step: mark ? line.slice(mark[0].length) : line, status };
+    });
+}
+
+/** The transcript of stored turns, as `thread/resume` and `thread/fork` return them. */
+export function entriesFromTurns(turns: Turn[]): Entry[] {
+  const entries: Entry[] = [];
+  for (const turn of turns) {
+    for (const item of turn.items) {
+      const entry = entryFromItem(item);
+      if (entry) entries.push(entry.kind === 'agent' ? { ...entry, done: true } : entry);
+    }
+    const end = turnEndNote(turn);
+    if (end) entries.push(end);
+  }
+  return entries;
+}
+
+function turnEndNote(turn: Turn): Entry | null {
+  if (turn.status === 'interrupted')
+    return { kind: 'note', id: `end:${turn.id}`, text: 'turn interrupted', tone: 'warn' };
+  if (turn.status === 'failed') {
+    const message = turn.error?.message ?? 'the turn failed';
+    return { kind: 'note', id: `end:${turn.id}`, text: `turn failed: ${message}`, tone: 'error' };
+  }
+  return null;
+}
+
+/** Folds one notification of the current thread into the transcript. */
+export function applyNotification(
+  entries: readonly Entry[],
+  n: ServerNotification,
+): readonly Entry[] {
+  switch (n.method) {
+    case 'item/started': {
+      // Live plans come from turn/plan/updated (with the explanation); the plan item repeats it.
+      if (n.params.item.type === 'plan') return entries;
+      const entry = entryFromItem(n.params.item);
+      return entry ? upsert(entries, entry) : entries;
+    }
+    case 'item/completed': {
+      if (n.params.item.type === 'plan') return entries;
+      const entry = entryFromItem(n.params.item);
+      if (!entry) return entries;
+      return upsert(entries, entry.kind === 'agent' ? { ...entry, done: true } : entry);
+    }
+    case 'item/agentMessage/delta':
+      return updateOrAdd(
+        entries,
+        n.params.itemId,
+        (e) => (e.kind === 'agent' ? { ...e, text: e.text + n.params.delta } : e),
+        () => ({ kind: 'agent', id: n.params.itemId, text: n.params.delta, done: false }),
+      );
+    case 'item/reasoning/summaryTextDelta': {
+      const { itemId, delta, summaryIndex } = n.params;
+      return updateOrAdd(
+        entries,
+        itemId,
+        (e) => {
+          if (e.kind !== 'reasoning') return e;
+          // A new summary part starts a new paragraph.
+          const parts = e.text ? e.text.split('\n\n') : [];
+          const sep = summaryIndex >= parts.length && e.text ? '\n\n' : '';
+          return { ...e, text: e.text + sep + delta };
+        },
+        () => ({ kind: 'reasoning', id: itemId, text: delta }),
+      );
+    }
+    case 'item/commandExecution/outputDelta':
+      return update(entries, n.params.itemId, (e) =>
+        e.kind === 'command' ? { ...e, output: e.output + n.params.delta } : e,
+      );
+    case 'turn/plan/updated': {
+      const plan: Entry = {
+        kind: 'plan',
+        id: `plan:${n.params.turnId}:${entries.length}`,
+        explanation: n.params.explanation,
+        steps: n.params.plan,
+      };
+      // A plan revised in the same stretch replaces the one just shown; otherwise the new
+      // plan is appended where the conversation is, so it is on screen.
+      const last = entries.at(-1);
+      if (last?.kind === 'plan' && last.id.startsWith(`plan:${n.params.turnId}:`))
+        return [...entries.slice(0, -1), { ...plan, id: last.id }];
+      return [...entries, plan];
+    }
+    case 'error':
+      return [
+        ...entries,
+        {
+          kind: 'note',
+          id: `error:${entries.length}`,
+          text: n.params.error.message,
+          tone: n.params.willRetry ? 'warn' : 'error',
+        },
+      ];
+    case 'turn/completed': {
+      // Streams cut short by an interrupt never get their item/completed.
+      const closed = entries.map((e) => (e.kind === 'agent' && !e.done ? { ...e, done: true } : e));
+      const end = turnEndNote(n.params.turn);
+      return end ? [...closed, end] : closed;
+    }
+    default:
+      return entries;
+  }
+}
+
+export function upsert(entries: readonly Entry[], entry: Entry): readonly Entry[] {
+  const index = findIndex(entries, entry.id);
+  if (index === -1) return [...entries, entry];
+  const copy = entries.slice();
+  copy[index] = entry;
+  return copy;
+}
+
+export function update(
+  entries: readonly Entry[],
+  id: string,
+  change: (entry: Entry) => Entry,
+): readonly Entry[] {
+  const index = findIndex(entries, id);
+  if (index === -1) return entries;
+  const copy = entries.slice();
+  copy[index] = change(entries[index]!);
+  return copy;
+}
+
+function updateOrAdd(
+  entries: readonly Entry[],
+  id: string,
+  change: (entry: Entry) => Entry,
+  create: () => Entry,
+): readonly Entry[] {
+  return findIndex(entries, id) === -1 ? [...entries, create()] : update(entries, id, change);
+}
+
+/** Recent entries change most: search from the end. */
+function findIndex(entries: readonly Entry[], id: string): number {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.id === id) return i;
+  return -1;
+}

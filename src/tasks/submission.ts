@@ -1,0 +1,64 @@
+// Checking a submission before anything is queued: the repository, the base ref, task.toml,
+// the blueprint and the check commands. Every problem is refused here, with a message that
+// says what is wrong and where, rather than discovered by a task minutes later.
+import { isAbsolute } from 'node:path';
+import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import { blueprintFiles, loadBlueprint } from './blueprint-load.ts';
+import { assertCheckRunnable } from './commands.ts';
+import { TaskError } from './errors.ts';
+import { readFiles, repoTopLevel, resolveCommit } from './git.ts';
+import { DEFAULT_TASK_CONFIG, parseTaskConfig, TASK_CONFIG_PATH } from './task-config.ts';
+import type { TaskSpec } from './task-model.ts';
+
+export type SubmitInput = {
+  prompt: string;
+  repo: string;
+  baseRef?: string | null;
+  checks?: readonly string[] | null;
+  blueprint?: string | null;
+  retryOf?: string | null;
+};
+
+export async function prepareSubmission(
+  id: string,
+  input: SubmitInput,
+  deps: { toolNames: readonly string[]; runner: ProcessRunner },
+): Promise<TaskSpec> {
+  if (!input.prompt.trim()) throw new TaskError('task_invalid', 'the prompt is empty');
+  if (!isAbsolute(input.repo))
+    throw new TaskError('task_invalid', `repo must be an absolute path, not "${input.repo}"`);
+  const { top: repo, head } = await repoTopLevel(input.repo);
+  const baseRef = input.baseRef?.trim() || head;
+  const baseCommit = await resolveCommit(repo, baseRef);
+  if (!baseCommit) throw new TaskError('task_invalid', `unknown base ref "${baseRef}" in ${repo}`);
+
+  // task.toml and the likely blueprint's files in one read; the blueprint task.toml names (when
+  // the submission names none) may need a second.
+  const guess = input.blueprint?.trim() || 'default';
+  const files = await readFiles(repo, baseCommit, [TASK_CONFIG_PATH, ...blueprintFiles(guess)]);
+  const configText = files.get(TASK_CONFIG_PATH) ?? null;
+  const config =
+    configText === null ? DEFAULT_TASK_CONFIG : parseTaskConfig(configText, deps.toolNames);
+  const checks = [...new Set([...config.checks, ...(input.checks ?? [])].map((c) => c.trim()))];
+  const name = input.blueprint?.trim() || config.blueprint;
+  const [blueprint] = await Promise.all([
+    loadBlueprint(repo, baseCommit, name, deps.toolNames, files),
+    ...checks.map((check) => assertCheckRunnable(check, repo, baseCommit, deps.runner)),
+  ]);
+  return {
+    prompt: input.prompt,
+    repo,
+    baseRef,
+    baseCommit,
+    branch: `yoke/${id}`,
+    blueprint,
+    checks,
+    config,
+    submitted: {
+      checks: [...(input.checks ?? [])],
+      blueprint: input.blueprint ?? null,
+      baseRef: input.baseRef ?? null,
+    },
+    retryOf: input.retryOf ?? null,
+  };
+}

@@ -1,0 +1,76 @@
+// A repository's task settings: `.yoke/task.toml`, read from the base commit (what the task's
+// worktree will hold, not whatever the user's checkout has uncommitted). Keys are snake_case
+// (camelCase also accepted); unknown keys are an error, because a misspelt `checks` would
+// otherwise let every task pass.
+//
+//   setup = ["npm ci"]                  # run once per workspace (done ahead in the warm pool)
+//   checks = ["npm test"]               # the acceptance criteria, in order
+//   max_fix_rounds = 2                  # agent attempts to fix failing checks
+//   time_budget_s = 3600                # the whole task, wall time
+//   token_budget = 2000000              # all agent steps together (omit: no limit)
+//   tools = ["shell", "apply_patch", "read_file", "list_dir", "grep", "update_plan"]
+//   network = false                     # network inside the agent's sandbox
+//   approval_policy = "never"           # "untrusted" etc. make the task wait for approvals
+//   blueprint = "default"               # used when the submission names none
+//   command_timeout_s = 600             # each setup / run / check command
+import { parse as parseToml } from 'smol-toml';
+import * as z from 'zod';
+import { TaskError } from './errors.ts';
+
+export const TASK_CONFIG_PATH = '.yoke/task.toml';
+
+const APPROVAL_POLICIES = ['untrusted', 'on-failure', 'on-request', 'never'] as const;
+
+const schema = z
+  .object({
+    setup: z.array(z.string().min(1)).default([]),
+    checks: z.array(z.string().min(1)).default([]),
+    maxFixRounds: z.number().int().min(0).max(20).default(2),
+    timeBudgetS: z.number().int().positive().default(3600),
+    tokenBudget: z.number().int().positive().nullable().default(null),
+    tools: z.array(z.string()).nullable().default(null),
+    network: z.boolean().default(false),
+    approvalPolicy: z.enum(APPROVAL_POLICIES).default('never'),
+    blueprint: z.string().min(1).default('default'),
+    commandTimeoutS: z.number().int().positive().default(600),
+  })
+  .strict();
+
+export type TaskConfig = z.infer<typeof schema>;
+
+export const DEFAULT_TASK_CONFIG: TaskConfig = schema.parse({});
+
+const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Parses task.toml text; `toolNames` are the tools that exist. Throws task_invalid. */
+export function parseTaskConfig(text: string, toolNames: readonly string[]): TaskConfig {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    const first = (err as Error).message.split('\n')[0];
+    throw new TaskError('task_invalid', `${TASK_CONFIG_PATH} is not valid TOML: ${first}`);
+  }
+  const table = Object.fromEntries(Object.entries(raw).map(([k, v]) => [camel(k), v]));
+  const parsed = schema.safeParse(table);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 3).map((issue) => {
+      if (issue.code === 'unrecognized_keys')
+        return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map(snake).join(', ')}`;
+      const path = issue.path.map((p) => (typeof p === 'string' ? snake(p) : String(p)));
+      return `${path.join('.') || '(file)'}: ${issue.message}`;
+    });
+    throw new TaskError('task_invalid', `${TASK_CONFIG_PATH}: ${problems.join('; ')}`);
+  }
+  const config = parsed.data;
+  const unknown = (config.tools ?? []).filter((t) => !toolNames.includes(t));
+  if (unknown.length) {
+    throw new TaskError(
+      'task_invalid',
+      `${TASK_CONFIG_PATH}: unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ` +
+        `(tools: ${toolNames.join(', ')})`,
+    );
+  }
+  return config;
+}

@@ -1,0 +1,264 @@
+// The real sandbox under attack: every scenario of test/support/sandbox-attacks.ts, a fork
+// bomb, a command that never ends, and a gigabyte of output, through bwrap on top of both base
+// runners (spawnd and direct). As root, the same file then runs itself as an unprivileged user
+// (created if missing), so both ways Yoke may run are covered. No bwrap: the tests fail with
+// the install hint (CI installs bubblewrap).
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createBwrapRunner, requireBwrap } from '../src/sandbox/bwrap.ts';
+import { createDirectRunner } from '../src/sandbox/direct-runner.ts';
+import type { SandboxPolicy } from '../src/sandbox/policy.ts';
+import type { ProcessRunner, ProcessSpec } from '../src/sandbox/process-runner.ts';
+import { createSpawndRunner } from '../src/sandbox/spawnd-runner.ts';
+import {
+  ATTACKS,
+  noneLeft,
+  processesWith,
+  setUpAttackHost,
+  type AttackHost,
+} from './support/sandbox-attacks.ts';
+
+const SPAWND = fileURLToPath(new URL('../dist/yoke-spawnd', import.meta.url));
+const ROOT = process.geteuid?.() === 0;
+const WHO = ROOT ? 'root' : `uid ${process.geteuid?.()}`;
+const TEST_USER = 'yoke-sbx-test';
+const never = new AbortController().signal;
+
+const bases: [string, () => ProcessRunner][] = [
+  ['spawnd', () => createSpawndRunner(SPAWND)],
+  ['direct', () => createDirectRunner()],
+];
+
+const policyFor = (h: AttackHost, networkAccess = false): SandboxPolicy => ({
+  type: 'workspace-write',
+  writableRoots: [h.ws, h.tmpDir],
+  tmpDir: h.tmpDir,
+  networkAccess,
+});
+
+const bash = (h: AttackHost, script: string, timeoutMs = 20_000): ProcessSpec => ({
+  argv: ['bash', '-c', script],
+  cwd: h.ws,
+  timeoutMs,
+});
+
+/**
+ * A script prefix that exits (99) unless the process limit is in force where it runs: the fork
+ * bombs below must never run unbounded, even if the sandbox code regressed.
+ */
+function boundedOnly(max: number): string {
+  return [
+    'lim="$(ulimit -u)"',
+    'v1=$(sed -n "s/^[0-9]*:pids://p" /proc/self/cgroup)',
+    'v2=$(sed -n "s/^0:://p" /proc/self/cgroup)',
+    'lim="$lim $(cat /sys/fs/cgroup/pids$v1/pids.max /sys/fs/cgroup$v2/pids.max 2>/dev/null)"',
+    `case " $(echo $lim) " in *" ${max} "*) ;; *) echo "no process limit: $lim"; exit 99;; esac`,
+  ].join('; ');
+}
+
+test(`bubblewrap can build a sandbox here (${WHO})`, () => {
+  // Throws "…apt-get install bubblewrap…" when it is missing: a failure, never a skip.
+  assert.match(requireBwrap(), /^bubblewrap \d/);
+});
+
+for (const [baseName, makeBase] of bases) {
+  describe(`bwrap over ${baseName}, as ${WHO}`, () => {
+    for (const attack of ATTACKS) {
+      test(attack.name, async (t) => {
+        const host = await setUpAttackHost(t);
+        const runner = createBwrapRunner(policyFor(host), makeBase(), { hostEnv: host.hostEnv });
+        const outcome = await runner.run(bash(host, attack.script(host)), { signal: never });
+        await attack.check(outcome, host);
+      });
+    }
+
+    test('with the network allowed, the same connection succeeds (control)', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner(policyFor(host, true), makeBase(), {
+        hostEnv: host.hostEnv,
+      });
+      const o = await runner.run(
+        bash(host, `exec 3<>/dev/tcp/127.0.0.1/${host.port} && echo connected`),
+        { signal: never },
+      );
+      assert.equal(o.exitCode, 0, o.output);
+      assert.equal(o.output, 'connected\n');
+    });
+
+    test('.git/.yoke symlinks: the target stays read-only; a hidden target breaks nothing', async (t) => {
+      const host = await setUpAttackHost(t);
+      // A workspace whose .git points into the workspace and whose .yoke points into host /tmp
+      // (hidden in the sandbox): bwrap must neither fail to mount nor leave the target writable.
+      const ws = join(host.ws, 'nested');
+      mkdirSync(join(ws, 'gitdir'), { recursive: true });
+      symlinkSync(join(ws, 'gitdir'), join(ws, '.git'));
+      symlinkSync(join(host.tmpDir, '..', 'hidden-yoke'), join(ws, '.yoke'));
+      const runner = createBwrapRunner(
+        {
+          type: 'workspace-write',
+          writableRoots: [ws, host.tmpDir],
+          tmpDir: host.tmpDir,
+          networkAccess: false,
+        },
+        makeBase(),
+        { hostEnv: host.hostEnv },
+      );
+      const o = await runner.run(
+        {
+          argv: [
+            'bash',
+            '-c',
+            'echo x > .git/config; echo x > gitdir/hooks; echo y > .yoke/z; echo ran',
+          ],
+          cwd: ws,
+          timeoutMs: 20_000,
+        },
+        { signal: never },
+      );
+      assert.match(
+        o.output,
+        /\.git\/config: Read-only file system\n.*gitdir\/hooks: Read-only file system\n.*\.yoke\/z: No such file or directory\nran\n$/s,
+      );
+      assert.deepEqual(readdirSync(join(ws, 'gitdir')), []);
+    });
+
+    test('read-only policy: the workspace cannot be written either', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner({ type: 'read-only', networkAccess: false }, makeBase(), {
+        hostEnv: host.hostEnv,
+      });
+      const o = await runner.run(bash(host, 'cat .git/HEAD && touch new.txt'), { signal: never });
+      assert.notEqual(o.exitCode, 0);
+      assert.match(o.output, /^ref: refs\/heads\/\w+\n.*new\.txt.*Read-only file system/s);
+    });
+
+    test('a missing command is a spawn error, as without a sandbox', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner(policyFor(host), makeBase(), { hostEnv: host.hostEnv });
+      const o = await runner.run(
+        { argv: ['no-such-command-yoke'], cwd: host.ws, timeoutMs: 5000 },
+        { signal: never },
+      );
+      assert.match(o.spawnError ?? '', /^ENOENT/);
+    });
+
+    test('a never-ending command ends at the timeout with its whole tree killed', async (t) => {
+      const host = await setUpAttackHost(t);
+      const marker = `98${process.pid}${baseName.length}1`;
+      const runner = createBwrapRunner(policyFor(host), makeBase(), { hostEnv: host.hostEnv });
+      // setsid: a process that left the command's process group (and session) — only the pid
+      // namespace takes it down.
+      const o = await runner.run(
+        bash(
+          host,
+          `setsid sleep ${marker}1 & nohup sleep ${marker}2 >/dev/null 2>&1 & sleep ${marker}3`,
+          700,
+        ),
+        { signal: never },
+      );
+      assert.equal(o.timedOut, true);
+      assert.ok(o.durationMs < 5000, `took ${o.durationMs} ms`);
+      assert.deepEqual(await noneLeft(marker), [], 'every process of the tree is gone');
+    });
+
+    test('a fork bomb is bounded, ends at the timeout, and the host is fine', async (t) => {
+      const host = await setUpAttackHost(t);
+      const max = 150;
+      const runner = createBwrapRunner(policyFor(host), makeBase(), {
+        hostEnv: host.hostEnv,
+        maxProcesses: max,
+      });
+      const limit = runner.processLimit();
+      assert.notEqual(limit.kind, 'none', `nothing would bound the bomb: ${JSON.stringify(limit)}`);
+      const before = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).length;
+      const marker = `bomb${process.pid}x${baseName}`;
+      let peak = 0;
+      // Sampling while the bomb runs (a measurement, not a synchronization).
+      const sampler = setInterval(() => (peak = Math.max(peak, processesWith(marker).length)), 25);
+      const o = await runner.run(
+        bash(host, `: ${marker}; ${boundedOnly(max)}; b(){ b|b& }; b; sleep 1000`, 2000),
+        { signal: never },
+      );
+      clearInterval(sampler);
+      assert.equal(o.timedOut, true, o.output.slice(0, 300));
+      assert.match(o.output, /fork: (retry: )?Resource temporarily unavailable/);
+      assert.ok(peak <= max, `peak ${peak} processes, limit ${max} (${limit.kind})`);
+      assert.deepEqual(await noneLeft(marker), []);
+      const after = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).length;
+      assert.ok(after <= before + 10, `host processes: ${before} before, ${after} after`);
+      // The classic one-liner returns at once; its orphans die with the namespace.
+      const classic = await runner.run(
+        bash(host, `: ${marker}; ${boundedOnly(max)}; :(){ :|:& };:`, 5000),
+        { signal: never },
+      );
+      assert.equal(classic.timedOut, false);
+      assert.deepEqual(await noneLeft(marker), []);
+      const fine = await runner.run(bash(host, 'echo fine'), { signal: never });
+      assert.equal(fine.output, 'fine\n');
+    });
+
+    test('a gigabyte of output is bounded in memory', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner(policyFor(host), makeBase(), { hostEnv: host.hostEnv });
+      const rss = process.memoryUsage().rss;
+      const o = await runner.run(
+        bash(host, 'head -c 1000000000 /dev/zero; echo; echo tail-marker', 60_000),
+        {
+          signal: never,
+        },
+      );
+      assert.equal(o.exitCode, 0);
+      assert.equal(o.totalBytes, 1_000_000_000 + 13);
+      assert.ok(o.output.length < 9 * 1024 * 1024, `kept ${o.output.length} chars`);
+      assert.match(o.output, /bytes of output not kept[\s\S]*tail-marker\n$/);
+      const grown = process.memoryUsage().rss - rss;
+      assert.ok(grown < 256 * 1024 * 1024, `rss grew by ${Math.round(grown / 1048576)} MB`);
+    });
+  });
+}
+
+if (ROOT && !process.env.YOKE_SBX_AS_USER) {
+  test(`the same attacks as the unprivileged user ${TEST_USER}`, { timeout: 600_000 }, () => {
+    if (spawnSync('id', ['-u', TEST_USER]).status !== 0) execFileSync('useradd', ['-m', TEST_USER]);
+    const home = execFileSync('getent', ['passwd', TEST_USER], { encoding: 'utf8' }).split(':')[5]!;
+    const file = fileURLToPath(import.meta.url);
+    const run = spawnSync(
+      'runuser',
+      [
+        '-u',
+        TEST_USER,
+        '--',
+        'env',
+        // Set by node --test in this process: the child would think it is nested and skip.
+        '-u',
+        'NODE_TEST_CONTEXT',
+        `HOME=${home}`,
+        // root's own bin directories are closed to the user (execvp would say EACCES).
+        `PATH=${process.env
+          .PATH!.split(':')
+          .filter((d) => !d.startsWith('/root'))
+          .join(':')}`,
+        'YOKE_SBX_AS_USER=1',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--test',
+        '--test-reporter=spec',
+        file,
+      ],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 590_000 },
+    );
+    const output = `${run.stdout}${run.stderr}`;
+    assert.equal(run.status, 0, output);
+    assert.match(output, /ℹ fail 0/);
+    const passed = Number(/ℹ pass (\d+)/.exec(output)?.[1] ?? 0);
+    assert.ok(
+      passed >= 2 * ATTACKS.length,
+      `only ${passed} tests passed as ${TEST_USER}:\n${output}`,
+    );
+  });
+}

@@ -1,0 +1,108 @@
+// The attacks again, this time made by a scripted model through the whole runtime: the shell
+// tool runs them in the default sandbox (workspace-write, network off), and apply_patch tries
+// to escape the workspace. Each item must end failed or declined, and the host stay untouched.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../src/runtime/config.ts';
+import { ThreadManager } from '../src/runtime/thread-manager.ts';
+import type { ProcessOutcome } from '../src/sandbox/process-runner.ts';
+import { tempDir } from './support/cli.ts';
+import { startMockModel, text, toolCall } from './support/mock-model.ts';
+import { ATTACKS, setUpAttackHost } from './support/sandbox-attacks.ts';
+
+// The control case writes to the runner's own temp dir and the cgroup case needs the process
+// limit set up by the runner tests; everything else is replayed as a model's tool call.
+const REPLAYED = ATTACKS.filter((a) => !/control|cgroup/.test(a.name));
+
+for (const attack of REPLAYED) {
+  test(`scripted model: ${attack.name}`, async (t) => {
+    const host = await setUpAttackHost(t);
+    const previous = { ...process.env };
+    Object.assign(process.env, {
+      YOKE_TEST_SECRET_TOKEN: host.secret,
+      OPENAI_API_KEY: host.secret,
+    });
+    t.after(() => {
+      for (const key of ['YOKE_TEST_SECRET_TOKEN', 'OPENAI_API_KEY']) {
+        if (previous[key] === undefined) delete process.env[key];
+        else process.env[key] = previous[key];
+      }
+    });
+    const mock = await startMockModel([
+      toolCall('shell', { command: attack.script(host) }),
+      text('tried'),
+    ]);
+    t.after(() => mock.close());
+    const home = tempDir('home', t);
+    const manager = new ThreadManager({
+      config: loadConfig({
+        env: { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' },
+        cwd: host.ws,
+      }),
+    });
+    t.after(() => manager.close());
+    const session = manager.startThread({
+      cwd: host.ws,
+      sandboxMode: 'workspace-write',
+      approvalPolicy: 'never',
+    });
+    const result = await session.startTurn([{ type: 'text', text: 'go' }]).done;
+    assert.equal(result.status, 'completed');
+    const item = session.turns[0]!.items.find((i) => i.type === 'commandExecution');
+    assert.ok(item && item.type === 'commandExecution');
+    // Most attacks must fail; a few (hidden /tmp, secrets) succeed harmlessly: the check says which.
+    assert.equal(item.status, item.exitCode === 0 ? 'completed' : 'failed');
+    const outcome: ProcessOutcome = {
+      exitCode: item.exitCode,
+      signal: null,
+      output: item.aggregatedOutput ?? '',
+      totalBytes: (item.aggregatedOutput ?? '').length,
+      timedOut: false,
+      aborted: false,
+      durationMs: item.durationMs ?? 0,
+      pid: null,
+    };
+    await attack.check(outcome, host);
+  });
+}
+
+test('scripted model: apply_patch cannot leave the workspace (../, absolute, symlinked dir)', async (t) => {
+  const ws = tempDir('ws', t);
+  const outside = tempDir('outside', t);
+  mkdirSync(join(ws, '.git'));
+  symlinkSync(outside, join(ws, 'link'));
+  const patch = (path: string) => `*** Begin Patch\n*** Add File: ${path}\n+pwned\n*** End Patch`;
+  const mock = await startMockModel([
+    toolCall('apply_patch', { input: patch('../escaped.txt') }),
+    toolCall('apply_patch', { input: patch(join(outside, 'abs.txt')) }),
+    toolCall('apply_patch', { input: patch('link/through-link.txt') }),
+    toolCall('apply_patch', { input: patch('.git/hooks/pre-commit') }),
+    text('tried'),
+  ]);
+  t.after(() => mock.close());
+  const home = tempDir('home', t);
+  const manager = new ThreadManager({
+    config: loadConfig({
+      env: { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' },
+      cwd: ws,
+    }),
+  });
+  t.after(() => manager.close());
+  const session = manager.startThread({
+    cwd: ws,
+    sandboxMode: 'workspace-write',
+    approvalPolicy: 'never',
+  });
+  await session.startTurn([{ type: 'text', text: 'go' }]).done;
+  const items = session.turns[0]!.items.filter(
+    (i) => i.type === 'fileChange' || i.type === 'dynamicToolCall',
+  );
+  assert.equal(items.length, 4);
+  for (const item of items) assert.notEqual((item as { status: string }).status, 'completed');
+  assert.ok(!existsSync(join(ws, '..', 'escaped.txt')));
+  assert.ok(!existsSync(join(outside, 'abs.txt')));
+  assert.ok(!existsSync(join(outside, 'through-link.txt')));
+  assert.ok(!existsSync(join(ws, '.git', 'hooks', 'pre-commit')));
+});

@@ -1,0 +1,206 @@
+// The terminal UI against a real in-process App Server and the scripted mock model: approvals
+// answered with one key, steering, interrupts, slash commands and the local shell.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { hang, text, toolCall, type RecordedRequest } from './support/mock-model.ts';
+import { KEYS, startHarness, type, waitFor, waitForScreen } from './support/tui.ts';
+
+const UNTRUSTED = ['approval_policy="untrusted"'];
+const frameOf = (screen: { lastFrame: () => string | undefined }) => screen.lastFrame() ?? '';
+const bodyOf = (r: RecordedRequest) => r.json as { model: string; input: unknown[] };
+
+test('a prompt runs a turn: the command asks, y approves it, the answer streams in', async (t) => {
+  const h = await startHarness(
+    t,
+    [toolCall('shell', { command: 'touch made.txt && echo created' }), text('Made the file.')],
+    { config: UNTRUSTED },
+  );
+  await type(h.screen, 'make a file');
+  await waitForScreen(h.screen, 'Run this command?');
+  assert.match(frameOf(h.screen), /\$ touch made\.txt && echo created/);
+  assert.equal(existsSync(join(h.repo, 'made.txt')), false, 'nothing runs before the answer');
+  h.screen.stdin.write('y');
+  await waitForScreen(h.screen, 'Made the file.');
+  assert.deepEqual(h.answers().at(-1)?.result, { decision: 'accept' });
+  assert.equal(existsSync(join(h.repo, 'made.txt')), true);
+  const frame = frameOf(h.screen);
+  assert.match(frame, /> make a file/);
+  assert.match(frame, / {2}created\n {2}exit 0/);
+  assert.match(frame, /- approved touch made\.txt && echo created/);
+});
+
+test('n declines: the command never runs and the model is told', async (t) => {
+  const h = await startHarness(
+    t,
+    [toolCall('shell', { command: 'rm -rf build' }), text('Understood, I left it.')],
+    { config: UNTRUSTED },
+  );
+  await type(h.screen, 'clean up');
+  await waitForScreen(h.screen, 'Run this command?');
+  h.screen.stdin.write('n');
+  await waitForScreen(h.screen, 'Understood, I left it.');
+  assert.deepEqual(h.answers().at(-1)?.result, { decision: 'decline' });
+  assert.match(frameOf(h.screen), /\$ rm -rf build\n {2}declined/);
+  assert.match(JSON.stringify(bodyOf(h.mock.requests[1]!).input), /declined/);
+});
+
+test('r approves and sends the rule the server proposed', async (t) => {
+  const h = await startHarness(
+    t,
+    [toolCall('shell', { command: ['touch', 'ruled.txt'] }), text('ok')],
+    {
+      config: UNTRUSTED,
+    },
+  );
+  await type(h.screen, 'touch it');
+  await waitForScreen(h.screen, 'Run this command?');
+  const asked = h.sent.length;
+  const match = /\[r\] yes, and always allow "([^"]+)"/.exec(frameOf(h.screen));
+  assert.ok(match, `the prompt offers a rule:\n${frameOf(h.screen)}`);
+  h.screen.stdin.write('r');
+  await waitForScreen(h.screen, /^ok$/m);
+  const decision = (h.answers().at(-1)?.result as { decision: unknown }).decision as {
+    acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] };
+  };
+  assert.equal(decision.acceptWithExecpolicyAmendment.execpolicy_amendment.join(' '), match[1]);
+  assert.ok(h.sent.length > asked);
+  assert.equal(existsSync(join(h.repo, 'ruled.txt')), true);
+});
+
+test('a patch asks with its diff on screen; a approves patches for the session', async (t) => {
+  const patch = [
+    '*** Begin Patch',
+    '*** Update File: greet.txt',
+    ' hello',
+    '-world',
+    '+yoke',
+    '*** End Patch',
+  ].join('\n');
+  const h = await startHarness(
+    t,
+    [toolCall('apply_patch', { input: patch }), text('Greeted yoke.')],
+    { config: UNTRUSTED, files: { 'greet.txt': 'hello\nworld\n' }, rows: 30 },
+  );
+  await type(h.screen, 'greet yoke');
+  await waitForScreen(h.screen, 'Apply this patch?');
+  const panel = frameOf(h.screen).slice(frameOf(h.screen).indexOf('Apply this patch?'));
+  assert.match(panel, /patch M .*greet\.txt/);
+  assert.match(panel, /-world\n\+yoke/);
+  h.screen.stdin.write('a');
+  await waitForScreen(h.screen, 'Greeted yoke.');
+  assert.deepEqual(h.answers().at(-1)?.result, { decision: 'acceptForSession' });
+  assert.equal(readFileSync(join(h.repo, 'greet.txt'), 'utf8'), 'hello\nyoke\n');
+  assert.match(frameOf(h.screen), /patch M greet\.txt\n[\s\S]*-world\n\+yoke/);
+  // /diff shows the turn's aggregated diff.
+  await type(h.screen, '/diff');
+  await waitForScreen(h.screen, 'changes of the last turn');
+});
+
+test('typing while a turn runs steers it; Esc interrupts the next one', async (t) => {
+  const h = await startHarness(t, [hang(), text('Steered answer.'), hang()]);
+  await type(h.screen, 'start something');
+  await h.mock.waitForRequests(1);
+  await waitFor(() => h.controller.getState().turnId !== null, 'the turn id');
+  const turnId = h.controller.getState().turnId;
+  await type(h.screen, 'also do this');
+  await waitForScreen(h.screen, 'Steered answer.');
+  const steer = h.sent.find((m) => m.method === 'turn/steer') as {
+    params: Record<string, unknown>;
+  };
+  assert.equal(steer.params.expectedTurnId, turnId);
+  assert.match(JSON.stringify(bodyOf(h.mock.requests[1]!).input), /also do this/);
+
+  await type(h.screen, 'a long job');
+  await h.mock.waitForRequests(3);
+  await waitForScreen(h.screen, 'working; Esc to interrupt');
+  h.screen.stdin.write(KEYS.escape);
+  await waitForScreen(h.screen, '- turn interrupted');
+  assert.ok(h.sent.some((m) => m.method === 'turn/interrupt'));
+});
+
+test('/help, /status, /model and /approvals; the overrides reach the next turn/start', async (t) => {
+  const h = await startHarness(t, [toolCall('shell', { command: 'touch x.txt' }), text('done')], {
+    rows: 40,
+  });
+  await type(h.screen, '/help');
+  await waitForScreen(h.screen, '/compact');
+  for (const command of ['/model', '/approvals', '/new', '/resume', '/fork', '/diff', '/status'])
+    assert.ok(frameOf(h.screen).includes(command), `/help lists ${command}`);
+
+  await type(h.screen, '/model gpt-other');
+  await type(h.screen, '/approvals untrusted');
+  await waitForScreen(h.screen, /gpt-other \(next turn\) \| .*untrusted \(next turn\)/);
+  await type(h.screen, '/status');
+  const threadId = h.controller.getState().session!.threadId;
+  await waitForScreen(h.screen, `thread     ${threadId}`);
+  await waitForScreen(h.screen, 'model      gpt-5.5 (openai) (next turn: gpt-other)');
+
+  await type(h.screen, 'go');
+  // The approval mode applies: the command now asks.
+  await waitForScreen(h.screen, 'Run this command?');
+  const start = h.sent.find((m) => m.method === 'turn/start') as {
+    params: Record<string, unknown>;
+  };
+  assert.equal(start.params.model, 'gpt-other');
+  assert.equal(start.params.approvalPolicy, 'untrusted');
+  assert.equal(bodyOf(h.mock.requests[0]!).model, 'gpt-other');
+  h.screen.stdin.write('y');
+  await waitForScreen(h.screen, /^done$/m);
+  assert.match(frameOf(h.screen).split('\n').at(-1)!, /^gpt-other \| /);
+});
+
+test('/new starts a fresh thread; /resume picks the old one back with its transcript', async (t) => {
+  const h = await startHarness(t, [text('First answer.'), text('Second answer.')]);
+  await type(h.screen, 'first question');
+  await waitForScreen(h.screen, 'First answer.');
+  const first = h.controller.getState().session!.threadId;
+
+  await type(h.screen, '/new');
+  await waitForScreen(h.screen, /- new thread /);
+  const second = h.controller.getState().session!.threadId;
+  assert.notEqual(second, first);
+  assert.doesNotMatch(frameOf(h.screen), /First answer\./);
+  await type(h.screen, 'second question');
+  await waitForScreen(h.screen, 'Second answer.');
+
+  await type(h.screen, '/resume');
+  await waitForScreen(h.screen, 'Resume a thread');
+  assert.match(frameOf(h.screen), /> first question/);
+  h.screen.stdin.write(KEYS.enter);
+  await waitForScreen(h.screen, `resumed thread ${first}`);
+  assert.equal(h.controller.getState().session!.threadId, first);
+  assert.match(frameOf(h.screen), /> first question\n\nFirst answer\./);
+  assert.doesNotMatch(frameOf(h.screen), /Second answer\./);
+});
+
+test('/fork continues in a copy; /compact compacts; !cmd runs locally, not sent to the model', async (t) => {
+  const h = await startHarness(
+    t,
+    [text('Original answer.'), text('Summary of the conversation.'), text('After compaction.')],
+    { rows: 40 },
+  );
+  await type(h.screen, 'hello');
+  await waitForScreen(h.screen, 'Original answer.');
+  const original = h.controller.getState().session!.threadId;
+  await type(h.screen, '/fork');
+  await waitForScreen(h.screen, /- forked thread /);
+  assert.notEqual(h.controller.getState().session!.threadId, original);
+  assert.match(frameOf(h.screen), /Original answer\./, 'the fork shows the copied history');
+
+  await type(h.screen, '/compact');
+  await waitForScreen(h.screen, '- context compacted');
+  await h.mock.waitForRequests(2);
+  await waitFor(() => !h.controller.busy, 'the compaction turn to end');
+
+  await type(h.screen, '!echo local-only-output');
+  await waitForScreen(h.screen, /local-only-output\n {2}exit 0/);
+  assert.match(
+    frameOf(h.screen),
+    /! echo local-only-output\n {2}\(local shell; not sent to the model\)/,
+  );
+  await type(h.screen, 'next');
+  await waitForScreen(h.screen, 'After compaction.');
+  assert.doesNotMatch(h.mock.requests[2]!.body, /local-only-output/);
+});

@@ -1,0 +1,69 @@
+// A pending approval: what the agent wants to do, and the three answers. Whichever surface
+// answers first wins; the others see serverRequest/resolved and the card goes away.
+import type { Approval, Decision } from './model.ts';
+import { DiffView } from './diff-view.tsx';
+import { relativePath } from './format.ts';
+import { threadHref } from './router.ts';
+import { findItem, type ThreadView } from './thread-state.ts';
+
+const LABELS: Record<Decision, string> = {
+  accept: 'Accept',
+  acceptForSession: 'Accept for session',
+  decline: 'Decline',
+};
+
+export function ApprovalCard(props: {
+  approval: Approval;
+  thread: ThreadView | undefined;
+  showThreadLink?: boolean;
+}) {
+  const { approval, thread } = props;
+  const name = thread?.thread?.name ?? thread?.thread?.preview ?? approval.threadId;
+  const item = thread ? findItem(thread, approval.params.itemId) : null;
+  return (
+    <div class="approval" data-testid="approval">
+      <div class="approval-head">
+        <strong>
+          {approval.kind === 'command' ? 'Run this command?' : 'Apply these changes?'}
+        </strong>
+        {props.showThreadLink && (
+          <a class="muted" href={threadHref(approval.threadId)}>
+            {name}
+          </a>
+        )}
+      </div>
+      {approval.kind === 'command' ? (
+        <div>
+          <code class="command-line">$ {approval.params.command ?? '(command)'}</code>
+          {approval.params.cwd && <div class="command-cwd">in {approval.params.cwd}</div>}
+        </div>
+      ) : item?.type === 'fileChange' ? (
+        item.changes.map((c) => (
+          <DiffView
+            key={c.path}
+            title={relativePath(c.path, [thread?.thread?.cwd])}
+            diff={c.diff}
+          />
+        ))
+      ) : (
+        <div class="muted">
+          a patch{approval.params.grantRoot ? ` under ${approval.params.grantRoot}` : ''}
+        </div>
+      )}
+      {approval.params.reason && <div class="reason">{approval.params.reason}</div>}
+      <div class="buttons">
+        {approval.decisions.map((decision) => (
+          <button
+            key={decision}
+            type="button"
+            class={decision === 'decline' ? 'danger' : decision === 'accept' ? 'primary' : ''}
+            data-testid={`approval-${decision}`}
+            onClick={() => approval.answer(decision)}
+          >
+            {LABELS[decision]}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}

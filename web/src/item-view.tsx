@@ -1,0 +1,114 @@
+// One thread item, shown the way the terminal shows it: messages, reasoning, commands with
+// their live output, file changes with their diffs, plans and tool calls.
+import type { ThreadItem } from '../../src/protocol/items.ts';
+import { DiffView } from './diff-view.tsx';
+import { duration, relativePath } from './format.ts';
+
+export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string }) {
+  const { item, live } = props;
+  switch (item.type) {
+    case 'userMessage':
+      return (
+        <div class="item user" data-testid="item-user">
+          <div class="who">you</div>
+          <div class="text">
+            {item.content.map((part, i) => (
+              <span key={i}>{part.type === 'text' ? part.text : `[image ${describe(part)}]`}</span>
+            ))}
+          </div>
+        </div>
+      );
+    case 'agentMessage':
+      return (
+        <div class="item agent" data-testid="item-agent">
+          <div class="who">agent</div>
+          <div class="text">
+            {item.text}
+            {live && <span class="cursor">▍</span>}
+          </div>
+        </div>
+      );
+    case 'reasoning':
+      return (
+        <details class="item reasoning" open={live}>
+          <summary>thinking{live ? '…' : ''}</summary>
+          <div class="text">{[...item.summary, ...item.content].join('\n\n')}</div>
+        </details>
+      );
+    case 'commandExecution':
+      return (
+        <div class={`item command status-${item.status}`} data-testid="item-command">
+          <div class="command-head">
+            <code class="command-line">$ {item.command}</code>
+            <span class={`badge ${item.status}`}>{commandStatus(item)}</span>
+          </div>
+          <div class="command-cwd">{item.cwd}</div>
+          {item.aggregatedOutput ? <pre class="output">{item.aggregatedOutput}</pre> : null}
+        </div>
+      );
+    case 'fileChange':
+      return (
+        <div class={`item file-change status-${item.status}`} data-testid="item-file-change">
+          <div class="command-head">
+            <span>
+              edited {item.changes.length} file{item.changes.length === 1 ? '' : 's'}
+            </span>
+            <span class={`badge ${item.status}`}>{item.status}</span>
+          </div>
+          {item.changes.map((change) => (
+            <DiffView
+              key={change.path}
+              title={`${change.kind.type} ${relativePath(change.path, [props.cwd])}`}
+              diff={change.diff || '(no textual diff)'}
+            />
+          ))}
+        </div>
+      );
+    case 'plan':
+      return (
+        <div class="item plan">
+          <div class="who">plan</div>
+          <div class="text">{item.text}</div>
+        </div>
+      );
+    case 'dynamicToolCall':
+      return (
+        <details class={`item tool status-${item.status}`}>
+          <summary>
+            <code>{item.tool}</code> {argumentsLine(item.arguments)}{' '}
+            <span class={`badge ${item.status}`}>{item.status}</span>
+            {item.durationMs != null && <span class="muted"> {duration(item.durationMs)}</span>}
+          </summary>
+          {item.contentItems?.map((c, i) => (
+            <pre key={i} class="output">
+              {c.text}
+            </pre>
+          ))}
+        </details>
+      );
+    case 'contextCompaction':
+      return (
+        <details class="item compaction">
+          <summary>context compacted</summary>
+          {item.summary && <div class="text">{item.summary}</div>}
+        </details>
+      );
+  }
+}
+
+function commandStatus(item: Extract<ThreadItem, { type: 'commandExecution' }>): string {
+  if (item.status === 'inProgress') return 'running';
+  const parts: string[] = [item.status];
+  if (item.exitCode !== null) parts.push(`exit ${item.exitCode}`);
+  if (item.durationMs !== null) parts.push(duration(item.durationMs));
+  return parts.join(' · ');
+}
+
+function describe(part: { type: string; url?: string; path?: string }): string {
+  return part.path ?? (part.url?.startsWith('data:') ? 'inline' : (part.url ?? ''));
+}
+
+function argumentsLine(args: unknown): string {
+  const text = typeof args === 'string' ? args : JSON.stringify(args);
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+}

@@ -1,0 +1,17 @@
+// Entry: one Model on the daemon's WebSocket, rendered by Preact.
+import { render } from 'preact';
+import { App } from './app.tsx';
+import { Model, serverUrl } from './model.ts';
+import { ModelContext } from './use-model.ts';
+import './styles.css';
+import './items.css';
+
+const model = new Model(serverUrl(location));
+void model.start();
+
+render(
+  <ModelContext.Provider value={model}>
+    <App />
+  </ModelContext.Provider>,
+  document.getElementById('app')!,
+);

@@ -1,0 +1,275 @@
+// A task's detail: its blueprint nodes with status and durations, check output, the diff, the
+// branch with the command that applies it, token use, approvals, and the task's log.
+import { useEffect, useState } from 'preact/hooks';
+import type { Task, TaskLogEntry } from '../../src/protocol/methods-task.ts';
+import { ApprovalCard } from './approval-card.tsx';
+import { DiffView } from './diff-view.tsx';
+import { count, duration, percent, relativePath, taskWorktreePrefix } from './format.ts';
+import { threadHref } from './router.ts';
+import { cacheShare, type ThreadView } from './thread-state.ts';
+import { useModel } from './use-model.ts';
+import { sumUsage } from './usage-view.tsx';
+
+const TERMINAL = new Set<Task['status']>(['succeeded', 'failed', 'cancelled']);
+
+export function TaskView({ id }: { id: string }) {
+  const model = useModel();
+  const [error, setError] = useState<string | null>(null);
+  const task = model.tasks.get(id);
+  const threadKey = task?.threadIds.join(',') ?? '';
+
+  useEffect(() => {
+    if (model.connection !== 'open') return;
+    const fail = (err: unknown) => setError(err instanceof Error ? err.message : String(err));
+    model.refreshTask(id).catch(fail);
+    model.loadTaskLog(id).catch(fail);
+  }, [id, model.connection]);
+  // Follow the task's agent threads: their file changes make the diff, their usage the totals.
+  useEffect(() => {
+    const stops = threadKey ? threadKey.split(',').map((t) => model.watchThread(t)) : [];
+    return () => stops.forEach((stop) => stop());
+  }, [threadKey]);
+
+  if (!task) {
+    return <div class="card">{error ?? (model.connection === 'open' ? 'Loading task…' : '…')}</div>;
+  }
+  const threads = task.threadIds.map((t) => model.threads.get(t));
+  const approvals = model.approvals.filter((a) => task.threadIds.includes(a.threadId));
+  const act = (method: 'task/cancel' | 'task/retry') =>
+    model.request(method, { taskId: task.id }).then(
+      ({ task: next }) => {
+        if (method === 'task/retry') location.hash = `#/task/${encodeURIComponent(next.id)}`;
+      },
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
+
+  return (
+    <div class="task-page" data-testid="task-view" data-status={task.status}>
+      <div class="card">
+        <div class="title-row">
+          <h1>{task.prompt.split('\n', 1)[0]}</h1>
+          <span class={`pill ${task.status}`} data-testid="task-status">
+            {task.status.replace('_', ' ')}
+          </span>
+        </div>
+        <div class="facts">
+          <span>task {task.id}</span>
+          <span>{task.repo}</span>
+          <span>
+            from {task.baseRef} @ {task.baseCommit.slice(0, 10)}
+          </span>
+          <span>blueprint {task.blueprint}</span>
+          {task.retryOf && <a href={`#/task/${task.retryOf}`}>retry of {task.retryOf}</a>}
+        </div>
+        <div class="buttons">
+          {!TERMINAL.has(task.status) && (
+            <button type="button" class="danger" onClick={() => act('task/cancel')}>
+              Cancel
+            </button>
+          )}
+          {TERMINAL.has(task.status) && (
+            <button type="button" onClick={() => act('task/retry')}>
+              Retry as a new task
+            </button>
+          )}
+        </div>
+        {error && <div class="error">{error}</div>}
+        {task.error && (
+          <div class="error">
+            {task.error.node ? `${task.error.node}: ` : ''}
+            {task.error.message}
+          </div>
+        )}
+      </div>
+
+      {approvals.map((a) => (
+        <ApprovalCard key={a.key} approval={a} thread={model.threads.get(a.threadId)} />
+      ))}
+
+      {task.result && <ResultCard task={task} />}
+      <NodesCard task={task} />
+      {task.checkResults.length > 0 && <ChecksCard task={task} />}
+      <UsageCard task={task} threads={threads} />
+      <DiffCard threads={threads} task={task} />
+      <LogCard entries={model.taskLogs.get(task.id) ?? []} />
+    </div>
+  );
+}
+
+function ResultCard({ task }: { task: Task }) {
+  const result = task.result!;
+  return (
+    <div class="card" data-testid="task-result">
+      <h2>Result</h2>
+      <div class="facts">
+        <span>
+          branch <code data-testid="task-branch">{result.branch}</code>
+        </span>
+        <span>
+          {result.filesChanged} files, <span class="added">+{result.insertions}</span>{' '}
+          <span class="removed">−{result.deletions}</span>
+        </span>
+      </div>
+      <div class="apply-hint">
+        Apply it to your checkout: <code data-testid="apply-hint">yoke task apply {task.id}</code>
+      </div>
+      {result.commits.length > 0 && (
+        <ul class="commits">
+          {result.commits.map((c) => (
+            <li key={c.sha}>
+              <code>{c.sha.slice(0, 10)}</code> {c.subject}
+            </li>
+          ))}
+        </ul>
+      )}
+      {result.summary && <div class="text summary">{result.summary}</div>}
+      {result.diffStat && <pre class="output">{result.diffStat}</pre>}
+    </div>
+  );
+}
+
+function NodesCard({ task }: { task: Task }) {
+  const now = Date.now();
+  return (
+    <div class="card">
+      <h2>Blueprint</h2>
+      <table class="nodes" data-testid="task-nodes">
+        <thead>
+          <tr>
+            <th>node</th>
+            <th>type</th>
+            <th>status</th>
+            <th>time</th>
+            <th>what happened</th>
+          </tr>
+        </thead>
+        <tbody>
+          {task.nodes.map((n) => (
+            <tr key={`${n.node}#${n.visit}`} class={`node-${n.status}`}>
+              <td>
+                {n.node}
+                {n.visit > 1 && <span class="muted"> #{n.visit}</span>}
+              </td>
+              <td>{n.type}</td>
+              <td>
+                <span class={`pill ${n.status}`}>{n.status}</span>
+              </td>
+              <td>{duration((n.completedAtMs ?? now) - n.startedAtMs)}</td>
+              <td>
+                {n.summary}
+                {n.threadId && (
+                  <>
+                    {' '}
+                    <a href={threadHref(n.threadId)}>thread</a>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+          {task.nodes.length === 0 && (
+            <tr>
+              <td colSpan={5} class="muted">
+                not started
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {task.fixRounds.max > 0 && (
+        <div class="muted">
+          fix rounds used: {task.fixRounds.used} of {task.fixRounds.max}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ChecksCard({ task }: { task: Task }) {
+  return (
+    <div class="card" data-testid="task-checks">
+      <h2>Checks</h2>
+      {task.checkResults.map((c) => (
+        <details key={c.command} class={`check ${c.passed ? 'passed' : 'failed'}`} open={!c.passed}>
+          <summary>
+            <span class={`pill ${c.passed ? 'succeeded' : 'failed'}`}>
+              {c.passed ? 'passed' : 'failed'}
+            </span>{' '}
+            <code>{c.command}</code>{' '}
+            <span class="muted">
+              exit {c.exitCode ?? '–'} · {duration(c.durationMs)}
+            </span>
+          </summary>
+          <pre class="output">{c.output || '(no output)'}</pre>
+        </details>
+      ))}
+    </div>
+  );
+}
+
+function UsageCard({ task, threads }: { task: Task; threads: (ThreadView | undefined)[] }) {
+  const sum = sumUsage(threads.map((t) => t?.usage ?? null));
+  return (
+    <div class="card usage" data-testid="task-usage">
+      <span>
+        <strong>{count(task.tokensUsed)}</strong> tokens used
+      </span>
+      <span title="cached input tokens / input tokens, over the task's threads seen live">
+        cache hits <strong>{percent(cacheShare(sum))}</strong>
+      </span>
+      <span class="muted">{task.threadIds.length} agent thread(s)</span>
+    </div>
+  );
+}
+
+function DiffCard({ task, threads }: { task: Task; threads: (ThreadView | undefined)[] }) {
+  const changes = threads.flatMap((t) =>
+    (t?.turns ?? []).flatMap((turn) =>
+      turn.items.flatMap((item) =>
+        item.type === 'fileChange' && item.status === 'completed' ? item.changes : [],
+      ),
+    ),
+  );
+  return (
+    <div class="card" data-testid="task-diff">
+      <h2>Diff</h2>
+      {changes.length === 0 ? (
+        <div class="muted">{task.result ? 'The agent made no file edits.' : 'No edits yet.'}</div>
+      ) : (
+        changes.map((c, i) => (
+          <DiffView
+            key={`${c.path}-${i}`}
+            title={relativePath(c.path, [task.worktree, taskWorktreePrefix(c.path, task.id)])}
+            diff={c.diff}
+          />
+        ))
+      )}
+    </div>
+  );
+}
+
+function LogCard({ entries }: { entries: TaskLogEntry[] }) {
+  return (
+    <details class="card log">
+      <summary>
+        <h2>Log</h2> <span class="muted">{entries.length} entries</span>
+      </summary>
+      <pre class="output">
+        {entries.map((e) => `${new Date(e.atMs).toLocaleTimeString()} ${logLine(e)}`).join('\n')}
+      </pre>
+    </details>
+  );
+}
+
+function logLine(e: TaskLogEntry): string {
+  const node = e.node ? `[${e.node}] ` : '';
+  switch (e.type) {
+    case 'status':
+      return `${node}${e.status}${e.message ? `: ${e.message}` : ''}`;
+    case 'nodeStarted':
+      return `${node}started (${e.nodeType}, visit ${e.visit})`;
+    case 'nodeCompleted':
+      return `${node}${e.status}${e.summary ? `: ${e.summary}` : ''}`;
+    case 'output':
+      return `${node}${e.text.trimEnd()}`;
+  }
+}
