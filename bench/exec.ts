@@ -6,7 +6,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isPrefixExtension, prefixRatio } from '../src/models/cache-prefix.ts';
+import { resolvePolicy } from '../src/sandbox/policy.ts';
+import { createSandboxRunner } from '../src/sandbox/select.ts';
+import { createSpawndRunner } from '../src/sandbox/spawnd-runner.ts';
 import { YOKE_BIN, tempRepo } from '../test/support/cli.ts';
 import {
   startMockModel,
@@ -111,15 +115,16 @@ export async function benchExec(): Promise<void> {
   try {
     const repo = tempRepo({ 'README.md': '# bench\n' });
     const results = new Map<number, Sample[]>();
+    const none = ['--sandbox', 'danger-full-access'];
     for (const n of [20, 100]) {
       const samples: Sample[] = [];
       for (let i = 0; i < RUNS; i++)
-        samples.push(await runOnce(n, repo, join(work, `home-${n}-${i}`)));
+        samples.push(await runOnce(n, repo, join(work, `home-${n}-${i}`), none));
       results.set(n, samples);
     }
     const wall20 = median(results.get(20)!.map((s) => s.wallMs));
     const wall100 = median(results.get(100)!.map((s) => s.wallMs));
-    console.log(`exec benchmark (median of ${RUNS}; no sandbox)`);
+    console.log(`exec benchmark (median of ${RUNS}; no sandbox: --sandbox danger-full-access)`);
     for (const n of [20, 100]) {
       const s = results.get(n)!;
       const prefix = prefixFigures(s[0]!.requests);
@@ -134,6 +139,23 @@ export async function benchExec(): Promise<void> {
     console.log(
       `  per-step overhead (wall@100 − wall@20) / 80 = ${((wall100 - wall20) / 80).toFixed(1)} ms`,
     );
+
+    // The same with the default sandbox (workspace-write, bubblewrap).
+    const boxed = new Map<number, number[]>();
+    for (const n of [20, 100]) {
+      const walls: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const home = join(work, `box-${n}-${i}`);
+        walls.push((await runOnce(n, repo, home, ['--sandbox', 'workspace-write'])).wallMs);
+      }
+      boxed.set(n, walls);
+    }
+    const box20 = median(boxed.get(20)!);
+    const box100 = median(boxed.get(100)!);
+    console.log(
+      `  sandboxed (workspace-write): wall@20 ${box20.toFixed(0)} ms, wall@100 ${box100.toFixed(0)} ms, per-step ${((box100 - box20) / 80).toFixed(1)} ms  (target ≤ 25 ms; Codex 111 ms)`,
+    );
+    await sandboxSpawn();
 
     // Across turns and a resume in a new process: three runs on one thread.
     const home = join(work, 'home-resume');
@@ -153,4 +175,29 @@ export async function benchExec(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Sandbox spawn cost: `true` 100 times through spawnd alone and through bwrap over spawnd. */
+async function sandboxSpawn(): Promise<void> {
+  const spawnd = createSpawndRunner(fileURLToPath(new URL('../dist/yoke-spawnd', import.meta.url)));
+  const ws = mkdtempSync(join(tmpdir(), 'yoke-bench-sbx-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'yoke-bench-tmp-'));
+  const policy = resolvePolicy({ mode: 'workspace-write', cwd: ws, tmpDir: tmp });
+  const boxed = createSandboxRunner({ policy, base: spawnd }).runner;
+  const signal = new AbortController().signal;
+  const time = async (runner: typeof spawnd) => {
+    const ms: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const started = performance.now();
+      await runner.run({ argv: ['true'], cwd: ws, timeoutMs: 10_000 }, { signal });
+      ms.push(performance.now() - started);
+    }
+    ms.sort((a, b) => a - b);
+    return `p50 ${ms[49]!.toFixed(1)} ms, p99 ${ms[98]!.toFixed(1)} ms`;
+  };
+  console.log(
+    `  spawn of \`true\` (100 runs): unsandboxed ${await time(spawnd)}; bwrap ${await time(boxed)}`,
+  );
+  rmSync(ws, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
 }

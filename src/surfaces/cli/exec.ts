@@ -167,6 +167,13 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
         ...overrides,
       });
     }
+    if (opened.sandbox.type === 'dangerFullAccess') {
+      // Loud on purpose: the user chose to run the model's commands with no sandbox at all.
+      io.stderr.write(
+        'WARNING: the sandbox is OFF (danger-full-access): commands the model runs can read, change ' +
+          'and delete anything your user can, and reach the network.\n',
+      );
+    }
     return await runExecTurn(client, opened, input, outputSchema, {
       io,
       json,
