@@ -321,7 +321,7 @@ test('a patch approval shows the diff of the fileChange item that started before
   });
   await waitForScreen(screen, 'Apply this patch?');
   const panel = frame(screen).slice(frame(screen).indexOf('Apply this patch?'));
-  assert.match(panel, /patch A \/work\/repo\/a\.txt\n@@ -0,0 \+1 @@\n\+brand new line/);
+  assert.match(panel, /patch A a\.txt\n@@ -0,0 \+1 @@\n\+brand new line/);
   assert.doesNotMatch(panel, /\[r\]/, 'no rule to save for a patch');
   screen.stdin.write('a');
   assert.equal((await answer).decision, 'acceptForSession');

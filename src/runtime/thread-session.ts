@@ -206,6 +206,11 @@ export class ThreadSession {
     return this.usage;
   }
 
+  /** The current model's context window, from the catalog. */
+  get contextWindow(): number {
+    return this.deps.catalog.lookup(this.settings.model).contextWindow;
+  }
+
   /** Questions waiting for an answer (sent again to every client that subscribes). */
   get pendingApprovals(): PendingApproval[] {
     return this.broker.pending;

@@ -76,6 +76,19 @@ export class AppServer {
     if (!set) this.subscribers.set(session.id, (set = new Set()));
     if (set.has(ctx)) return;
     set.add(ctx);
+    // A late subscriber learns the usage so far (otherwise it would wait for the next request).
+    const total = session.tokenUsage;
+    const lastTurn = session.turns.at(-1);
+    if (total.totalTokens > 0 && lastTurn) {
+      ctx.notify({
+        method: 'thread/tokenUsage/updated',
+        params: {
+          threadId: session.id,
+          turnId: lastTurn.id,
+          tokenUsage: { total, last: total, modelContextWindow: session.contextWindow },
+        },
+      });
+    }
     for (const approval of session.pendingApprovals) this.ask(session, approval, ctx);
   }
 

@@ -46,7 +46,7 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
   const prompt = state.approvals[0];
   const panelRows = Math.max(4, Math.floor(height / 2));
   const panel = prompt
-    ? approvalLines(prompt, width, panelRows)
+    ? approvalLines(prompt, width, panelRows, state.session?.cwd ?? '')
     : state.picker
       ? pickerLines(state.picker, width, panelRows, now())
       : [];

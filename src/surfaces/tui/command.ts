@@ -92,6 +92,17 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
     io.stderr.write('yoke: the interactive UI needs a terminal; use `yoke exec` for scripts\n');
     return 2;
   }
+  // Ink draws nothing until exit when it believes it runs in CI (it reads these variables
+  // once, when loaded): say so instead of showing a blank screen.
+  const ci = ['CI', 'CONTINUOUS_INTEGRATION'].find(
+    (k) => k in io.env && !['0', 'false'].includes(io.env[k]!),
+  );
+  if (ci) {
+    io.stderr.write(
+      `yoke: ${ci} is set, and the terminal UI cannot draw while it is; unset it (or set ${ci}=0)\n`,
+    );
+    return 2;
+  }
   const cwd = resolve(flagValue(args, 'cd') ?? process.cwd());
   if (!existsSync(cwd) || !statSync(cwd).isDirectory())
     throw new UsageError(`--cd ${cwd}: not a directory`);

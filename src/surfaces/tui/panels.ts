@@ -3,7 +3,7 @@
 // be checked as text.
 import type { ApprovalPrompt, PickerState, TuiState } from './state.ts';
 import { compactCount, sanitize, truncate, textWidth, wrapWithPrefix } from './text-layout.ts';
-import { diffLines, type Line } from './transcript-lines.ts';
+import { diffLines, displayPath, type Line } from './transcript-lines.ts';
 
 const RULE = '\u2500';
 
@@ -13,7 +13,12 @@ export function ruleLine(label: string, width: number, tone: Line['tone'] = 'dim
 }
 
 /** The question on screen: what would run or change, and one key per answer. */
-export function approvalLines(prompt: ApprovalPrompt, width: number, maxRows: number): Line[] {
+export function approvalLines(
+  prompt: ApprovalPrompt,
+  width: number,
+  maxRows: number,
+  cwd = '',
+): Line[] {
   const title = prompt.kind === 'command' ? 'Run this command?' : 'Apply this patch?';
   const head: Line[] = [{ ...ruleLine(title, width, 'warn'), bold: true }];
   const body: Line[] = [];
@@ -24,7 +29,8 @@ export function approvalLines(prompt: ApprovalPrompt, width: number, maxRows: nu
   } else {
     for (const change of prompt.changes) {
       const mark = change.kind.type === 'add' ? 'A' : change.kind.type === 'delete' ? 'D' : 'M';
-      body.push({ text: truncate(`patch ${mark} ${change.path}`, width), tone: 'command' });
+      const path = displayPath(change.path, cwd);
+      body.push({ text: truncate(`patch ${mark} ${path}`, width), tone: 'command' });
       body.push(...diffLines(change.diff, width));
     }
     if (prompt.changes.length === 0) body.push({ text: '(the patch)', tone: 'dim' });

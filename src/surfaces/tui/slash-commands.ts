@@ -6,11 +6,7 @@ import { compactCount } from './text-layout.ts';
 
 export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] = [
   { name: 'model', args: '[NAME]', summary: 'use model NAME from the next turn (alone: list)' },
-  {
-    name: 'approvals',
-    args: '[MODE]',
-    summary: 'approval mode from the next turn: untrusted, on-failure, on-request, never',
-  },
+  { name: 'approvals', args: '[MODE]', summary: 'approval mode from the next turn (alone: list)' },
   { name: 'compact', args: '', summary: 'summarize the conversation to free context' },
   { name: 'new', args: '', summary: 'start a new thread' },
   { name: 'resume', args: '[ID]', summary: 'open a stored thread (alone: pick from a list)' },

@@ -191,7 +191,8 @@ export function diffLines(diff: string, width: number, max = Infinity): Line[] {
   return lines;
 }
 
-function displayPath(path: string, cwd: string): string {
+/** `path` relative to `cwd` when it is inside it. */
+export function displayPath(path: string, cwd: string): string {
   if (!isAbsolute(path) || !cwd) return path;
   const rel = relative(cwd, path);
   return rel && !rel.startsWith('..') ? rel : path;
