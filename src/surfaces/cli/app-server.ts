@@ -56,9 +56,12 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   const manager = new ThreadManager({ config });
   const server = new AppServer(manager);
-  const revived = server.reviveWaitingThreads();
-  if (revived)
-    process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
+  // After the first messages are read: answering initialize does not wait for the store.
+  setImmediate(() => {
+    const revived = server.reviveWaitingThreads();
+    if (revived)
+      process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
+  });
   const listenUrl = flagValue(args, 'listen');
 
   if (!listenUrl) {
