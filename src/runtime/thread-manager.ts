@@ -20,10 +20,9 @@ import { builtinTools } from '../tools/registry.ts';
 import { loadConfig, type ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
+import { CLI_VERSION } from './version.ts';
 import { danglingCalls, replay, ZERO_USAGE } from './thread-log.ts';
 import { ThreadSession, type SessionDeps, type ThreadSettings } from './thread-session.ts';
-
-export const CLI_VERSION = '0.1.0';
 
 export type StartOptions = Partial<ThreadSettings> & {
   ephemeral?: boolean;
@@ -501,3 +500,5 @@ function threadFromRow(row: ThreadRow, turns: Thread['turns']): Thread {
     turns,
   };
 }
+
+export { CLI_VERSION };

@@ -143,7 +143,7 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
   const manager = new ThreadManager({ config });
   const server = new AppServer(manager);
   const [clientEnd, serverEnd] = createMemoryTransportPair();
-  server.attach(serverEnd);
+  server.attach(serverEnd, { trusted: true });
   const client = new YokeClient(clientEnd);
   try {
     await client.initialize({ name: 'yoke_exec', title: 'yoke exec', version: manager.cliVersion });

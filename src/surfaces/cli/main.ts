@@ -1,5 +1,5 @@
 // The `yoke` command: dispatches to subcommands and turns errors into one clear line.
-import { CLI_VERSION } from '../../runtime/thread-manager.ts';
+import { CLI_VERSION } from '../../runtime/version.ts';
 import { UsageError } from './args.ts';
 
 const HELP = `Yoke ${CLI_VERSION} — an open agent harness.
