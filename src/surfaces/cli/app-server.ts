@@ -2,12 +2,10 @@
 // `yoke app-server generate-json-schema --out DIR`.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { generateJsonSchema } from '../../protocol/json-schema.ts';
 import { loadConfig } from '../../runtime/config.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { AppServer } from '../../server/app-server.ts';
 import { createStdioTransport } from '../../server/stdio-transport.ts';
-import { isLoopbackHost, listen } from '../../server/ws-transport.ts';
 import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
 
 export const APP_SERVER_HELP = `Usage: yoke app-server [OPTIONS]
@@ -46,6 +44,7 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   if (sub === 'generate-json-schema') {
     const out = flagValue(args, 'out');
     if (!out) throw new UsageError('generate-json-schema needs --out DIR');
+    const { generateJsonSchema } = await import('../../protocol/json-schema.ts');
     const files = await generateJsonSchema(resolve(out));
     process.stderr.write(`wrote ${files.length} schema files to ${resolve(out)}\n`);
     return 0;
@@ -71,6 +70,8 @@ export async function appServerCommand(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // Loaded only for --listen: a stdio server answers initialize without the WebSocket stack.
+  const { isLoopbackHost, listen } = await import('../../server/ws-transport.ts');
   const url = parseListen(listenUrl);
   const tokenFile = flagValue(args, 'auth-token-file');
   const authToken = tokenFile ? readToken(tokenFile) : undefined;
