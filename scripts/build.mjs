@@ -1,40 +1,82 @@
-// Builds dist/: the CLI bundled by esbuild into dist/yoke.js, and the native command starter
+// Builds dist/: the CLI bundled by esbuild into dist/yoke.js (start-up loads one file), the
+// terminal UI into its own bundle dist/yoke-tui.js, and the native command starter
 // dist/yoke-spawnd from native/spawnd.c when a C compiler exists (without it, Yoke starts
 // commands from Node, a few milliseconds slower each).
 //
-// Code splitting is on so that what the CLI loads only by a dynamic import (the terminal UI
-// with React and Ink) lands in dist/chunks/ and is read only when used: `yoke exec` start-up
-// does not parse it. Code both halves share goes into a chunk the entry imports statically.
+// The terminal UI (React, Ink, about 1 MB) is a bundle of its own: the CLI reaches it only by
+// a dynamic import, which the plugin below points at dist/yoke-tui.js instead of inlining it,
+// so `yoke exec` and the other commands never read or parse it. It carries its own copy of the
+// code it shares with the CLI; only one of the two ever runs a command.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { build } from 'esbuild';
 import { buildWeb } from './build-web.mjs';
 
-const started = performance.now();
-// Chunk names carry content hashes: clear the old ones so dist/ does not grow with each build.
-rmSync('dist/chunks', { recursive: true, force: true });
-await build({
-  entryPoints: { yoke: 'src/surfaces/cli/main.ts' },
-  outdir: 'dist',
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  jsx: 'automatic',
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  jsx: 'automatic',
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
-  // Native addon: loaded from node_modules at run time. react-devtools-core is an optional
-  // peer of Ink, imported only when DEV=true; it is not installed.
-  external: ['better-sqlite3', 'react-devtools-core'],
+  // Native addon: loaded from node_modules at run time.
+  external: ['better-sqlite3'],
   banner: {
     js: "import { createRequire as __yokeCreateRequire } from 'node:module'; const require = __yokeCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-});
-console.log(`built dist/yoke.js in ${Math.round(performance.now() - started)} ms`);
+};
+
+/**
+ * Ink imports react-devtools-core (an optional peer, not installed) only when DEV=true. In a
+ * single bundle that import would be hoisted and fail at load: it gets an inert stand-in.
+ */
+const noDevtools = {
+  name: 'no-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({
+      path: 'stub',
+      namespace: 'no-devtools',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'no-devtools' }, () => ({
+      contents: 'export default { initialize() {}, connectToDevTools() {} };',
+    }));
+  },
+};
+
+/** `import('../tui/command.ts')` in the CLI becomes `import('./yoke-tui.js')`, left external. */
+const tuiBundle = {
+  name: 'tui-bundle',
+  setup(b) {
+    b.onResolve({ filter: /\/tui\/command\.ts$/ }, () => ({
+      path: './yoke-tui.js',
+      external: true,
+    }));
+  },
+};
+
+const started = performance.now();
+// Earlier builds split the CLI into dist/chunks/; those files are no longer used.
+rmSync('dist/chunks', { recursive: true, force: true });
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['src/surfaces/cli/main.ts'],
+    outfile: 'dist/yoke.js',
+    plugins: [tuiBundle],
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/surfaces/tui/command.ts'],
+    outfile: 'dist/yoke-tui.js',
+    plugins: [noDevtools],
+  }),
+]);
+console.log(
+  `built dist/yoke.js and dist/yoke-tui.js in ${Math.round(performance.now() - started)} ms`,
+);
 
 const source = 'native/spawnd.c';
 const binary = 'dist/yoke-spawnd';

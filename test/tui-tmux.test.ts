@@ -160,3 +160,16 @@ test('without a terminal, yoke says to use yoke exec and exits 2', async (t) => 
   const resume = await runYoke(['resume', '--last'], { cwd: tempDir('cwd', t), env: {} });
   assert.equal(resume.code, 2);
 });
+
+test('with CI set (Ink would draw nothing), yoke says so and exits 2', { skip }, async (t) => {
+  const repo = tempRepo({}, t);
+  const home = tempDir('home', t);
+  const tui = startTmux(
+    t,
+    [],
+    { PATH: process.env.PATH, HOME: home, YOKE_HOME: home, CI: 'true' },
+    repo,
+  );
+  assert.equal(await tui.waitForExit(), 2);
+  assert.match(tui.screen(), /yoke: CI is set, and the terminal UI cannot draw while it is/);
+});

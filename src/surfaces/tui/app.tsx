@@ -74,7 +74,8 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
     const asked = current.approvals[0];
     if (asked) {
       if (ctrlC || key.escape) return controller.answer('cancel');
-      const k = text.toLowerCase();
+      // One key per answer; a multi-character read (a paste) answers nothing.
+      const k = text.length === 1 ? text.toLowerCase() : '';
       if (k === 'y') controller.answer('accept');
       else if (k === 'a') controller.answer('acceptForSession');
       else if (k === 'n') controller.answer('decline');

@@ -72,6 +72,18 @@ export type TuiIo = {
 type Opening = { kind: 'new' } | { kind: 'resume'; id: string | null; last: boolean };
 
 export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
+  try {
+    return await runTui(argv, io);
+  } catch (err) {
+    // The UI is a bundle of its own (dist/yoke-tui.js) with its own copy of UsageError, which
+    // the CLI's `instanceof` would not recognise: bad usage is reported here, exit status 2.
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr.write(`yoke: ${err.message}\n`);
+    return 2;
+  }
+}
+
+async function runTui(argv: string[], io: TuiIo): Promise<number> {
   const args = parseArgs(argv, FLAGS);
   if (flagSet(args, 'help')) {
     io.stdout.write(`${TUI_HELP}\n`);
