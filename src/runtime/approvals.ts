@@ -205,7 +205,11 @@ export class ApprovalBroker {
           resolve(decision);
         },
       });
-      this.hooks.requested(approval);
+      // After the item's own item/started has gone out (it is queued behind this call), as Codex
+      // orders them: clients take the diff of a file change from that item.
+      setImmediate(() => {
+        if (this.waiting.has(approval.id)) this.hooks.requested(approval);
+      });
     });
   }
 

@@ -78,6 +78,14 @@ export async function runScenario(
   await c.waitFor('thread/status/changed', (p) =>
     JSON.stringify(p.status).includes('waitingOnApproval'),
   );
+  // As Codex orders them: the item is announced before the question about it.
+  const at = (pred: (m: Json) => boolean) =>
+    c.transcript.findIndex((r) => r.dir === 's2c' && pred(r.message));
+  const announced = at(
+    (m) =>
+      m.method === 'item/started' && ((m.params as Json).item as Json).type === 'commandExecution',
+  );
+  assert.ok(announced >= 0 && announced < at((m) => m.id === request.id && m.method !== undefined));
   c.respond(request.id, { decision: 'accept' });
   await c.waitFor('serverRequest/resolved', (p) => p.requestId === request.id);
   const done1 = await c.waitFor('turn/completed', (p) => (p.turn as Json).id === turn1.id);
