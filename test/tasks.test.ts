@@ -23,8 +23,9 @@ import {
   checkoutState,
   git,
   lastUserText,
-  processGone,
+  processesRunning,
   shell,
+  startBarrier,
   taskRepo,
   waitForFile,
   waitForTask,
@@ -62,149 +63,168 @@ async function setup(
 const worktreesOf = (home: string) =>
   existsSync(join(home, 'worktrees')) ? readdirSync(join(home, 'worktrees')) : [];
 
-test('three tasks on one repo run in parallel: three branches, the checkout untouched', async (t) => {
-  const barrier = tempDir('barrier', t);
-  // Each agent waits (in its own command) until all three are running: only parallel tasks pass.
-  const script = agentScript((prompt) => {
-    const n = /write file-(\d)/.exec(prompt)![1]!;
-    if (!/barrier/.test(prompt)) return writeFilePatch(`file-${n}.txt`, `content ${n}`);
-    return shell(
-      `touch ${barrier}/${n} && for i in $(seq 200); do [ $(ls ${barrier} | wc -l) -ge 3 ] && break; sleep 0.05; done; ` +
-        `[ $(ls ${barrier} | wc -l) -ge 3 ] && printf 'content ${n}\\n' > file-${n}.txt`,
+test(
+  'three tasks on one repo run in parallel: three branches, the checkout untouched',
+  { timeout: 60_000 },
+  async (t) => {
+    // Each agent's command waits at a barrier until all three have arrived: only tasks that
+    // really run at once get past it. The barrier is an HTTP server of this test, reached over
+    // loopback — which also shows task.toml's `network = true` reaching the sandbox.
+    const barrier = await startBarrier(3);
+    t.after(() => barrier.close());
+    const script = agentScript((prompt) => {
+      const n = /write file-(\d)/.exec(prompt)![1]!;
+      return shell(
+        `exec 3<>/dev/tcp/127.0.0.1/${barrier.port} && printf 'GET /${n} HTTP/1.0\\r\\n\\r\\n' >&3 && ` +
+          `grep -q go <&3 && printf 'content ${n}\\n' > file-${n}.txt`,
+      );
+    });
+    const { tasks, home } = await setup(t, script);
+    const repo = taskRepo({ 'README.md': '# r\n' }, 'network = true\n', t);
+    const before = checkoutState(repo);
+    const submitted = await Promise.all(
+      [1, 2, 3].map((n) =>
+        tasks.submit({
+          prompt: `write file-${n} after the barrier`,
+          repo,
+          checks: [`test -f file-${n}.txt`],
+        }),
+      ),
     );
-  });
-  const { tasks, home } = await setup(t, script);
-  const repo = taskRepo({ 'README.md': '# r\n' }, null, t);
-  const before = checkoutState(repo);
-  const submitted = await Promise.all(
-    [1, 2, 3].map((n) =>
-      tasks.submit({
-        prompt: `write file-${n} (wait at the barrier)`,
-        repo,
-        checks: [`test -f file-${n}.txt`],
-      }),
-    ),
-  );
-  const done = await Promise.all(submitted.map((task) => tasks.settled(task.id)));
-  for (const [i, task] of done.entries()) {
-    const n = i + 1;
+    const done = await Promise.all(submitted.map((task) => tasks.settled(task.id)));
+    for (const [i, task] of done.entries()) {
+      const n = i + 1;
+      assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+      assert.equal(task.branch, `yoke/${task.id}`);
+      assert.equal(task.result!.commits.length, 1);
+      assert.match(task.result!.commits[0]!.subject, new RegExp(`^yoke: write file-${n}`));
+      assert.equal(git(repo, 'show', `${task.branch}:file-${n}.txt`), `content ${n}`);
+      // Only its own file: the branches are independent.
+      assert.deepEqual(git(repo, 'diff', '--name-only', task.baseCommit, task.branch).split('\n'), [
+        `file-${n}.txt`,
+      ]);
+      assert.deepEqual(
+        task.nodes.map((node) => `${node.node}:${node.status}`),
+        ['setup:skipped', 'implement:succeeded', 'checks:succeeded', 'commit:succeeded'],
+      );
+      assert.equal(task.worktree, null);
+    }
+    assert.equal(checkoutState(repo), before, 'the user checkout is untouched');
+    assert.ok(!existsSync(join(repo, 'file-1.txt')));
+    assert.deepEqual(worktreesOf(home), [], 'worktrees are removed when tasks end');
+    assert.equal(barrier.arrived(), 3);
+    // Worktrees live under YOKE_HOME, never in the user's checkout.
+    assert.ok(done.every((task) => task.nodes.length > 0));
+  },
+);
+
+test(
+  'a failing check is fixed in round 1 on the same thread, given the failing output',
+  { timeout: 60_000 },
+  async (t) => {
+    const script = agentScript((prompt) =>
+      /The checks failed/.test(prompt)
+        ? shell('printf "fixed\\n" > result.txt')
+        : writeFilePatch('result.txt', 'broken'),
+    );
+    const { tasks, mock } = await setup(t, script);
+    const repo = taskRepo(
+      {},
+      'checks = ["cat result.txt && grep -q fixed result.txt"]\nmax_fix_rounds = 2\n',
+      t,
+    );
+    const submitted = await tasks.submit({ prompt: 'make result.txt say fixed', repo });
+    const task = await tasks.settled(submitted.id);
     assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
-    assert.equal(task.branch, `yoke/${task.id}`);
-    assert.equal(task.result!.commits.length, 1);
-    assert.match(task.result!.commits[0]!.subject, new RegExp(`^yoke: write file-${n}`));
-    assert.equal(git(repo, 'show', `${task.branch}:file-${n}.txt`), `content ${n}`);
-    // Only its own file: the branches are independent.
-    assert.deepEqual(git(repo, 'diff', '--name-only', task.baseCommit, task.branch).split('\n'), [
-      `file-${n}.txt`,
-    ]);
     assert.deepEqual(
-      task.nodes.map((node) => `${node.node}:${node.status}`),
-      ['setup:skipped', 'implement:succeeded', 'checks:succeeded', 'commit:succeeded'],
+      task.nodes.map((n) => `${n.node}#${n.visit}:${n.status}`),
+      [
+        'setup#1:skipped',
+        'implement#1:succeeded',
+        'checks#1:failed',
+        'fix#1:succeeded',
+        'checks#2:succeeded',
+        'commit#1:succeeded',
+      ],
     );
-    assert.equal(task.worktree, null);
-  }
-  assert.equal(checkoutState(repo), before, 'the user checkout is untouched');
-  assert.ok(!existsSync(join(repo, 'file-1.txt')));
-  assert.deepEqual(worktreesOf(home), [], 'worktrees are removed when tasks end');
-  assert.equal(readdirSync(barrier).length, 3);
-  // Worktrees live under YOKE_HOME, never in the user's checkout.
-  assert.ok(done.every((task) => task.nodes.length > 0));
-});
+    assert.deepEqual(task.fixRounds, { used: 1, max: 2 });
+    assert.equal(task.threadIds.length, 1, 'the fix continues the implement thread');
+    const fixRequest = mock.requests.find((r) => /The checks failed/.test(lastUserText(r)))!;
+    const fixPrompt = lastUserText(fixRequest);
+    assert.match(fixPrompt, /fix round 1 of 2/);
+    assert.match(fixPrompt, /\$ cat result\.txt && grep -q fixed result\.txt\n\(exit 1\)\nbroken/);
+    assert.ok(task.checkResults.every((c) => c.passed));
+    assert.equal(git(repo, 'show', `${task.branch}:result.txt`), 'fixed');
+    assert.ok(task.tokensUsed > 0);
+    const log = tasks.readLog(task.id, null).data;
+    assert.ok(log.some((e) => e.type === 'output' && /edited result\.txt/.test(e.text)));
+    const last = log.at(-1)!;
+    assert.equal(last.type === 'status' && last.status, 'succeeded');
+  },
+);
 
-test('a failing check is fixed in round 1 on the same thread, given the failing output', async (t) => {
-  const script = agentScript((prompt) =>
-    /The checks failed/.test(prompt)
-      ? shell('printf "fixed\\n" > result.txt')
-      : writeFilePatch('result.txt', 'broken'),
-  );
-  const { tasks, mock } = await setup(t, script);
-  const repo = taskRepo(
-    {},
-    'checks = ["cat result.txt && grep -q fixed result.txt"]\nmax_fix_rounds = 2\n',
-    t,
-  );
-  const submitted = await tasks.submit({ prompt: 'make result.txt say fixed', repo });
-  const task = await tasks.settled(submitted.id);
-  assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
-  assert.deepEqual(
-    task.nodes.map((n) => `${n.node}#${n.visit}:${n.status}`),
-    [
-      'setup#1:skipped',
-      'implement#1:succeeded',
-      'checks#1:failed',
-      'fix#1:succeeded',
-      'checks#2:succeeded',
-      'commit#1:succeeded',
-    ],
-  );
-  assert.deepEqual(task.fixRounds, { used: 1, max: 2 });
-  assert.equal(task.threadIds.length, 1, 'the fix continues the implement thread');
-  const fixRequest = mock.requests.find((r) => /The checks failed/.test(lastUserText(r)))!;
-  const fixPrompt = lastUserText(fixRequest);
-  assert.match(fixPrompt, /fix round 1 of 2/);
-  assert.match(fixPrompt, /\$ cat result\.txt && grep -q fixed result\.txt\n\(exit 1\)\nbroken/);
-  assert.ok(task.checkResults.every((c) => c.passed));
-  assert.equal(git(repo, 'show', `${task.branch}:result.txt`), 'fixed');
-  assert.ok(task.tokensUsed > 0);
-  const log = tasks.readLog(task.id, null).data;
-  assert.ok(log.some((e) => e.type === 'output' && /edited result\.txt/.test(e.text)));
-  const last = log.at(-1)!;
-  assert.equal(last.type === 'status' && last.status, 'succeeded');
-});
+test(
+  'gives up after the maximum fix rounds: failed, with the check output',
+  { timeout: 60_000 },
+  async (t) => {
+    const script = agentScript((prompt) =>
+      /The checks failed/.test(prompt)
+        ? shell('echo attempt >> attempts.txt')
+        : writeFilePatch('answer.txt', '41'),
+    );
+    const { tasks, mock } = await setup(t, script);
+    const repo = taskRepo(
+      {},
+      'checks = ["echo \\"expected 42, got $(cat answer.txt)\\"; grep -qx 42 answer.txt"]\nmax_fix_rounds = 1\n',
+      t,
+    );
+    const { id } = await tasks.submit({ prompt: 'the answer', repo });
+    const task = await tasks.settled(id);
+    assert.equal(task.status, 'failed');
+    assert.match(task.error!.message, /^gave up after 1 fix round: the checks still fail: echo/);
+    assert.equal(task.error!.node, 'fix');
+    assert.deepEqual(task.fixRounds, { used: 1, max: 1 });
+    assert.equal(task.checkResults.length, 1);
+    assert.equal(task.checkResults[0]!.passed, false);
+    assert.match(task.checkResults[0]!.output, /expected 42, got 41/);
+    assert.equal(mock.requests.length, 4, 'implement and one fix round, two requests each');
+    // The attempt is kept on the branch as a work-in-progress commit.
+    assert.match(task.result!.commits[0]!.subject, /^yoke \(failed, work in progress\)/);
+    assert.equal(git(repo, 'show', `${task.branch}:answer.txt`), '41');
+  },
+);
 
-test('gives up after the maximum fix rounds: failed, with the check output', async (t) => {
-  const script = agentScript((prompt) =>
-    /The checks failed/.test(prompt)
-      ? shell('echo attempt >> attempts.txt')
-      : writeFilePatch('answer.txt', '41'),
-  );
-  const { tasks, mock } = await setup(t, script);
-  const repo = taskRepo(
-    {},
-    'checks = ["echo \\"expected 42, got $(cat answer.txt)\\"; grep -qx 42 answer.txt"]\nmax_fix_rounds = 1\n',
-    t,
-  );
-  const { id } = await tasks.submit({ prompt: 'the answer', repo });
-  const task = await tasks.settled(id);
-  assert.equal(task.status, 'failed');
-  assert.match(task.error!.message, /^gave up after 1 fix round: the checks still fail: echo/);
-  assert.equal(task.error!.node, 'fix');
-  assert.deepEqual(task.fixRounds, { used: 1, max: 1 });
-  assert.equal(task.checkResults.length, 1);
-  assert.equal(task.checkResults[0]!.passed, false);
-  assert.match(task.checkResults[0]!.output, /expected 42, got 41/);
-  assert.equal(mock.requests.length, 4, 'implement and one fix round, two requests each');
-  // The attempt is kept on the branch as a work-in-progress commit.
-  assert.match(task.result!.commits[0]!.subject, /^yoke \(failed, work in progress\)/);
-  assert.equal(git(repo, 'show', `${task.branch}:answer.txt`), '41');
-});
+test(
+  'cancel mid-run kills the command, removes the worktree and the branch',
+  { timeout: 60_000 },
+  async (t) => {
+    // The command marks its start in the worktree (the sandbox lets it write nowhere else).
+    const marker = 'sleep 987.654';
+    const script = agentScript(() => shell(`echo started > started.txt; exec ${marker}`));
+    const { tasks, home, mock } = await setup(t, script);
+    const repo = taskRepo({ 'a.txt': 'a\n' }, null, t);
+    const before = checkoutState(repo);
+    const { id, branch } = await tasks.submit({ prompt: 'sleep a long time', repo });
+    const running = await waitForTask(tasks, id, (x) => x.status === 'running' && !!x.worktree);
+    await waitForFile(join(running.worktree!, 'started.txt'));
+    assert.notDeepEqual(processesRunning(marker), []);
+    const cancelled = await tasks.cancel(id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(cancelled.nodes.at(-1)!.status, 'cancelled');
+    assert.deepEqual(processesRunning(marker), [], 'the agent command was killed');
+    assert.deepEqual(worktreesOf(home), []);
+    assert.equal(git(repo, 'branch', '--list', branch), '');
+    assert.equal(checkoutState(repo), before);
+    assert.equal(mock.requests.length, 1, 'no model request after the cancel');
+    await assert.rejects(tasks.cancel(id), /already cancelled/);
+    // A queued task is cancelled without ever running.
+    const retried = await tasks.retry(id);
+    assert.equal(retried.retryOf, id);
+    await tasks.cancel(retried.id);
+  },
+);
 
-test('cancel mid-run kills the command, removes the worktree and the branch', async (t) => {
-  const pidDir = tempDir('pids', t);
-  const pidFile = join(pidDir, 'pid');
-  const script = agentScript(() => shell(`echo $$ > ${pidFile}; exec sleep 60`));
-  const { tasks, home, mock } = await setup(t, script);
-  const repo = taskRepo({ 'a.txt': 'a\n' }, null, t);
-  const before = checkoutState(repo);
-  const { id, branch } = await tasks.submit({ prompt: 'sleep a long time', repo });
-  const pid = Number(await waitForFile(pidFile));
-  assert.equal((await waitForTask(tasks, id, (x) => x.status === 'running')).status, 'running');
-  const cancelled = await tasks.cancel(id);
-  assert.equal(cancelled.status, 'cancelled');
-  assert.equal(cancelled.nodes.at(-1)!.status, 'cancelled');
-  assert.ok(processGone(pid), 'the agent command was killed');
-  assert.deepEqual(worktreesOf(home), []);
-  assert.equal(git(repo, 'branch', '--list', branch), '');
-  assert.equal(checkoutState(repo), before);
-  assert.equal(mock.requests.length, 1, 'no model request after the cancel');
-  await assert.rejects(tasks.cancel(id), /already cancelled/);
-  // A queued task is cancelled without ever running.
-  const retried = await tasks.retry(id);
-  assert.equal(retried.retryOf, id);
-  await tasks.cancel(retried.id);
-});
-
-test('bad input is refused at submit with a clear error', async (t) => {
+test('bad input is refused at submit with a clear error', { timeout: 60_000 }, async (t) => {
   const { tasks } = await setup(t, [text('unused')]);
   const plain = tempDir('plain', t);
   const repo = taskRepo(
@@ -267,156 +287,170 @@ test('bad input is refused at submit with a clear error', async (t) => {
   assert.deepEqual(tasks.list({}).data, [], 'nothing was queued');
 });
 
-test('approval_policy = "untrusted": the task waits until a client approves over the App Server', async (t) => {
-  const script = agentScript(() => shell('printf "approved\\n" > approved.txt'));
-  const { tasks, manager } = await setup(t, script);
-  const server = new AppServer(manager, { tasks });
-  const [clientEnd, serverEnd] = createMemoryTransportPair();
-  server.attach(serverEnd);
-  const client = new YokeClient(clientEnd, { validate: true });
-  t.after(() => client.close());
-  await client.initialize({ name: 'approver', version: '1' });
-  const repo = taskRepo(
-    {},
-    'approval_policy = "untrusted"\nchecks = ["test -f approved.txt"]\n',
-    t,
-  );
-  const updates: string[] = [];
-  client.onNotification('task/updated', ({ task }) => updates.push(task.status));
-  const { task } = await client.request('task/submit', { prompt: 'needs approval', repo });
-  const waiting = await waitForTask(tasks, task.id, (x) => x.status === 'waiting_approval');
-  const threadId = waiting.threadIds[0]!;
-  const asked = new Promise<string>((resolve) =>
-    client.onServerRequest('item/commandExecution/requestApproval', (params) => {
-      resolve(params.command ?? '');
-      return { decision: 'accept' };
-    }),
-  );
-  await client.request('thread/resume', { threadId });
-  assert.match(await asked, /approved\.txt/);
-  const done = await tasks.settled(task.id);
-  assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
-  assert.ok(updates.includes('waiting_approval') && updates.includes('running'));
-  const read = await client.request('task/read', { taskId: task.id });
-  assert.equal(read.task.status, 'succeeded');
-  await assert.rejects(client.request('task/read', { taskId: 'nope' }), /no task nope/);
-  server.close();
-});
+test(
+  'approval_policy = "untrusted": the task waits until a client approves over the App Server',
+  { timeout: 60_000 },
+  async (t) => {
+    const script = agentScript(() => shell('printf "approved\\n" > approved.txt'));
+    const { tasks, manager } = await setup(t, script);
+    const server = new AppServer(manager, { tasks });
+    const [clientEnd, serverEnd] = createMemoryTransportPair();
+    server.attach(serverEnd);
+    const client = new YokeClient(clientEnd, { validate: true });
+    t.after(() => client.close());
+    await client.initialize({ name: 'approver', version: '1' });
+    const repo = taskRepo(
+      {},
+      'approval_policy = "untrusted"\nchecks = ["test -f approved.txt"]\n',
+      t,
+    );
+    const updates: string[] = [];
+    client.onNotification('task/updated', ({ task }) => updates.push(task.status));
+    const { task } = await client.request('task/submit', { prompt: 'needs approval', repo });
+    const waiting = await waitForTask(tasks, task.id, (x) => x.status === 'waiting_approval');
+    const threadId = waiting.threadIds[0]!;
+    const asked = new Promise<string>((resolve) =>
+      client.onServerRequest('item/commandExecution/requestApproval', (params) => {
+        resolve(params.command ?? '');
+        return { decision: 'accept' };
+      }),
+    );
+    await client.request('thread/resume', { threadId });
+    assert.match(await asked, /approved\.txt/);
+    const done = await tasks.settled(task.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+    assert.ok(updates.includes('waiting_approval') && updates.includes('running'));
+    const read = await client.request('task/read', { taskId: task.id });
+    assert.equal(read.task.status, 'succeeded');
+    await assert.rejects(client.request('task/read', { taskId: 'nope' }), /no task nope/);
+    server.close();
+  },
+);
 
-test('warm pool: a task takes a prepared worktree (setup done) and the pool refills', async (t) => {
-  const script = agentScript((prompt) =>
-    writeFilePatch(`${/name (\w+)/.exec(prompt)![1]}.txt`, 'x'),
-  );
-  const { tasks, mock } = await setup(t, script, { warm: 1 });
-  const repo = taskRepo(
-    { '.gitignore': '.setup/\n' },
-    'setup = ["mkdir -p .setup && echo $PWD > .setup/where"]\nchecks = ["test -f .setup/where"]\n',
-    t,
-  );
-  assert.equal(await tasks.warmUp(repo), 1);
-  const pooled = [...tasks.pool.dirs()][0]!;
-  assert.ok(existsSync(join(pooled, '.setup/where')));
-  const { id } = await tasks.submit({ prompt: 'name warm', repo });
-  const task = await tasks.settled(id);
-  assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
-  assert.deepEqual(task.nodes[0], {
-    ...task.nodes[0],
-    node: 'setup',
-    status: 'skipped',
-    summary: 'done ahead in the warm pool',
-  });
-  assert.equal(git(repo, 'show', `${task.branch}:warm.txt`), 'x');
-  assert.equal(
-    git(repo, 'diff', '--name-only', task.baseCommit, task.branch),
-    'warm.txt',
-    'setup output is not committed',
-  );
-  // The pool refilled with a new worktree; a moved base makes the next one cold-then-warm.
-  assert.equal(await tasks.warmUp(repo), 1);
-  assert.notEqual([...tasks.pool.dirs()][0], pooled);
-  git(
-    repo,
-    '-c',
-    'user.name=t',
-    '-c',
-    'user.email=t@t',
-    'commit',
-    '-q',
-    '--allow-empty',
-    '-m',
-    'move',
-  );
-  assert.equal(await tasks.warmUp(repo), 1);
-  const fresh = [...tasks.pool.dirs()][0]!;
-  assert.equal(git(fresh, 'rev-parse', 'HEAD'), git(repo, 'rev-parse', 'HEAD'));
-  assert.equal(mock.requests.length, 2);
-  assert.equal(readFileSync(join(fresh, '.setup/where'), 'utf8').trim(), fresh);
-});
+test(
+  'warm pool: a task takes a prepared worktree (setup done) and the pool refills',
+  { timeout: 60_000 },
+  async (t) => {
+    const script = agentScript((prompt) =>
+      writeFilePatch(`${/name (\w+)/.exec(prompt)![1]}.txt`, 'x'),
+    );
+    const { tasks, mock } = await setup(t, script, { warm: 1 });
+    const repo = taskRepo(
+      { '.gitignore': '.setup/\n' },
+      'setup = ["mkdir -p .setup && echo $PWD > .setup/where"]\nchecks = ["test -f .setup/where"]\n',
+      t,
+    );
+    assert.equal(await tasks.warmUp(repo), 1);
+    const pooled = [...tasks.pool.dirs()][0]!;
+    assert.ok(existsSync(join(pooled, '.setup/where')));
+    const { id } = await tasks.submit({ prompt: 'name warm', repo });
+    const task = await tasks.settled(id);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    assert.deepEqual(task.nodes[0], {
+      ...task.nodes[0],
+      node: 'setup',
+      status: 'skipped',
+      summary: 'done ahead in the warm pool',
+    });
+    assert.equal(git(repo, 'show', `${task.branch}:warm.txt`), 'x');
+    assert.equal(
+      git(repo, 'diff', '--name-only', task.baseCommit, task.branch),
+      'warm.txt',
+      'setup output is not committed',
+    );
+    // The pool refilled with a new worktree; a moved base makes the next one cold-then-warm.
+    assert.equal(await tasks.warmUp(repo), 1);
+    assert.notEqual([...tasks.pool.dirs()][0], pooled);
+    git(
+      repo,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@t',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'move',
+    );
+    assert.equal(await tasks.warmUp(repo), 1);
+    const fresh = [...tasks.pool.dirs()][0]!;
+    assert.equal(git(fresh, 'rev-parse', 'HEAD'), git(repo, 'rev-parse', 'HEAD'));
+    assert.equal(mock.requests.length, 2);
+    assert.equal(readFileSync(join(fresh, '.setup/where'), 'utf8').trim(), fresh);
+  },
+);
 
-test('blueprints from the repo: a TOML graph with run, checks, commit and a local push', async (t) => {
-  const script = agentScript(() => writeFilePatch('feature.txt', 'feature'));
-  const { tasks, mock } = await setup(t, script);
-  const remote = tempDir('remote', t);
-  git(remote, 'init', '-q', '--bare');
-  const repo = taskRepo(
-    {
-      '.yoke/blueprints/ship.toml': [
-        'description = "lint first, then build, then push"',
-        'start = "lint"',
-        '[nodes.lint]',
-        'type = "run"',
-        'commands = ["echo linting"]',
-        'next = "build"',
-        '[nodes.build]',
-        'type = "agent"',
-        'prompt = "{{prompt}} (branch {{branch}})"',
-        'tools = ["apply_patch"]',
-        'next = "verify"',
-        '[nodes.verify]',
-        'type = "checks"',
-        'next = "save"',
-        '[nodes.save]',
-        'type = "commit"',
-        'message = "feat: {{prompt}}"',
-        'next = "publish"',
-        '[nodes.publish]',
-        'type = "push"',
-        'remote = "local"',
-        'next = "describe"',
-        '[nodes.describe]',
-        'type = "pr"',
-      ].join('\n'),
-    },
-    null,
-    t,
-  );
-  git(repo, 'remote', 'add', 'local', remote);
-  const { id } = await tasks.submit({
-    prompt: 'add the feature',
-    repo,
-    blueprint: 'ship',
-    checks: ['test -f feature.txt'],
-  });
-  const task = await tasks.settled(id);
-  assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
-  assert.equal(task.blueprint, 'ship');
-  assert.deepEqual(
-    task.nodes.map((n) => n.node),
-    ['lint', 'build', 'verify', 'save', 'publish', 'describe'],
-  );
-  assert.equal(task.result!.commits[0]!.subject, 'feat: add the feature');
-  assert.equal(git(remote, 'rev-parse', task.branch), task.result!.headCommit);
-  assert.match(
-    task.result!.prDescription!,
-    /# add the feature[\s\S]*- \[x\] `test -f feature.txt`[\s\S]*feature.txt \| 1 \+/,
-  );
-  // The agent got only the tools the node named.
-  const tools = (mock.requests[0]!.json as { tools: { name: string }[] }).tools.map((x) => x.name);
-  assert.deepEqual(tools, ['apply_patch']);
-  assert.match(lastUserText(mock.requests[0]!), /add the feature \(branch yoke\//);
-});
+test(
+  'blueprints from the repo: a TOML graph with run, checks, commit and a local push',
+  { timeout: 60_000 },
+  async (t) => {
+    const script = agentScript(() => writeFilePatch('feature.txt', 'feature'));
+    const { tasks, mock } = await setup(t, script);
+    const remote = tempDir('remote', t);
+    git(remote, 'init', '-q', '--bare');
+    const repo = taskRepo(
+      {
+        '.yoke/blueprints/ship.toml': [
+          'description = "lint first, then build, then push"',
+          'start = "lint"',
+          '[nodes.lint]',
+          'type = "run"',
+          'commands = ["echo linting"]',
+          'next = "build"',
+          '[nodes.build]',
+          'type = "agent"',
+          'prompt = "{{prompt}} (branch {{branch}})"',
+          'tools = ["apply_patch"]',
+          'next = "verify"',
+          '[nodes.verify]',
+          'type = "checks"',
+          'next = "save"',
+          '[nodes.save]',
+          'type = "commit"',
+          'message = "feat: {{prompt}}"',
+          'next = "publish"',
+          '[nodes.publish]',
+          'type = "push"',
+          'remote = "local"',
+          'next = "describe"',
+          '[nodes.describe]',
+          'type = "pr"',
+        ].join('\n'),
+      },
+      null,
+      t,
+    );
+    git(repo, 'remote', 'add', 'local', remote);
+    const { id } = await tasks.submit({
+      prompt: 'add the feature',
+      repo,
+      blueprint: 'ship',
+      checks: ['test -f feature.txt'],
+    });
+    const task = await tasks.settled(id);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    assert.equal(task.blueprint, 'ship');
+    assert.deepEqual(
+      task.nodes.map((n) => n.node),
+      ['lint', 'build', 'verify', 'save', 'publish', 'describe'],
+    );
+    assert.equal(task.result!.commits[0]!.subject, 'feat: add the feature');
+    assert.equal(git(remote, 'rev-parse', task.branch), task.result!.headCommit);
+    assert.match(
+      task.result!.prDescription!,
+      /# add the feature[\s\S]*- \[x\] `test -f feature.txt`[\s\S]*feature.txt \| 1 \+/,
+    );
+    // The agent got only the tools the node named.
+    const tools = (mock.requests[0]!.json as { tools: { name: string }[] }).tools.map(
+      (x) => x.name,
+    );
+    assert.deepEqual(tools, ['apply_patch']);
+    assert.match(lastUserText(mock.requests[0]!), /add the feature \(branch yoke\//);
+  },
+);
 
-test('a hung model request is stopped by the time budget', async (t) => {
+test('a hung model request is stopped by the time budget', { timeout: 60_000 }, async (t) => {
   const { tasks } = await setup(t, [hang()]);
   const repo = taskRepo(
     {

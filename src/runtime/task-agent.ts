@@ -17,9 +17,8 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
   const settings = {
     cwd: request.cwd,
     approvalPolicy: request.approvalPolicy,
-    // SANDBOX SEAM: the sandbox wiring confines the thread's commands by these settings
-    // (workspace-write, rooted at the worktree). Network allowance is request.sandbox
-    // .networkAccess; until the sandbox lands, commands run unsandboxed in the worktree.
+    // The thread's sandbox (src/sandbox, through the thread settings) confines its commands:
+    // workspace-write rooted at the worktree, network as task.toml says.
     sandboxMode: request.sandbox.mode,
   };
   if (request.threadId) {
@@ -29,6 +28,7 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
   }
   const session = manager.startThread({
     ...settings,
+    networkAccess: request.sandbox.networkAccess,
     ...(request.tools ? { tools: request.tools } : {}),
     source: 'appServer',
   });

@@ -20,7 +20,8 @@ export type TaskServiceOptions = {
   perRepo?: number;
   /** Prepared worktrees kept per repository (default 0). */
   warm?: number;
-  /** SANDBOX SEAM: what runs setup, `run` and check commands (default: the `none` runner). */
+  /** SANDBOX SEAM: what runs setup, `run` and check commands (default: unsandboxed, like the
+   * user running them in a checkout; the agent's own commands are always sandboxed). */
   runner?: ProcessRunner;
   log?: (line: string) => void;
 };

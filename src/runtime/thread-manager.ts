@@ -166,7 +166,9 @@ export class ThreadManager {
       sandboxMode: options.sandboxMode ?? config.sandboxMode,
       reasoningEffort: options.reasoningEffort ?? config.reasoningEffort,
       ...(options.tools ? { tools: [...options.tools] } : {}),
+      ...(options.networkAccess !== undefined ? { networkAccess: options.networkAccess } : {}),
     };
+    const network = settings.networkAccess ?? config.networkAccess;
     const ephemeral = options.ephemeral ?? false;
     this.checkSandbox(settings.sandboxMode);
     const session = this.createSession(settings, {
@@ -184,7 +186,7 @@ export class ThreadManager {
             sandbox: settings.sandboxMode,
             approvalPolicy: settings.approvalPolicy,
             writableRoots: [settings.cwd, ...config.writableRoots],
-            network: config.networkAccess,
+            network,
           }),
         },
       ],
@@ -214,7 +216,7 @@ export class ThreadManager {
             shell: 'bash',
             sandbox: settings.sandboxMode,
             approvalPolicy: settings.approvalPolicy,
-            network: config.networkAccess,
+            network,
             date: new Date(session.meta.createdAt).toISOString().slice(0, 10),
           }),
         },

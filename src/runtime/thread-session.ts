@@ -55,6 +55,8 @@ export type ThreadSettings = {
   reasoningEffort: ReasoningEffort | null;
   /** The tools this thread's agent gets, by name (a background task's subset); all if unset. */
   tools?: string[];
+  /** Network inside the sandbox for this thread (a task's task.toml); unset: the config's. */
+  networkAccess?: boolean;
 };
 
 export type TurnResult = {
@@ -639,7 +641,7 @@ export class ThreadSession {
         mode: this.settings.sandboxMode,
         cwd: this.settings.cwd,
         extraRoots: this.deps.sandbox.writableRoots,
-        networkAccess: this.deps.sandbox.networkAccess,
+        networkAccess: this.settings.networkAccess ?? this.deps.sandbox.networkAccess,
         tmpDir: this.tmpDir,
       });
       this.policyCache = { key, policy };

@@ -6,10 +6,9 @@
 import type { AskForApproval, SandboxMode } from '../protocol/thread.ts';
 
 /**
- * Where the agent's commands may write and whether they may reach the network. SANDBOX SEAM:
- * the runtime passes `mode` and `writableRoots[0]` as the thread's settings (sandboxMode, cwd);
- * the process runner that enforces them (bubblewrap, src/sandbox) is chosen there. Until that
- * lands, commands run unsandboxed — the worktree is still the only directory the tools target.
+ * Where the agent's commands may write and whether they may reach the network. The runtime
+ * makes these the thread's settings (sandboxMode, cwd = writableRoots[0], networkAccess), and
+ * the thread's sandbox runner (src/sandbox: bubblewrap, Seatbelt) enforces them.
  */
 export type TaskSandbox = {
   mode: SandboxMode;

@@ -2,8 +2,10 @@
 // (tasks run in parallel, so their requests interleave), patch builders, repositories with a
 // task.toml, and event-driven waits.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import type { Task } from '../../src/protocol/methods-task.ts';
 import type { TaskRunner } from '../../src/runtime/task-service.ts';
 import { tempRepo } from './cli.ts';
@@ -110,31 +112,70 @@ export function waitForTask(
   });
 }
 
-/** Resolves once `path` exists and is not empty (watching its directory; no polling). */
+/**
+ * Resolves once `path` exists and is not empty — watching (recursively) the nearest directory
+ * above it that exists already, so the file's directory may still be created; no polling.
+ */
 export function waitForFile(path: string): Promise<string> {
   return new Promise((resolve) => {
     const ready = () => existsSync(path) && readFileSync(path, 'utf8').trim() !== '';
-    if (ready()) return resolve(readFileSync(path, 'utf8').trim());
-    const watcher = watch(dirname(path), (_event, name) => {
-      if ((name === null || name === basename(path)) && ready()) {
-        watcher.close();
-        resolve(readFileSync(path, 'utf8').trim());
-      }
+    let dir = dirname(path);
+    while (!existsSync(dir)) dir = dirname(dir);
+    // Watch first, then look: a file written in between is seen either way.
+    const watcher = watch(dir, { recursive: true }, () => {
+      if (ready()) done();
     });
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      watcher.close();
+      resolve(readFileSync(path, 'utf8').trim());
+    };
+    if (ready()) done();
   });
 }
 
-/** Whether a process is gone (a zombie left unreaped counts as gone: it runs nothing). */
-export function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
+/** Pids of processes whose command line contains `text` (this process excluded). */
+export function processesRunning(text: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const zombie = stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+      if (!zombie && cmdline.includes(text)) pids.push(Number(name));
+    } catch {
+      // Gone while we looked.
+    }
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  return pids;
+}
+
+/**
+ * An HTTP barrier on loopback: each request waits until `count` requests have arrived, then
+ * all are answered "go". Agents' commands reach it (with network allowed) to prove they run
+ * at the same time.
+ */
+export async function startBarrier(
+  count: number,
+): Promise<{ port: number; arrived: () => number; close: () => Promise<void> }> {
+  const waiting: ServerResponse[] = [];
+  let arrived = 0;
+  const server = createServer((_req, res) => {
+    arrived++;
+    waiting.push(res);
+    if (waiting.length >= count) for (const r of waiting.splice(0)) r.end('go\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    arrived: () => arrived,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -1,0 +1,149 @@
+// Units of the task runner: the embedded queue's order and limits, blueprint checking and
+// templates, task.toml parsing, the task store.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openDb } from '../src/store/db.ts';
+import { TaskStore } from '../src/store/task-store.ts';
+import { DEFAULT_BLUEPRINT } from '../src/tasks/blueprint-default.ts';
+import { parseBlueprint, renderTemplate, validateBlueprint } from '../src/tasks/blueprint.ts';
+import { programOf, tail } from '../src/tasks/commands.ts';
+import { EmbeddedQueue, type TaskJob } from '../src/tasks/queue.ts';
+import { parseTaskConfig } from '../src/tasks/task-config.ts';
+
+const TOOLS = ['shell', 'apply_patch', 'read_file'];
+
+/** A worker whose jobs finish when the test says so. */
+function controlledWorker() {
+  const started: string[] = [];
+  const finish = new Map<string, () => void>();
+  const worker = (job: TaskJob) =>
+    new Promise<void>((resolve) => {
+      started.push(job.taskId);
+      finish.set(job.taskId, resolve);
+    });
+  const end = async (id: string) => {
+    finish.get(id)!();
+    // The queue starts the next job once the finished one's promise has settled.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { started, worker, end };
+}
+
+test('embedded queue: FIFO within the global limit; a full repo does not hold back others', async () => {
+  const queue = new EmbeddedQueue({ concurrency: 2, perGroup: 1 });
+  const { started, worker, end } = controlledWorker();
+  for (const [taskId, group] of [
+    ['a1', 'A'],
+    ['a2', 'A'],
+    ['b1', 'B'],
+    ['c1', 'C'],
+  ]) {
+    queue.add({ taskId: taskId!, group: group! });
+  }
+  queue.process(worker);
+  assert.deepEqual(started, ['a1', 'b1'], 'a2 waits for A; b1 overtakes it');
+  assert.equal(queue.remove('c1'), true);
+  assert.equal(queue.remove('b1'), false, 'running jobs are not waiting');
+  await end('a1');
+  assert.deepEqual(started, ['a1', 'b1', 'a2']);
+  assert.equal(queue.waiting, 0);
+  assert.equal(queue.active, 2);
+  await end('b1');
+  await end('a2');
+  await queue.close();
+  assert.equal(queue.active, 0);
+});
+
+test('blueprints: the default is valid; edges, placeholders, tools and loops are checked', () => {
+  assert.equal(validateBlueprint(DEFAULT_BLUEPRINT, TOOLS), DEFAULT_BLUEPRINT);
+  const bad = (data: unknown) => () => parseBlueprint(data, 'b', TOOLS);
+  assert.throws(bad({ start: 'x', nodes: {} }), /has no nodes; start node "x" does not exist/);
+  assert.throws(bad({ start: 'a', nodes: { a: { type: 'teleport' } } }), /nodes\.a\.type/);
+  assert.throws(
+    bad({ start: 'a', nodes: { a: { type: 'run', commands: ['x'], colour: 'red' } } }),
+    /Unrecognized key.*colour/,
+  );
+  assert.throws(
+    bad({ start: 'a', nodes: { a: { type: 'agent', prompt: 'p', tools: ['rm_rf'] } } }),
+    /node "a": unknown tools rm_rf/,
+  );
+  assert.throws(
+    bad({ start: 'a', nodes: { a: { type: 'checks', on_failure: 'a' } } }),
+    /unbounded loop a → a/,
+  );
+  const bounded = parseBlueprint(
+    { start: 'a', nodes: { a: { type: 'checks', on_failure: 'a', max_visits: 3 } } },
+    'b',
+    TOOLS,
+  );
+  assert.equal(bounded.nodes.a!.maxVisits, 3);
+  assert.equal(
+    renderTemplate('{{prompt}} / {{ round }} of {{maxRounds}}', {
+      prompt: 'P',
+      checkOutput: '',
+      round: '1',
+      maxRounds: '2',
+      checks: '',
+      branch: '',
+      taskId: '',
+      summary: '',
+      diffStat: '',
+    }),
+    'P / 1 of 2',
+  );
+});
+
+test('task.toml: defaults, snake_case keys, and clear errors', () => {
+  const config = parseTaskConfig('setup = ["npm ci"]\nmax_fix_rounds = 0\nnetwork = true\n', TOOLS);
+  assert.deepEqual(config.setup, ['npm ci']);
+  assert.equal(config.maxFixRounds, 0);
+  assert.equal(config.network, true);
+  assert.equal(config.approvalPolicy, 'never');
+  assert.equal(config.timeBudgetS, 3600);
+  assert.throws(() => parseTaskConfig('checks = [', TOOLS), /task\.toml is not valid TOML/);
+  assert.throws(() => parseTaskConfig('approval_policy = "sometimes"', TOOLS), /approval_policy: /);
+  assert.throws(() => parseTaskConfig('max_fix_rounds = -1', TOOLS), /max_fix_rounds: /);
+});
+
+test('commands: the program of a command line, and output tails at line starts', () => {
+  assert.equal(programOf('CI=1 FOO=bar npm test -- --watch=false'), 'npm');
+  assert.equal(programOf('  ./scripts/check.sh'), './scripts/check.sh');
+  const text = Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n');
+  const cut = tail(text, 100);
+  assert.ok(cut.startsWith('…\nline '));
+  assert.ok(cut.endsWith('line 2999'));
+  assert.ok(Buffer.byteLength(cut) <= 104);
+});
+
+test('task store: FIFO order survives, pages newest first, the log appends', () => {
+  const db = openDb(':memory:');
+  const store = new TaskStore(db);
+  for (const id of ['t1', 't2', 't3']) {
+    store.insert({ id, createdAt: 1, status: 'queued', repo: '/r', spec: { id }, state: {} });
+  }
+  store.update('t2', 'running', { node: 'x' });
+  assert.deepEqual(
+    store.withStatus(['queued', 'running']).map((r) => r.id),
+    ['t1', 't2', 't3'],
+  );
+  const page1 = store.list({ limit: 2 });
+  assert.deepEqual(
+    page1.rows.map((r) => r.id),
+    ['t3', 't2'],
+  );
+  const page2 = store.list({ limit: 2, cursor: page1.nextCursor! });
+  assert.deepEqual(
+    page2.rows.map((r) => r.id),
+    ['t1'],
+  );
+  assert.equal(page2.nextCursor, null);
+  assert.deepEqual(store.get('t2')!.state, { node: 'x' });
+  store.appendLog('t1', (seq) => ({ type: 'status', seq }));
+  store.appendLog('t1', () => ({ type: 'output', text: 'x' }));
+  assert.deepEqual(
+    store.log('t1', 1).map((r) => r.seq),
+    [2],
+  );
+  assert.throws(() => store.update('nope', 'running', {}), /no task nope/);
+  db.close();
+});
