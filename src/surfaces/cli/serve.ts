@@ -99,6 +99,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     log: (line) => log(`tasks: ${line}`),
   });
   const server = new AppServer(manager, { tasks });
+  // Threads that were waiting on an approval when the daemon stopped ask again.
+  setImmediate(() => server.reviveWaitingThreads());
   let handle: Awaited<ReturnType<typeof listen>>;
   try {
     await tasks.start();
