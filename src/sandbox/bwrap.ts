@@ -14,7 +14,12 @@ import { BWRAP_INSTALL_HINT, SandboxError } from './errors.ts';
 import { commandEnv, type EnvPolicyConfig } from './env-policy.ts';
 import { existingProtected } from './path-resolve.ts';
 import { isWithin, protectedPaths, type SandboxPolicy } from './policy.ts';
-import type { ProcessOutcome, ProcessRunner, ProcessSpec } from './process-runner.ts';
+import {
+  notStarted,
+  type ProcessOutcome,
+  type ProcessRunner,
+  type ProcessSpec,
+} from './process-runner.ts';
 import {
   DEFAULT_MAX_PROCESSES,
   leaseCgroup,
@@ -182,7 +187,7 @@ export function createBwrapRunner(
       if (active.type === 'danger-full-access')
         return base.run({ ...spec, env: commandEnv(source, options.envPolicy).env }, opts);
       const status = checkBwrap(bwrapPath);
-      if (!status.ok) return notStarted(status.message);
+      if (!status.ok) return refused(status.message);
       const sandboxed: Sandboxed = active;
       const tmp = sandboxed.type === 'workspace-write' ? sandboxed.tmpDir : '/tmp';
       const env = commandEnv(source, options.envPolicy, tmp).env;
@@ -200,7 +205,7 @@ export function createBwrapRunner(
         try {
           lease = leaseCgroup(bound);
         } catch (err) {
-          return notStarted(`could not create the pids cgroup: ${(err as Error).message}`);
+          return refused(`could not create the pids cgroup: ${(err as Error).message}`);
         }
         argv = [...lease.prefix, ...argv];
       }
@@ -215,18 +220,8 @@ export function createBwrapRunner(
   };
 }
 
-function notStarted(message: string): ProcessOutcome {
-  return {
-    exitCode: null,
-    signal: null,
-    output: '',
-    totalBytes: 0,
-    timedOut: false,
-    aborted: false,
-    durationMs: 0,
-    pid: null,
-    spawnError: message,
-  };
+function refused(message: string): ProcessOutcome {
+  return notStarted({ spawnError: message });
 }
 
 /** bwrap's own "could not start the command" lines, reported as the direct runner would. */

@@ -35,3 +35,20 @@ export type ProcessRunner = {
     options: { signal: AbortSignal; onOutput?: (chunk: string) => void },
   ): Promise<ProcessOutcome>;
 };
+
+/** The outcome of a process that never started (or was refused before it could). */
+export function notStarted(
+  partial: Partial<ProcessOutcome> & { spawnError?: string },
+): ProcessOutcome {
+  return {
+    exitCode: null,
+    signal: null,
+    output: '',
+    totalBytes: 0,
+    timedOut: false,
+    aborted: false,
+    durationMs: 0,
+    pid: null,
+    ...partial,
+  };
+}

@@ -8,7 +8,12 @@ import { commandEnv, type EnvPolicyConfig } from './env-policy.ts';
 import { SandboxError } from './errors.ts';
 import { existingProtected } from './path-resolve.ts';
 import { PROTECTED_NAMES, protectedPaths, type SandboxPolicy } from './policy.ts';
-import type { ProcessOutcome, ProcessRunner, ProcessSpec } from './process-runner.ts';
+import {
+  notStarted,
+  type ProcessOutcome,
+  type ProcessRunner,
+  type ProcessSpec,
+} from './process-runner.ts';
 
 export const SANDBOX_EXEC = '/usr/bin/sandbox-exec';
 
@@ -151,17 +156,7 @@ export function createSeatbeltRunner(
       if (active.type === 'danger-full-access')
         return base.run({ ...spec, env: commandEnv(source, options.envPolicy).env }, opts);
       if (!seatbeltAvailable())
-        return {
-          exitCode: null,
-          signal: null,
-          output: '',
-          totalBytes: 0,
-          timedOut: false,
-          aborted: false,
-          durationMs: 0,
-          pid: null,
-          spawnError: `the sandbox needs ${SANDBOX_EXEC}, which is missing`,
-        };
+        return notStarted({ spawnError: `the sandbox needs ${SANDBOX_EXEC}, which is missing` });
       const tmp = active.type === 'workspace-write' ? active.tmpDir : undefined;
       const env = commandEnv(source, options.envPolicy, tmp).env;
       const roots = active.type === 'workspace-write' ? active.writableRoots : [];

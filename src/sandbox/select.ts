@@ -6,7 +6,7 @@ import type { EnvPolicyConfig } from './env-policy.ts';
 import { SandboxError } from './errors.ts';
 import { createNoneRunner, NO_SANDBOX_WARNING } from './none.ts';
 import type { SandboxPolicy } from './policy.ts';
-import type { ProcessRunner } from './process-runner.ts';
+import { notStarted, type ProcessRunner } from './process-runner.ts';
 import { probeProcessLimit, type ProcessLimit } from './process-limit.ts';
 import { createSeatbeltRunner, SANDBOX_EXEC, seatbeltAvailable } from './seatbelt.ts';
 
@@ -102,17 +102,7 @@ export function createSandboxRunner(input: CreateSandboxRunnerInput): SandboxRun
     run: async (spec, opts) =>
       get().type === 'danger-full-access'
         ? none.runner.run(spec, opts)
-        : {
-            exitCode: null,
-            signal: null,
-            output: '',
-            totalBytes: 0,
-            timedOut: false,
-            aborted: false,
-            durationMs: 0,
-            pid: null,
-            spawnError: missing,
-          },
+        : notStarted({ spawnError: missing }),
   };
   return { runner, backend: 'none', warning: none.warning };
 }

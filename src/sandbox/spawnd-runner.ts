@@ -8,7 +8,12 @@ import type { Readable, Writable } from 'node:stream';
 type Helper = ChildProcessByStdio<Writable, Readable, null>;
 import { existsSync } from 'node:fs';
 import { OutputCapture } from './output-capture.ts';
-import type { ProcessOutcome, ProcessRunner, ProcessSpec } from './process-runner.ts';
+import {
+  notStarted,
+  type ProcessOutcome,
+  type ProcessRunner,
+  type ProcessSpec,
+} from './process-runner.ts';
 
 const KILL_GRACE_MS = 500;
 const SIGNALS: Record<number, string> = {
@@ -149,17 +154,7 @@ export function createSpawndRunner(
       const started = performance.now();
       const capture = new OutputCapture(options.maxCaptureBytes);
       if (spec.argv.length === 0) {
-        return Promise.resolve({
-          exitCode: null,
-          signal: null,
-          output: '',
-          totalBytes: 0,
-          timedOut: false,
-          aborted: false,
-          durationMs: 0,
-          pid: null,
-          spawnError: 'empty command',
-        });
+        return Promise.resolve(notStarted({ spawnError: 'empty command' }));
       }
       if (opts.signal.aborted) {
         return Promise.resolve({
