@@ -72,8 +72,9 @@ test('without the login link nothing is served: 401 for the page, the upgrade re
   }
 });
 
-test('logging in with the link sets an HttpOnly SameSite=Strict cookie; the link is spent', async (t) => {
-  if (!browser) return t.skip(`no ${'/usr/bin/chromium'} (apt-get install chromium)`);
+test('logging in with the link sets an HttpOnly SameSite=Strict cookie; the link is spent', async () => {
+  // CI installs chromium (.ci/run): a missing browser is a failure, never a silent skip.
+  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   page = await context.newPage();
   await page.goto(serve.loginUrl);
@@ -91,8 +92,8 @@ test('logging in with the link sets an HttpOnly SameSite=Strict cookie; the link
   await other.close();
 });
 
-test('submit a task from the page, watch it finish on the board, open its diff', async (t) => {
-  if (!browser) return t.skip('no chromium');
+test('submit a task from the page, watch it finish on the board, open its diff', async () => {
+  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
   await page.goto(`${serve.base}/#/`);
   const form = page.getByTestId('submit-form');
   await form.locator('textarea[name=prompt]').fill('write hello.txt with a greeting');
@@ -124,7 +125,7 @@ test('submit a task from the page, watch it finish on the board, open its diff',
 });
 
 test('approve a command from the page while a terminal client watches the same thread', async (t) => {
-  if (!browser) return t.skip('no chromium');
+  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
   const terminal = await CodexDriver.ws(serve.wsUrl, { Authorization: `Bearer ${serve.bearer}` });
   t.after(() => terminal.close());
   await terminal.initialize('terminal');
@@ -170,8 +171,8 @@ test('approve a command from the page while a terminal client watches the same t
   assert.ok(existsSync(join(ARTIFACTS, 'thread.png')));
 });
 
-test('a task that waits for approval: its column, then Accept on the board lets it finish', async (t) => {
-  if (!browser) return t.skip('no chromium');
+test('a task that waits for approval: its column, then Accept on the board lets it finish', async () => {
+  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
   const guarded = taskRepo(
     { 'README.md': '# guarded\n' },
     'approval_policy = "untrusted"\nchecks = ["test -f approved.txt"]\n',
