@@ -502,5 +502,3 @@ function threadFromRow(row: ThreadRow, turns: Thread['turns']): Thread {
     turns,
   };
 }
-
-export { CLI_VERSION };

@@ -3,127 +3,39 @@
 // out to its listeners — notifications, and approvals asked and answered.
 import type { EngineEvent } from '../engine/events.ts';
 import { renderScopedRules, ScopedRules } from '../context/scoped-rules.ts';
-import type { ModelCatalog } from '../context/model-catalog.ts';
 import { compactedHistory, summarize } from '../engine/compaction.ts';
 import { runTurn, type PendingInput } from '../engine/loop.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
-import type {
-  FunctionCallItem,
-  HistoryItem,
-  ReasoningEffort,
-  StreamFn,
-  Usage,
-} from '../models/types.ts';
+import type { FunctionCallItem, HistoryItem, Usage } from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
-import type {
-  AskForApproval,
-  SandboxMode,
-  Thread,
-  ThreadStatus,
-  Turn,
-  TurnError,
-  TurnStatus,
-} from '../protocol/thread.ts';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Rule } from '../sandbox/exec-policy.ts';
-import { resolvePolicy, type SandboxPolicy } from '../sandbox/policy.ts';
-import type { ProcessRunner } from '../sandbox/process-runner.ts';
-import type { ThreadStore } from '../store/thread-store.ts';
+import type { Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
 import type { Tool } from '../tools/types.ts';
-import {
-  ApprovalBroker,
-  type ApprovalDecision,
-  type AuthorizeEnv,
-  type PendingApproval,
-} from './approvals.ts';
-import type { ContextConfig } from './config.ts';
+import { ApprovalBroker, type ApprovalDecision, type PendingApproval } from './approvals.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import { addUsage, sec, ZERO_USAGE, type LogEvent } from './thread-log.ts';
 import { notificationFor } from './turn-notifications.ts';
+import { SessionSandbox } from './session-sandbox.ts';
+import type {
+  SessionDeps,
+  SessionEvent,
+  ThreadMeta,
+  ThreadSettings,
+  TurnOverrides,
+  TurnResult,
+} from './session-types.ts';
 import { previewOf, userMessage } from './user-input.ts';
 
-export type ThreadSettings = {
-  model: string;
-  modelProvider: string;
-  cwd: string;
-  approvalPolicy: AskForApproval;
-  sandboxMode: SandboxMode;
-  reasoningEffort: ReasoningEffort | null;
-  /** The tools this thread's agent gets, by name (a background task's subset); all if unset. */
-  tools?: string[];
-  /** Network inside the sandbox for this thread (a task's task.toml); unset: the config's. */
-  networkAccess?: boolean;
-};
-
-export type TurnResult = {
-  turnId: string;
-  status: TurnStatus;
-  error: TurnError | null;
-  lastMessage: string | null;
-  /** Tokens used by this turn's model requests. */
-  usage: Usage;
-};
-
-export type TurnOverrides = {
-  model?: string;
-  cwd?: string;
-  effort?: ReasoningEffort | null;
-  approvalPolicy?: AskForApproval;
-  sandboxMode?: SandboxMode;
-  /** JSON Schema of the final answer, this turn only. */
-  outputSchema?: Record<string, unknown> | null;
-};
-
-export type SessionDeps = {
-  store: ThreadStore;
-  catalog: ModelCatalog;
-  context: ContextConfig;
-  /** Makes the model stream for a provider name (the settings may switch provider). */
-  streamFor: (provider: string) => StreamFn;
-  tools: readonly Tool[];
-  runner: ProcessRunner;
-  instructions: string;
-  commandTimeoutMs: number;
-  outputBudgetBytes: number;
-  cliVersion: string;
-  sandbox: SandboxDeps;
-  /** Unanswered approvals are answered this way after this long (null: wait forever). */
-  approvalTimeout: { ms: number; decision: 'decline' | 'cancel' } | null;
-};
-
-export type SandboxDeps = {
-  writableRoots: string[];
-  networkAccess: boolean;
-  /** Wraps the base runner in the sandbox backend for a policy (throws when unavailable). */
-  wrap: (policy: () => SandboxPolicy) => ProcessRunner;
-  loadRules: (cwd: string) => readonly Rule[];
-  amend: (prefix: string[]) => Rule;
-};
-
-export type ThreadMeta = {
-  createdAt: number;
-  preview: string;
-  source: Thread['source'];
-  ephemeral: boolean;
-  name: string | null;
-  forkedFromId: string | null;
-  /** How many leading history items are the thread's fixed context (compaction keeps them). */
-  preamble: number;
-  /** The AGENTS.md files of the preamble. */
-  instructionSources: string[];
-  /** Scoped rules already appended (each is loaded once per thread). */
-  scopedRuleIds: string[];
-};
-
-/** What a session tells its listeners: notifications, and approvals asked and answered. */
-export type SessionEvent =
-  | { type: 'notification'; notification: ServerNotification }
-  | { type: 'approvalRequested'; approval: PendingApproval }
-  | { type: 'approvalResolved'; approval: PendingApproval; decision: ApprovalDecision; by: string };
+export type {
+  SandboxDeps,
+  SessionDeps,
+  SessionEvent,
+  ThreadMeta,
+  ThreadSettings,
+  TurnOverrides,
+  TurnResult,
+} from './session-types.ts';
 
 type Listener = (event: SessionEvent) => void;
 
@@ -140,11 +52,8 @@ export class ThreadSession {
   private readonly listeners = new Set<Listener>();
   private running: Running | null = null;
   private scoped: ScopedRules | null = null;
-  private policyCache: { key: string; policy: SandboxPolicy } | null = null;
-  private tmpDir: string | null = null;
-  private sandboxed: ProcessRunner | null = null;
-  private rules: readonly Rule[] | null = null;
   private readonly broker: ApprovalBroker;
+  private readonly sandbox: SessionSandbox;
 
   constructor(
     readonly id: string,
@@ -155,6 +64,7 @@ export class ThreadSession {
     private usage: Usage,
     readonly meta: ThreadMeta,
   ) {
+    this.sandbox = new SessionSandbox(settings, deps.sandbox, deps.runner);
     this.broker = new ApprovalBroker({
       threadId: id,
       requested: (approval) => {
@@ -532,10 +442,10 @@ export class ThreadSession {
         history: this.history,
         toolContext: {
           cwd: this.settings.cwd,
-          runner: this.runner(),
+          runner: this.sandbox.runner(),
           commandTimeoutMs: this.deps.commandTimeoutMs,
           outputBudgetBytes: this.deps.outputBudgetBytes,
-          authorize: this.broker.authorizer(turnId, this.authorizeEnv(), controller.signal),
+          authorize: this.broker.authorizer(turnId, this.sandbox.authorizeEnv(), controller.signal),
         },
         signal: controller.signal,
         input: this.pendingInput(running),
@@ -630,51 +540,6 @@ export class ThreadSession {
       method: 'turn/completed',
       params: { threadId: this.id, turn: { ...turn, items, itemsView: 'summary' } },
     });
-  }
-
-  /** The sandbox policy of the current settings (resolved paths; cached until they change). */
-  policy(): SandboxPolicy {
-    const key = `${this.settings.sandboxMode}\0${this.settings.cwd}`;
-    if (this.policyCache?.key !== key) {
-      this.tmpDir ??= mkdtempSync(join(tmpdir(), 'yoke-cmd-'));
-      const policy = resolvePolicy({
-        mode: this.settings.sandboxMode,
-        cwd: this.settings.cwd,
-        extraRoots: this.deps.sandbox.writableRoots,
-        networkAccess: this.settings.networkAccess ?? this.deps.sandbox.networkAccess,
-        tmpDir: this.tmpDir,
-      });
-      this.policyCache = { key, policy };
-    }
-    return this.policyCache.policy;
-  }
-
-  /** Commands run sandboxed by the current policy; approved escalations run outside it. */
-  private runner(): ProcessRunner {
-    if (!this.sandboxed) {
-      const sandboxed = this.deps.sandbox.wrap(() => this.policy());
-      const base = this.deps.runner;
-      this.sandboxed = {
-        name: sandboxed.name,
-        run: (spec, opts) => (spec.unsandboxed ? base.run(spec, opts) : sandboxed.run(spec, opts)),
-      };
-    }
-    return this.sandboxed;
-  }
-
-  private authorizeEnv(): AuthorizeEnv {
-    const rules = () => {
-      this.rules ??= this.deps.sandbox.loadRules(this.settings.cwd);
-      return this.rules;
-    };
-    return {
-      mode: () => this.settings.approvalPolicy,
-      policy: () => this.policy(),
-      rules,
-      amend: (prefix) => {
-        this.rules = [...rules(), this.deps.sandbox.amend(prefix)];
-      },
-    };
   }
 
   /** Where automatic compaction starts for the current model. */

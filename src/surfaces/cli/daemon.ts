@@ -21,7 +21,7 @@ import {
 import { join } from 'node:path';
 import { YokeClient } from '../../client/client.ts';
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
-import { CLI_VERSION } from '../../runtime/thread-manager.ts';
+import { CLI_VERSION } from '../../runtime/version.ts';
 
 export type ServeInfo = { url: string; pid: number; startedAtMs: number };
 

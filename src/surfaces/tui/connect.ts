@@ -4,7 +4,8 @@ import { connectWebSocket } from '../../client/ws-client-transport.ts';
 import { YokeClient } from '../../client/client.ts';
 import { createMemoryTransportPair } from '../../protocol/transport.ts';
 import type { ResolvedConfig } from '../../runtime/config.ts';
-import { CLI_VERSION, ThreadManager } from '../../runtime/thread-manager.ts';
+import { ThreadManager } from '../../runtime/thread-manager.ts';
+import { CLI_VERSION } from '../../runtime/version.ts';
 import { AppServer } from '../../server/app-server.ts';
 
 export type Connected = {

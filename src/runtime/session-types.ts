@@ -1,0 +1,98 @@
+// The shapes a thread session is made of and talks in: settings, turn results, its
+// dependencies, and the events it tells its listeners.
+import type { ModelCatalog } from '../context/model-catalog.ts';
+import type { ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
+import type { ServerNotification } from '../protocol/methods.ts';
+import type {
+  AskForApproval,
+  SandboxMode,
+  Thread,
+  TurnError,
+  TurnStatus,
+} from '../protocol/thread.ts';
+import type { Rule } from '../sandbox/exec-policy.ts';
+import type { SandboxPolicy } from '../sandbox/policy.ts';
+import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import type { ThreadStore } from '../store/thread-store.ts';
+import type { Tool } from '../tools/types.ts';
+import type { ApprovalDecision, PendingApproval } from './approvals.ts';
+import type { ContextConfig } from './config.ts';
+
+export type ThreadSettings = {
+  model: string;
+  modelProvider: string;
+  cwd: string;
+  approvalPolicy: AskForApproval;
+  sandboxMode: SandboxMode;
+  reasoningEffort: ReasoningEffort | null;
+  /** The tools this thread's agent gets, by name (a background task's subset); all if unset. */
+  tools?: string[];
+  /** Network inside the sandbox for this thread (a task's task.toml); unset: the config's. */
+  networkAccess?: boolean;
+};
+
+export type TurnResult = {
+  turnId: string;
+  status: TurnStatus;
+  error: TurnError | null;
+  lastMessage: string | null;
+  /** Tokens used by this turn's model requests. */
+  usage: Usage;
+};
+
+export type TurnOverrides = {
+  model?: string;
+  cwd?: string;
+  effort?: ReasoningEffort | null;
+  approvalPolicy?: AskForApproval;
+  sandboxMode?: SandboxMode;
+  /** JSON Schema of the final answer, this turn only. */
+  outputSchema?: Record<string, unknown> | null;
+};
+
+export type SessionDeps = {
+  store: ThreadStore;
+  catalog: ModelCatalog;
+  context: ContextConfig;
+  /** Makes the model stream for a provider name (the settings may switch provider). */
+  streamFor: (provider: string) => StreamFn;
+  tools: readonly Tool[];
+  runner: ProcessRunner;
+  instructions: string;
+  commandTimeoutMs: number;
+  outputBudgetBytes: number;
+  cliVersion: string;
+  sandbox: SandboxDeps;
+  /** Unanswered approvals are answered this way after this long (null: wait forever). */
+  approvalTimeout: { ms: number; decision: 'decline' | 'cancel' } | null;
+};
+
+export type SandboxDeps = {
+  writableRoots: string[];
+  networkAccess: boolean;
+  /** Wraps the base runner in the sandbox backend for a policy (throws when unavailable). */
+  wrap: (policy: () => SandboxPolicy) => ProcessRunner;
+  loadRules: (cwd: string) => readonly Rule[];
+  amend: (prefix: string[]) => Rule;
+};
+
+export type ThreadMeta = {
+  createdAt: number;
+  preview: string;
+  source: Thread['source'];
+  ephemeral: boolean;
+  name: string | null;
+  forkedFromId: string | null;
+  /** How many leading history items are the thread's fixed context (compaction keeps them). */
+  preamble: number;
+  /** The AGENTS.md files of the preamble. */
+  instructionSources: string[];
+  /** Scoped rules already appended (each is loaded once per thread). */
+  scopedRuleIds: string[];
+};
+
+/** What a session tells its listeners: notifications, and approvals asked and answered. */
+export type SessionEvent =
+  | { type: 'notification'; notification: ServerNotification }
+  | { type: 'approvalRequested'; approval: PendingApproval }
+  | { type: 'approvalResolved'; approval: PendingApproval; decision: ApprovalDecision; by: string };
