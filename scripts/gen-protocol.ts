@@ -143,7 +143,7 @@ export function renderProtocolDoc(): string {
     `| ${RpcErrorCode.parseError} | parse error: not JSON (answered with id null; the connection keeps working) |`,
     `| ${RpcErrorCode.invalidRequest} | invalid request: bad message shape, binary frame, request before \`initialize\` or a second \`initialize\`; runtime refusals (unknown thread, busy thread, …) with \`data.code\` naming them |`,
     `| ${RpcErrorCode.methodNotFound} | method not found, or not implemented by this server |`,
-    `| ${RpcErrorCode.invalidParams} | invalid params: the message names the field path; also input the runtime rejects (\`data.code: "input_invalid"\`) |`,
+    `| ${RpcErrorCode.invalidParams} | invalid params: the message names the field path; also input the runtime rejects (\`data.code: "input_invalid"\`) and a list cursor no earlier page gave (\`"bad_cursor"\`) |`,
     `| ${RpcErrorCode.internalError} | internal error |`,
     `| ${RpcErrorCode.overloaded} | overloaded: too many requests in flight (retry later), or the client stopped reading (the connection is then closed) |`,
     '',

@@ -19,6 +19,7 @@ export const RUNTIME_ERROR_RPC_CODES: Record<RuntimeErrorCode, number> = {
   thread_busy: RpcErrorCode.invalidRequest,
   config_invalid: RpcErrorCode.invalidRequest,
   input_invalid: RpcErrorCode.invalidParams,
+  bad_cursor: RpcErrorCode.invalidParams,
   // Tasks (src/tasks/errors.ts): the same split — unknown or wrong-state is an invalid
   // request, a submission that cannot run (not a repo, bad ref, broken config) bad params.
   task_not_found: RpcErrorCode.invalidRequest,

@@ -21,22 +21,36 @@ export function gitRaw(
   options: { env?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<GitResult> {
   return new Promise((resolve) => {
-    execFile(
-      'git',
-      args,
-      {
-        cwd,
-        env: gitEnv(options.env),
-        maxBuffer: 64 * 1024 * 1024,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      (err, stdout, stderr) => {
-        const code =
-          err === null ? 0 : typeof err.code === 'number' ? err.code : err.killed ? 130 : 128;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr || err?.message || '') });
-      },
-    );
+    // A cwd that is a file makes spawn throw at once (ENOTDIR) instead of calling back.
+    try {
+      execGit(cwd, args, options, resolve);
+    } catch (err) {
+      resolve({ code: 128, stdout: '', stderr: err instanceof Error ? err.message : String(err) });
+    }
   });
+}
+
+function execGit(
+  cwd: string,
+  args: string[],
+  options: { env?: Record<string, string>; signal?: AbortSignal },
+  resolve: (result: GitResult) => void,
+): void {
+  execFile(
+    'git',
+    args,
+    {
+      cwd,
+      env: gitEnv(options.env),
+      maxBuffer: 64 * 1024 * 1024,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    (err, stdout, stderr) => {
+      const code =
+        err === null ? 0 : typeof err.code === 'number' ? err.code : err.killed ? 130 : 128;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr || err?.message || '') });
+    },
+  );
 }
 
 export class GitError extends Error {
@@ -68,7 +82,9 @@ export async function repoTopLevel(dir: string): Promise<{ top: string; head: st
   if (!top || (r.code !== 0 && !/unknown revision|ambiguous argument 'HEAD'/.test(r.stderr))) {
     const why = /ENOENT|no such file/i.test(r.stderr)
       ? 'no such directory'
-      : 'not a git repository';
+      : /ENOTDIR/.test(r.stderr)
+        ? 'not a directory'
+        : 'not a git repository';
     throw new TaskError('task_invalid', `${dir}: ${why} (tasks run on a git repository)`);
   }
   return { top, head: head && head !== 'HEAD' ? head : 'HEAD' };
