@@ -4,13 +4,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { loadConfig } from '../src/runtime/config.ts';
 import { discoverAgentsMd, findGitRoot, renderAgentsMd } from '../src/context/agents-md.ts';
 import { globToRegExp, matchesAny } from '../src/context/glob.ts';
 import {
   DEFAULT_MODEL_SPEC,
   ModelCatalog,
   normalizeModelId,
-  parseModelCatalogConfig,
 } from '../src/context/model-catalog.ts';
 import {
   parseFrontMatter,
@@ -337,17 +337,25 @@ describe('model catalog', () => {
     });
   });
 
-  it('extends and corrects the table from config, with warnings for bad entries', () => {
-    const { entries, warnings } = parseModelCatalogConfig({
-      'my-finetune': { context_window: 65_536, max_output_tokens: 4096, reasoning: true },
-      'qwen3*': { contextWindow: 16_384 },
-      'gpt-5.5': { default_reasoning_effort: 'high' },
-      broken: { context_window: -1 },
-      typo: { contxt_window: 1 },
-    });
-    assert.equal(warnings.length, 2);
-    assert.match(warnings[0] ?? '', /^model_catalog\."broken": contextWindow: /);
-    assert.match(warnings[1] ?? '', /^model_catalog\."typo": .*contxtWindow/);
+  it('extends and corrects the table from config (model_catalog in config.toml)', () => {
+    const home = join(scratch, `catalog-home-${counter++}`);
+    mkdirSync(home);
+    writeFileSync(
+      join(home, 'config.toml'),
+      [
+        '[model_catalog."my-finetune"]',
+        'context_window = 65536',
+        'max_output_tokens = 4096',
+        'reasoning = true',
+        '[model_catalog."qwen3*"]',
+        'contextWindow = 16384',
+        '[model_catalog."gpt-5.5"]',
+        'default_reasoning_effort = "high"',
+      ].join('\n'),
+    );
+    const config = loadConfig({ env: { YOKE_HOME: home }, cwd: home });
+    assert.deepEqual(config.warnings, []);
+    const entries = config.context.modelCatalog;
     const extended = new ModelCatalog(entries);
     assert.deepEqual(extended.lookup('my-finetune'), {
       model: 'my-finetune',
@@ -365,9 +373,5 @@ describe('model catalog', () => {
     );
     const gpt = extended.lookup('gpt-5.5');
     assert.deepEqual([gpt.contextWindow, gpt.defaultReasoningEffort], [400_000, 'high']);
-    assert.deepEqual(parseModelCatalogConfig(undefined), { entries: {}, warnings: [] });
-    assert.deepEqual(parseModelCatalogConfig([1]).warnings, [
-      'model_catalog: expected a table of models; ignored',
-    ]);
   });
 });

@@ -19,8 +19,7 @@
 // only what differs. Figures are the providers' published limits; local servers often run a
 // smaller window than the model supports, which is what a config entry is for.
 
-import * as z from 'zod';
-import { ReasoningEffort } from '../protocol/thread.ts';
+import type { ReasoningEffort } from '../protocol/thread.ts';
 
 export type ModelSpec = {
   /** Total tokens the model attends to (input + output). */
@@ -151,50 +150,4 @@ class Matcher<T = Partial<ModelSpec>> {
     }
     return null;
   }
-}
-
-const tokens = z.number().int().positive();
-const ConfigEntry = z
-  .object({
-    contextWindow: tokens,
-    maxOutputTokens: tokens,
-    reasoning: z.boolean(),
-    defaultReasoningEffort: ReasoningEffort.nullable(),
-  })
-  .partial()
-  .strict();
-
-/**
- * Reads a `model_catalog` table (snake_case or camelCase keys). Bad entries are left out with
- * a warning, so one typo does not stop Yoke from starting.
- */
-export function parseModelCatalogConfig(raw: unknown): {
-  entries: Record<string, Partial<ModelSpec>>;
-  warnings: string[];
-} {
-  const entries: Record<string, Partial<ModelSpec>> = {};
-  const warnings: string[] = [];
-  if (raw === undefined || raw === null) return { entries, warnings };
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
-    return { entries, warnings: ['model_catalog: expected a table of models; ignored'] };
-  }
-  for (const [model, value] of Object.entries(raw)) {
-    const camel =
-      typeof value === 'object' && value !== null && !Array.isArray(value)
-        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [camelCase(k), v]))
-        : value;
-    const parsed = ConfigEntry.safeParse(camel);
-    if (parsed.success) entries[model] = parsed.data as Partial<ModelSpec>;
-    else {
-      const problems = parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || '(entry)'}: ${issue.message}`)
-        .join('; ');
-      warnings.push(`model_catalog."${model}": ${problems}; entry ignored`);
-    }
-  }
-  return { entries, warnings };
-}
-
-function camelCase(key: string): string {
-  return key.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
 }

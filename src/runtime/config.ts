@@ -1,13 +1,24 @@
 // Configuration: ~/.yoke/config.toml (YOKE_HOME moves it), then the project's
 // .yoke/config.toml (which may tighten but never loosen safety), then environment variables,
-// then `-c key=value` overrides, then flags. Keys are accepted in Codex's snake_case and in
-// camelCase.
-import { readFileSync } from 'node:fs';
+// then `-c key=value` overrides, then flags. Every key has a typed, ranged schema
+// (config/schema.ts); each source is validated on its own, so a bad value is one error naming
+// the key and where it came from. Keys are Codex's snake_case; camelCase is accepted too.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
-import type { ProviderConfig, ReasoningEffort, WireApi } from '../models/types.ts';
+import type { ModelSpec } from '../context/model-catalog.ts';
+import type { ProviderConfig, ReasoningEffort } from '../models/types.ts';
 import type { AskForApproval, SandboxMode } from '../protocol/thread.ts';
+import type { ApprovalTimeoutDecision } from './config/approval-keys.ts';
+import {
+  mergeTables,
+  overrideTable,
+  readTomlFile,
+  validateLayer,
+  type Layer,
+} from './config/layers.ts';
+import { EFFORT_ALIASES } from './config/model-keys.ts';
+import { OPENAI_DEFAULT_URL, resolveProvider } from './config/provider.ts';
+import type { ConfigFile } from './config/schema.ts';
 import { RuntimeError } from './errors.ts';
 
 export type ResolvedConfig = {
@@ -23,7 +34,7 @@ export type ResolvedConfig = {
   outputBudgetBytes: number;
   context: ContextConfig;
   /** An approval nobody answers is answered this way after `ms` (null: wait forever). */
-  approvalTimeout: { ms: number; decision: 'decline' | 'cancel' } | null;
+  approvalTimeout: { ms: number; decision: ApprovalTimeoutDecision } | null;
   /** Things the user should hear about (unknown keys, ignored values). */
   warnings: string[];
 };
@@ -37,8 +48,8 @@ export type ContextConfig = {
   autoCompactTokenLimit: number | null;
   /** …or past this share of the model's context window. */
   autoCompactShare: number;
-  /** Extra or overriding model catalog entries (the raw `model_catalog` table). */
-  modelCatalog: unknown;
+  /** Extra or overriding model catalog entries (`model_catalog`), by model id or prefix*. */
+  modelCatalog: Record<string, Partial<ModelSpec>>;
 };
 
 export type ConfigInput = {
@@ -56,40 +67,9 @@ export type ConfigInput = {
 };
 
 export const DEFAULT_MODEL = 'gpt-5.5';
-const APPROVALS: readonly AskForApproval[] = ['untrusted', 'on-failure', 'on-request', 'never'];
-const SANDBOXES: readonly SandboxMode[] = ['read-only', 'workspace-write', 'danger-full-access'];
-const EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high', 'xhigh'];
-const WIRE_APIS: readonly WireApi[] = ['responses', 'chat', 'anthropic'];
 
-type Table = Record<string, unknown>;
-
-/** Every key Yoke understands, in camelCase; Codex snake_case spellings map onto these. */
-const KNOWN_KEYS = new Set([
-  'model',
-  'modelProvider',
-  'modelReasoningEffort',
-  'approvalPolicy',
-  'sandboxMode',
-  'openaiBaseUrl',
-  'modelProviders',
-  'sandboxWorkspaceWrite',
-  'commandTimeoutMs',
-  'toolOutputBudgetBytes',
-  'modelCatalog',
-  'projectDocFallbackFilenames',
-  'projectDocMaxBytes',
-  'modelAutoCompactTokenLimit',
-  'autoCompactShare',
-  'approvalTimeoutMs',
-  'approvalTimeoutDecision',
-]);
-/** Codex keys a user may carry over that Yoke accepts and does not act on. */
-const IGNORED_QUIETLY = new Set([
-  'webSearch',
-  'modelReasoningSummary',
-  'modelVerbosity',
-  'analytics',
-]);
+/** Environment variables that set config keys (the API keys are read by the provider). */
+const ENV_KEYS = { YOKE_MODEL: 'model', OPENAI_BASE_URL: 'openai_base_url' } as const;
 
 export function yokeHome(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.YOKE_HOME || join(homedir(), '.yoke'));
@@ -100,168 +80,78 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   const cwd = input.cwd ?? process.cwd();
   const home = yokeHome(env);
   const warnings: string[] = [];
+  const layer = (raw: unknown, source: string) => validateLayer(raw, source, warnings);
 
-  const user = readToml(join(home, 'config.toml'));
-  const project = readToml(join(cwd, '.yoke', 'config.toml'));
-  const merged = normalize(user, warnings, 'config.toml');
-  const projectTable = normalize(project, warnings, '.yoke/config.toml');
-  applyProject(merged, projectTable, warnings);
-  for (const override of input.overrides ?? []) applyOverride(merged, override, warnings);
-
+  const userFile = join(home, 'config.toml');
+  const projectFile = join(cwd, '.yoke', 'config.toml');
+  let merged: ConfigFile = layer(readTomlFile(userFile), userFile).values;
+  merged = mergeTables(
+    merged,
+    tighten(merged, layer(readTomlFile(projectFile), projectFile), warnings),
+  );
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    if (env[name]) merged = mergeTables(merged, layer({ [key]: env[name] }, name).values);
+  }
+  for (const override of input.overrides ?? [])
+    merged = mergeTables(merged, layer(overrideTable(override), `-c ${override}`).values);
   const flags = input.flags ?? {};
-  const providerName = flags.provider ?? str(merged.modelProvider) ?? 'openai';
-  const provider = resolveProvider(providerName, merged, env);
-  const model = flags.model ?? str(merged.model) ?? env.YOKE_MODEL ?? DEFAULT_MODEL;
-  const reasoningEffort =
-    flags.reasoningEffort ??
-    oneOf(effortAlias(merged.modelReasoningEffort, warnings), EFFORTS, 'model_reasoning_effort') ??
-    null;
-  const approvalPolicy =
-    flags.approvalPolicy ?? oneOf(merged.approvalPolicy, APPROVALS, 'approval_policy') ?? 'never';
-  const sandboxMode =
-    flags.sandbox ?? oneOf(merged.sandboxMode, SANDBOXES, 'sandbox_mode') ?? 'workspace-write';
-  const sww = (merged.sandboxWorkspaceWrite ?? {}) as Table;
+  const flagTable = {
+    model: flags.model,
+    model_provider: flags.provider,
+    sandbox_mode: flags.sandbox,
+    approval_policy: flags.approvalPolicy,
+    model_reasoning_effort: flags.reasoningEffort,
+  };
+  merged = mergeTables(merged, layer(defined(flagTable), 'the command line').values);
+  return resolveConfig(home, merged, env, warnings);
+}
+
+function resolveConfig(
+  home: string,
+  c: ConfigFile,
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): ResolvedConfig {
+  let effort = c.model_reasoning_effort ?? null;
+  if (effort && (EFFORT_ALIASES as readonly string[]).includes(effort)) {
+    warnings.push(`model_reasoning_effort "${effort}" is sent as "xhigh"`);
+    effort = 'xhigh';
+  }
+  const sww = c.sandbox_workspace_write ?? {};
   return {
     home,
-    model,
-    provider,
-    reasoningEffort,
-    approvalPolicy,
-    sandboxMode,
-    networkAccess: sww.networkAccess === true,
-    writableRoots: Array.isArray(sww.writableRoots) ? sww.writableRoots.map(String) : [],
-    commandTimeoutMs: num(merged.commandTimeoutMs) ?? 10 * 60 * 1000,
-    outputBudgetBytes: num(merged.toolOutputBudgetBytes) ?? 24 * 1024,
+    model: c.model ?? DEFAULT_MODEL,
+    provider: resolveProvider(c, env),
+    reasoningEffort: effort as ReasoningEffort | null,
+    approvalPolicy: c.approval_policy ?? 'never',
+    sandboxMode: c.sandbox_mode ?? 'workspace-write',
+    networkAccess: sww.network_access ?? false,
+    writableRoots: sww.writable_roots ?? [],
+    commandTimeoutMs: c.command_timeout_ms ?? 10 * 60 * 1000,
+    outputBudgetBytes: c.tool_output_budget_bytes ?? 24 * 1024,
     context: {
-      fallbackNames: Array.isArray(merged.projectDocFallbackFilenames)
-        ? merged.projectDocFallbackFilenames.map(String)
-        : [],
-      agentsMdMaxBytes: num(merged.projectDocMaxBytes) ?? 32 * 1024,
-      autoCompactTokenLimit: num(merged.modelAutoCompactTokenLimit) ?? null,
-      autoCompactShare: share(merged.autoCompactShare),
-      modelCatalog: merged.modelCatalog,
+      fallbackNames: c.project_doc_fallback_filenames ?? [],
+      agentsMdMaxBytes: c.project_doc_max_bytes ?? 32 * 1024,
+      autoCompactTokenLimit: c.model_auto_compact_token_limit ?? null,
+      autoCompactShare: c.auto_compact_share ?? 0.8,
+      modelCatalog: Object.fromEntries(
+        Object.entries(c.model_catalog ?? {}).map(([id, entry]) => [
+          id,
+          defined({
+            contextWindow: entry.context_window,
+            maxOutputTokens: entry.max_output_tokens,
+            reasoning: entry.reasoning,
+            defaultReasoningEffort: entry.default_reasoning_effort,
+          }),
+        ]),
+      ),
     },
     approvalTimeout:
-      num(merged.approvalTimeoutMs) === undefined
+      c.approval_timeout_ms === undefined
         ? null
-        : {
-            ms: num(merged.approvalTimeoutMs)!,
-            decision:
-              oneOf(
-                merged.approvalTimeoutDecision,
-                ['decline', 'cancel'] as const,
-                'approval_timeout_decision',
-              ) ?? 'decline',
-          },
+        : { ms: c.approval_timeout_ms, decision: c.approval_timeout_decision ?? 'decline' },
     warnings,
   };
-}
-
-function resolveProvider(name: string, config: Table, env: NodeJS.ProcessEnv): ProviderConfig {
-  const providers = (config.modelProviders ?? {}) as Record<string, Table>;
-  const entry = providers[name];
-  if (!entry) {
-    if (name !== 'openai') {
-      const known = ['openai', ...Object.keys(providers)].join(', ');
-      throw new RuntimeError(
-        'config_invalid',
-        `unknown model provider "${name}"; configured providers: ${known}`,
-      );
-    }
-    const apiKey = env.OPENAI_API_KEY || env.CODEX_API_KEY || undefined;
-    return {
-      name: 'openai',
-      baseUrl: trimSlash(
-        str(config.openaiBaseUrl) ?? (env.OPENAI_BASE_URL || 'https://api.openai.com/v1'),
-      ),
-      wireApi: 'responses',
-      envKey: env.OPENAI_API_KEY
-        ? 'OPENAI_API_KEY'
-        : env.CODEX_API_KEY
-          ? 'CODEX_API_KEY'
-          : 'OPENAI_API_KEY',
-      ...(apiKey ? { apiKey } : {}),
-    };
-  }
-  const baseUrl = str(entry.baseUrl);
-  if (!baseUrl) {
-    throw new RuntimeError(
-      'config_invalid',
-      `model provider "${name}" has no baseUrl (base_url) in config.toml`,
-    );
-  }
-  const wireApi = (str(entry.wireApi) ?? 'responses') as WireApi;
-  if (!WIRE_APIS.includes(wireApi)) {
-    throw new RuntimeError(
-      'config_invalid',
-      `model provider "${name}": wireApi must be one of ${WIRE_APIS.join(', ')}, not "${wireApi}"`,
-    );
-  }
-  const envKey = str(entry.envKey);
-  const apiKey = envKey ? env[envKey] : undefined;
-  return {
-    name,
-    baseUrl: trimSlash(baseUrl),
-    wireApi,
-    ...(envKey ? { envKey } : {}),
-    ...(apiKey ? { apiKey } : {}),
-    ...(entry.httpHeaders && typeof entry.httpHeaders === 'object'
-      ? { headers: entry.httpHeaders as Record<string, string> }
-      : {}),
-    ...(num(entry.requestMaxRetries) !== undefined
-      ? { maxRetries: num(entry.requestMaxRetries) }
-      : {}),
-    ...(num(entry.retryBaseMs) !== undefined ? { retryBaseMs: num(entry.retryBaseMs) } : {}),
-    ...(num(entry.streamIdleTimeoutMs) !== undefined
-      ? { streamIdleTimeoutMs: num(entry.streamIdleTimeoutMs) }
-      : {}),
-  };
-}
-
-function readToml(path: string): Table {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new RuntimeError('config_invalid', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return parseToml(text) as Table;
-  } catch (err) {
-    const first = (err as Error).message.split('\n')[0];
-    throw new RuntimeError('config_invalid', `${path} is not valid TOML: ${first}`);
-  }
-}
-
-/** camelCases keys (recursively for known tables) and warns about unknown top-level keys. */
-function normalize(table: Table, warnings: string[], where: string): Table {
-  const out: Table = {};
-  for (const [key, value] of Object.entries(table)) {
-    const camel = camelCase(key);
-    if (!KNOWN_KEYS.has(camel)) {
-      if (!IGNORED_QUIETLY.has(camel)) warnings.push(`${where}: unknown key "${key}" ignored`);
-      continue;
-    }
-    out[camel] =
-      camel === 'modelProviders' || camel === 'modelCatalog'
-        ? normalizeProviders(value)
-        : deepCamel(value);
-  }
-  return out;
-}
-
-function normalizeProviders(value: unknown): Table {
-  const out: Table = {};
-  for (const [name, entry] of Object.entries((value ?? {}) as Table)) out[name] = deepCamel(entry);
-  return out;
-}
-
-function deepCamel(value: unknown): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value as Table).map(([k, v]) => [camelCase(k), deepCamel(v)]),
-  );
 }
 
 const STRICTNESS: Record<string, number> = {
@@ -274,105 +164,60 @@ const STRICTNESS: Record<string, number> = {
   untrusted: 2,
 };
 
-/** A project file may tighten safety settings but not loosen them. */
-function applyProject(merged: Table, project: Table, warnings: string[]): void {
-  for (const [key, value] of Object.entries(project)) {
-    if (key === 'sandboxMode' || key === 'approvalPolicy') {
-      const current = str(merged[key]);
-      if (current && (STRICTNESS[String(value)] ?? 0) < (STRICTNESS[current] ?? 0)) {
-        warnings.push(
-          `.yoke/config.toml: ${key} = "${String(value)}" is looser than your "${current}"; ignored`,
-        );
-        continue;
-      }
+/** A project file may tighten safety settings but not loosen them: looser values are dropped. */
+function tighten(user: ConfigFile, project: Layer, warnings: string[]): ConfigFile {
+  const out = { ...project.values };
+  const where = project.source;
+  for (const key of ['sandbox_mode', 'approval_policy'] as const) {
+    const current = user[key];
+    const wanted = out[key];
+    if (current && wanted && STRICTNESS[wanted]! < STRICTNESS[current]!) {
+      warnings.push(`${where}: ${key} = "${wanted}" is looser than your "${current}"; ignored`);
+      delete out[key];
     }
-    if (key === 'sandboxWorkspaceWrite' && (project[key] as Table).networkAccess === true) {
-      const user = (merged[key] ?? {}) as Table;
-      if (user.networkAccess !== true) {
-        warnings.push(
-          '.yoke/config.toml: sandbox_workspace_write.network_access = true needs your own config; ignored',
-        );
-        merged[key] = { ...(project[key] as Table), networkAccess: false };
-        continue;
-      }
-    }
-    merged[key] = value;
   }
-}
-
-/** Applies one `key.path=value` override; the value is TOML, or a bare string. */
-function applyOverride(merged: Table, override: string, warnings: string[]): void {
-  const eq = override.indexOf('=');
-  if (eq <= 0) {
-    throw new RuntimeError('config_invalid', `--config expects key=value, got "${override}"`);
+  if (
+    out.sandbox_workspace_write?.network_access &&
+    !user.sandbox_workspace_write?.network_access
+  ) {
+    warnings.push(
+      `${where}: sandbox_workspace_write.network_access = true needs your own config; ignored`,
+    );
+    out.sandbox_workspace_write = { ...out.sandbox_workspace_write, network_access: false };
   }
-  const path = override.slice(0, eq).trim().split('.').map(camelCase);
-  const raw = override.slice(eq + 1).trim();
-  let value: unknown;
-  try {
-    value = (parseToml(`v = ${raw}`) as Table).v;
-  } catch {
-    value = raw;
+  return out;
+}
+
+/** The object without its undefined values. */
+function defined<T extends Record<string, unknown>>(
+  values: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+/**
+ * Whether a model can be reached at all, checked before a surface starts a turn: the default
+ * OpenAI endpoint with no key, or a provider whose `env_key` variable is unset, is one clear
+ * error now instead of a failed request later.
+ */
+export function requireModelAccess(config: ResolvedConfig): void {
+  const { provider } = config;
+  if (provider.apiKey) return;
+  const home = join(config.home, 'config.toml');
+  if (provider.name === 'openai' && provider.baseUrl === OPENAI_DEFAULT_URL) {
+    throw new RuntimeError(
+      'model_unconfigured',
+      'no model provider is configured: set OPENAI_API_KEY (and OPENAI_BASE_URL for another ' +
+        'OpenAI-compatible server), or add a provider such as Ollama or vLLM to ' +
+        `${home} (see README, "Configuration")`,
+    );
   }
-  const [first, ...rest] = path;
-  if (!first || !KNOWN_KEYS.has(first)) {
-    if (!first || !IGNORED_QUIETLY.has(first))
-      warnings.push(`--config: unknown key "${override.slice(0, eq)}" ignored`);
-    return;
+  if (provider.envKey && provider.name !== 'openai') {
+    throw new RuntimeError(
+      'model_unconfigured',
+      `model provider "${provider.name}" reads its API key from ${provider.envKey}, which is not set`,
+    );
   }
-  if (rest.length === 0) {
-    merged[first] = value;
-    return;
-  }
-  let table = (merged[first] ??= {}) as Table;
-  for (const key of rest.slice(0, -1)) table = (table[key] ??= {}) as Table;
-  table[rest.at(-1)!] = value;
-}
-
-function oneOf<T extends string>(
-  value: unknown,
-  allowed: readonly T[],
-  key: string,
-): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
-    return value as T;
-  throw new RuntimeError(
-    'config_invalid',
-    `${key} must be one of ${allowed.join(', ')}, not ${JSON.stringify(value)}`,
-  );
-}
-
-/** Efforts newer Codex clients send that OpenAI-compatible APIs do not take: the nearest one. */
-function effortAlias(value: unknown, warnings: string[]): unknown {
-  if (value === 'max' || value === 'ultra' || value === 'persistent') {
-    warnings.push(`model_reasoning_effort "${value}" is sent as "xhigh"`);
-    return 'xhigh';
-  }
-  return value;
-}
-
-function camelCase(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-function share(value: unknown): number {
-  if (value === undefined) return 0.8;
-  if (typeof value === 'number' && value > 0 && value <= 1) return value;
-  throw new RuntimeError(
-    'config_invalid',
-    `auto_compact_share must be a number in (0, 1], not ${JSON.stringify(value)}`,
-  );
-}
-
-function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function num(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }

@@ -7,6 +7,7 @@ import type { TaskErrorCode } from '../tasks/errors.ts';
  */
 export type RuntimeErrorCode =
   | 'config_invalid'
+  | 'model_unconfigured'
   | 'thread_not_found'
   | 'thread_busy'
   | 'turn_not_found'

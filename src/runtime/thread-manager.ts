@@ -1,7 +1,7 @@
 // Starting, resuming and holding threads. One per process; every surface goes through it.
 import { join } from 'node:path';
 import { discoverAgentsMd } from '../context/agents-md.ts';
-import { ModelCatalog, parseModelCatalogConfig } from '../context/model-catalog.ts';
+import { ModelCatalog } from '../context/model-catalog.ts';
 import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
 import { environmentContext, permissionsMessage, TURN_ABORTED_NOTE } from '../engine/prompt.ts';
 import { createStreamFn } from '../models/provider.ts';
@@ -48,9 +48,7 @@ export class ThreadManager {
     const { config } = options;
     this.storeInstance = options.store ?? null;
     const streams = new Map<string, StreamFn>();
-    const parsedCatalog = parseModelCatalogConfig(config.context.modelCatalog);
-    config.warnings.push(...parsedCatalog.warnings);
-    const catalog = new ModelCatalog(parsedCatalog.entries);
+    const catalog = new ModelCatalog(config.context.modelCatalog);
     // Anthropic counts max_tokens against the window: ask for what the model can produce.
     const anthropic = {
       maxTokens: (model: string) => Math.min(32_000, catalog.lookup(model).maxOutputTokens),

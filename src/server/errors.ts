@@ -18,6 +18,7 @@ export const RUNTIME_ERROR_RPC_CODES: Record<RuntimeErrorCode, number> = {
   turn_not_found: RpcErrorCode.invalidRequest,
   thread_busy: RpcErrorCode.invalidRequest,
   config_invalid: RpcErrorCode.invalidRequest,
+  model_unconfigured: RpcErrorCode.invalidRequest,
   input_invalid: RpcErrorCode.invalidParams,
   bad_cursor: RpcErrorCode.invalidParams,
   // Tasks (src/tasks/errors.ts): the same split — unknown or wrong-state is an invalid

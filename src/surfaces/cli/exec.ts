@@ -8,7 +8,7 @@ import type {
   TokenUsageBreakdown,
   Turn,
 } from '../../protocol/thread.ts';
-import { loadConfig } from '../../runtime/config.ts';
+import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
 import { YokeClient } from '../../client/client.ts';
 import type { ResultOf } from '../../protocol/methods.ts';
 import { createMemoryTransportPair } from '../../protocol/transport.ts';
@@ -138,6 +138,7 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
   });
   const json = flagSet(args, 'json');
   for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`);
+  requireModelAccess(config);
 
   // One code path: exec is a client of an App Server running in this process.
   const manager = new ThreadManager({ config });

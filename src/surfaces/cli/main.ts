@@ -22,6 +22,9 @@ Commands:
 
 Run \`yoke <command> --help\` for a command's options (\`yoke resume --help\`: the UI's).`;
 
+/** Errors the user fixes on the command line or in config: exit status 2. */
+const USAGE_CODES = new Set(['usage', 'config_invalid', 'model_unconfigured']);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const io = {
@@ -59,14 +62,11 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"; see \`yoke help\``);
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`yoke: ${err.message}\n`);
-      return 2;
-    }
+    // Bad usage or a configuration Yoke cannot run with: fix the command line or the config.
     const code = (err as { code?: unknown }).code;
     if (err instanceof Error && typeof code === 'string') {
       process.stderr.write(`yoke: ${err.message}\n`);
-      return 1;
+      return USAGE_CODES.has(code) ? 2 : 1;
     }
     process.stderr.write(
       `yoke: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

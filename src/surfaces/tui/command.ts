@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { render } from 'ink';
 import { createElement } from 'react';
 import type { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
-import { loadConfig } from '../../runtime/config.ts';
+import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
 import {
   flagSet,
   flagValue,
@@ -139,6 +139,7 @@ async function runTui(argv: string[], io: TuiIo): Promise<number> {
       },
     });
     warnings = config.warnings;
+    requireModelAccess(config);
     connected = await connectInProcess(config, sink);
   }
 
