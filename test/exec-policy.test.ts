@@ -15,8 +15,11 @@ import { parseShellScript } from '../src/sandbox/shell-parse.ts';
 function split(script: string): string {
   const r = parseShellScript(script);
   if (!r.ok) return `FAIL: ${r.reason}`;
+  const word = (w: { text: string; dynamic: boolean }) => (w.dynamic ? '~' : '') + w.text;
   return r.commands
-    .map((c) => c.words.map((w) => (w.dynamic ? '~' : '') + w.text).join(' '))
+    .map((c) =>
+      [...c.assignments.map((a) => `${a.name}=${word(a.value)}`), ...c.words.map(word)].join(' '),
+    )
     .join(' ; ');
 }
 
@@ -25,7 +28,7 @@ describe('script splitting', () => {
     ['a && b | c; d || e & f', 'a ; b ; c ; d ; e ; f'],
     ['git commit -m "fix: a && b" 2>&1 >/dev/null', 'git commit -m fix: a && b'],
     ["echo 'it''s' \"q\\\"uote\" back\\ slash", 'echo its q"uote back slash'],
-    ['FOO=1 BAR="x y" make -j4', 'make -j4'],
+    ['FOO=1 BAR="x y" make -j4', 'FOO=1 BAR=x y make -j4'],
     ['(cd sub && make) || echo failed', 'cd sub ; make ; echo failed'],
     ['echo $(git push) `ls -a`', 'git push ; ls -a ; echo ~$(…) ~`…`'],
     ['echo "$(rm -rf x)"', 'rm -rf x ; echo ~$(…)'],
@@ -40,15 +43,21 @@ describe('script splitting', () => {
     ["cat > f <<'EOF'\n$(not a command)\nEOF\necho done", 'cat ; echo done'],
     ['cat <<-EOF\n\thello $USER\n\tEOF\nls', 'cat ; ls'],
     ['echo one \\\n two # a comment && rm x', 'echo one two'],
-    ['x=$((1 + 2)); echo ${x}', 'echo ~${x}'],
+    ['x=$((1 + 2)); echo ${x}', 'x=~$((…)) ; echo ~${x}'],
+    ['case $x in a|b) rm x;; (c) ls ;& *) pwd; esac', 'rm x ; ls ; pwd'],
+    ['case "$(id -u)" in\n  0) echo root ;;\nesac', 'id -u ; echo root'],
+    ['f() { rm -rf /; }; f', 'rm -rf / ; f'],
+    ['function g { git push; }\ng', 'git push ; g'],
+    ["bash <<'EOF'\ngit push\nEOF", 'bash'],
     ['bash -lc "git status"', 'bash -lc git status'],
   ];
   for (const [script, expected] of cases)
     test(JSON.stringify(script), () => assert.equal(split(script), expected));
 
   const failures: [string, RegExp][] = [
-    ['case $x in a) rm x;; esac', /case/],
-    ['f() { rm -rf /; }; f', /function/],
+    ['coproc ls', /coproc/],
+    ['case x in a) ls', /unterminated case/],
+    ['echo ;; ls', /unexpected ;;/],
     ['echo "unterminated', /unterminated/],
     ['cat <<EOF\n$(rm x)\nEOF', /here-document/],
     ['echo ${x:-$(rm y)}', /nested expansion/],
@@ -190,15 +199,15 @@ describe('evaluate', () => {
     assert.equal(evaluate([], ['bash', '-c', '$X']).decision, 'unmatched', 'no rules at all');
   });
 
-  test('an unparseable script is prompt, with the rules it mentions', () => {
-    const e = decide('bash', '-c', 'case $1 in p) git push;; esac');
+  test('an unparseable script is prompt: every rule that forbids or asks might apply', () => {
+    const e = decide('bash', '-c', 'coproc g\\it push');
     assert.equal(e.decision, 'prompt');
-    assert.match(e.reason, /could not be checked \(case/);
+    assert.match(e.reason, /could not be checked \(coproc/);
     assert.deepEqual(
       e.uncertain!.possibleRules.map((r) => r.index),
-      [1, 4],
+      [1, 3, 4],
     );
-    assert.deepEqual(decide('bash', '-c', 'case $1 in a) ls;; esac').uncertain!.possibleRules, []);
+    assert.equal(evaluate([], ['bash', '-c', 'coproc ls']).uncertain!.possibleRules.length, 0);
   });
 });
 

@@ -85,6 +85,18 @@ export const DECLINED_COMMAND =
 export const DECLINED_PATCH =
   'The user declined this change; no files were changed. Do not retry it as is.';
 
+/**
+ * What "accept for session" covers: the same argv, in the same working directory, asking for the
+ * same way to run (inside the sandbox, or outside it). The same text elsewhere, or escalated,
+ * asks again.
+ */
+export function sessionGrantKey(
+  request: { argv: readonly string[]; cwd: string },
+  unsandboxed: boolean,
+): string {
+  return JSON.stringify([request.argv, request.cwd, unsandboxed ? 'unsandboxed' : 'sandboxed']);
+}
+
 export class ApprovalBroker {
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessionCommands = new Set<string>();
@@ -144,8 +156,8 @@ export class ApprovalBroker {
           return { approved: false, reason: `Not allowed: ${decision.reason}` };
       }
       const unsandboxed = decision.onApprove === 'run-unsandboxed';
-      if (request.kind === 'command' && this.sessionCommands.has(request.command))
-        return { approved: true, unsandboxed };
+      const grant = request.kind === 'command' ? sessionGrantKey(request, unsandboxed) : null;
+      if (grant !== null && this.sessionCommands.has(grant)) return { approved: true, unsandboxed };
       if (request.kind === 'fileChange' && this.patchesForSession) return { approved: true };
       const answer = await this.ask(
         this.toApproval(turnId, request, decision.reason, decision.proposedAmendment),
@@ -159,7 +171,7 @@ export class ApprovalBroker {
         case 'accept':
           return { approved: true, unsandboxed };
         case 'acceptForSession':
-          if (request.kind === 'command') this.sessionCommands.add(request.command);
+          if (grant !== null) this.sessionCommands.add(grant);
           else this.patchesForSession = true;
           return { approved: true, unsandboxed };
         case 'cancel':

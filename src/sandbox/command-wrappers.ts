@@ -2,7 +2,7 @@
 // The exec policy looks through them, so that a forbidden command cannot be laundered by a
 // wrapper. Only a known set, with their options; anything unclear returns null (the wrapper
 // is then judged on its own).
-import { baseName, type Word } from './shell-parse.ts';
+import { baseName, type Assignment, type Word } from './shell-parse.ts';
 
 type WrapperSpec = {
   /** Options that take a separate argument (`-u NAME`). */
@@ -18,7 +18,7 @@ type WrapperSpec = {
 const WRAPPERS: Record<string, WrapperSpec> = {
   env: { withArg: ['-u', '--unset', '-C', '--chdir'], assignments: true },
   nohup: {},
-  time: {},
+  time: { withArg: ['-o', '--output', '-f', '--format'] },
   command: { noCommand: ['-v', '-V'] },
   builtin: {},
   exec: { withArg: ['-a'] },
@@ -29,69 +29,74 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   setsid: {},
   chrt: { positional: 1 },
   taskset: { positional: 1 },
+  chroot: { withArg: ['--userspec', '--groups'], positional: 1 },
+  busybox: {},
+  toybox: {},
   sudo: {
     withArg: ['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-U', '--user', '--group', '--chdir'],
   },
   doas: { withArg: ['-u', '-C'] },
-  xargs: {
-    withArg: [
-      '-n',
-      '-I',
-      '-L',
-      '-P',
-      '-d',
-      '-E',
-      '-s',
-      '-a',
-      '--max-args',
-      '--delimiter',
-      '--arg-file',
-    ],
+  unshare: { withArg: ['-S', '-G', '-R', '-w', '--setuid', '--setgid', '--root', '--wd'] },
+  nsenter: { withArg: ['-t', '-S', '-G', '--target', '--setuid', '--setgid'] },
+  strace: {
+    withArg: ['-o', '-e', '-p', '-s', '-u', '-a', '-b', '-E', '-I', '-O', '-P', '-S', '-X'],
+  },
+  ltrace: {
+    withArg: ['-o', '-e', '-p', '-s', '-u', '-a', '-n', '-A', '-D', '-E', '-F', '-l', '-x'],
   },
 };
 
+export type Unwrapped = { words: Word[]; assignments: Assignment[] };
+
 /** The command a wrapper runs, or null when `words` is not a (recognizable) wrapper. */
-export function unwrapCommand(words: readonly Word[]): Word[] | null {
+export function unwrapCommand(words: readonly Word[]): Unwrapped | null {
   const program = words[0];
   if (!program || program.dynamic) return null;
-  const spec = WRAPPERS[baseName(program.text)];
+  const name = baseName(program.text);
+  const spec = WRAPPERS[name];
   if (!spec) return null;
-  let i = 1;
+  let rest = words.slice(1);
+  const assignments: Assignment[] = [];
   let positional = spec.positional ?? 0;
-  while (i < words.length) {
-    const word = words[i]!;
+  while (rest.length > 0) {
+    const word = rest[0]!;
     // A computed word could be an option or the command: the wrapped command is unknown.
     if (word.dynamic) return null;
     const arg = word.text;
     if (arg === '--') {
-      i++;
+      rest = rest.slice(1);
       break;
     }
     if (spec.noCommand?.includes(arg)) return null;
-    if (baseName(program.text) === 'env' && (arg === '-S' || arg === '--split-string')) {
-      // env -S 'git push origin': the string is split into the command's first words.
-      if (words[i + 1]?.dynamic) return null;
-      const split = (words[i + 1]?.text ?? '').split(/\s+/).filter(Boolean);
-      const rest = [...split.map((text) => ({ text, dynamic: false })), ...words.slice(i + 2)];
-      return rest.length > 0 ? rest : null;
+    const split = name === 'env' ? /^(?:-S|--split-string)(=?)(.*)$/s.exec(arg) : null;
+    if (split) {
+      // env -S 'FOO=1 git push': the string is split into the next words, then read on.
+      const inline = split[1] === '=' || split[2] !== '';
+      const value = inline ? { text: split[2]!, dynamic: false } : rest[1];
+      if (!value || value.dynamic) return null;
+      const parts = value.text.split(/\s+/).filter(Boolean);
+      rest = [...parts.map((text) => ({ text, dynamic: false })), ...rest.slice(inline ? 1 : 2)];
+      continue;
     }
     if (arg.startsWith('-') && arg.length > 1) {
       // `--user=x` carries its value; `-u x` takes the next word.
-      if (!arg.includes('=') && spec.withArg?.includes(arg)) i++;
-      i++;
+      const takes = !arg.includes('=') && spec.withArg?.includes(arg);
+      rest = rest.slice(takes ? 2 : 1);
       continue;
     }
-    if (spec.assignments && /^[A-Za-z_][A-Za-z0-9_]*=/.test(arg)) {
-      i++;
+    const assignment = spec.assignments ? /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(arg) : null;
+    if (assignment) {
+      assignments.push({ name: assignment[1]!, value: { text: assignment[2]!, dynamic: false } });
+      rest = rest.slice(1);
       continue;
     }
     if (positional > 0) {
       positional--;
-      i++;
+      rest = rest.slice(1);
       continue;
     }
     break;
   }
-  const rest = words.slice(i);
-  return rest.length > 0 ? rest : null;
+  if (rest.length === 0 && assignments.length === 0) return null;
+  return { words: rest, assignments };
 }

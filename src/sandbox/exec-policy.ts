@@ -16,14 +16,16 @@
 import { parse as parseToml } from 'smol-toml';
 import * as z from 'zod';
 import { SandboxError } from './errors.ts';
+import { opaque } from './exec-run.ts';
+import { runsOf, type Run } from './exec-runs.ts';
 import {
   baseName,
+  literalCommand,
   literalWords,
   parseShellScript,
-  shellScriptOf,
+  type SimpleCommand,
   type Word,
 } from './shell-parse.ts';
-import { unwrapCommand } from './command-wrappers.ts';
 
 export type Decision = 'allow' | 'prompt' | 'forbidden';
 export type PrefixToken = string | string[];
@@ -151,19 +153,61 @@ const RANK: Record<Evaluation['decision'], number> = {
 };
 const MAX_DEPTH = 8;
 
-/** The strictest decision of `rules` for `argv` (a `bash -lc` script is split and each part checked). */
+/**
+ * The strictest decision of `rules` for `argv`: a shell's script is split and each command
+ * checked, and so is everything a command runs in turn (exec-runs.ts).
+ */
 export function evaluate(rules: readonly Rule[], argv: readonly string[]): Evaluation {
-  return evaluateWords(rules, literalWords(argv), 0);
+  if (argv.length === 0) return { decision: 'unmatched', reason: 'empty command', commands: [] };
+  return evaluateCommand(rules, literalCommand(argv), 0);
 }
 
-function evaluateWords(rules: readonly Rule[], words: Word[], depth: number): Evaluation {
-  const commands = [words];
-  if (words.length === 0) return { decision: 'unmatched', reason: 'empty command', commands: [] };
+function evaluateCommand(
+  rules: readonly Rule[],
+  command: SimpleCommand,
+  depth: number,
+): Evaluation {
+  const words = command.words;
+  const commands = words.length > 0 ? [words] : [];
   const strict = rules.filter((r) => r.decision !== 'allow');
+  const direct = directEvaluation(rules, strict, words, commands);
+
+  // What the command runs in turn: a shell's script, a wrapper's command (env, timeout…), code
+  // in an environment assignment or an option. Code that cannot be seen might be anything.
+  const runs: Run[] =
+    depth < MAX_DEPTH ? runsOf(command) : [opaque('the command nests too deeply')];
+  let inner: Evaluation | null = null;
+  for (const run of runs) {
+    const e =
+      run.kind === 'command'
+        ? evaluateCommand(rules, run.command, depth + 1)
+        : run.kind === 'script'
+          ? evaluateScript(rules, run.script, depth + 1)
+          : strict.length > 0
+            ? uncertain(strict, commands, run.why)
+            : unmatched(commands);
+    if (!inner || RANK[e.decision] > RANK[inner.decision]) inner = e;
+  }
+  if (!inner) return direct;
+  // A rule on the outer command may decide (["bash", "-lc"] allow) unless the inner command is
+  // stricter: a wrapper never launders a forbidden command.
+  if (RANK[inner.decision] >= RANK.prompt && RANK[inner.decision] > RANK[direct.decision])
+    return inner;
+  return direct.decision === 'unmatched' ? inner : direct;
+}
+
+/** The rules that match the command's own words. */
+function directEvaluation(
+  rules: readonly Rule[],
+  strict: readonly Rule[],
+  words: readonly Word[],
+  commands: Word[][],
+): Evaluation {
+  if (words.length === 0) return unmatched(commands);
   if (words[0]!.dynamic) {
     if (strict.length === 0) return unmatched(commands);
     return uncertain(
-      strict,
+      [...strict],
       commands,
       `the program name (${words[0]!.text}) is only known at run time`,
     );
@@ -180,66 +224,36 @@ function evaluateWords(rules: readonly Rule[], words: Word[], depth: number): Ev
     if (m === 'basename' && rule.decision === 'allow') continue;
     if (!decided || RANK[rule.decision] > RANK[decided.decision]) decided = ruled(rule, commands);
   }
-  let direct = decided ?? unmatched(commands);
+  const direct = decided ?? unmatched(commands);
   // A stricter rule might match through a computed word: it cannot be ruled out, nor applied
   // for certain. (A definite `prompt` already asks; a possible `forbidden` is named in it.)
   const stricter = maybe.filter((r) => RANK[r.decision] > RANK[direct.decision]);
   if (stricter.length > 0)
-    direct = uncertain(stricter, commands, 'part of the command is only known at run time');
-
-  // What the command runs in turn: a shell's script, or a wrapper's command (env, timeout…).
-  let inner: Evaluation | null = null;
-  if (depth < MAX_DEPTH) {
-    const shell = shellScriptOf(words);
-    if (shell?.script.dynamic) {
-      inner =
-        strict.length > 0
-          ? uncertain(strict, commands, 'the script is only known at run time')
-          : unmatched(commands);
-    } else if (shell) {
-      inner = evaluateScript(rules, shell.script.text, depth + 1);
-    } else {
-      const unwrapped = unwrapCommand(words);
-      if (unwrapped) inner = evaluateWords(rules, unwrapped, depth + 1);
-    }
-  }
-  if (!inner) return direct;
-  // A rule on the outer command may decide (["bash", "-lc"] allow) unless the inner command is
-  // stricter: a wrapper never launders a forbidden command.
-  if (RANK[inner.decision] >= RANK.prompt && RANK[inner.decision] > RANK[direct.decision])
-    return inner;
-  return direct.decision === 'unmatched' ? inner : direct;
+    return uncertain(stricter, commands, 'part of the command is only known at run time');
+  return direct;
 }
 
-/** A script: every simple command is checked; the strictest wins. */
+/**
+ * A script: every simple command is checked; the strictest wins. A script this cannot parse
+ * might run anything: every rule that forbids or asks might apply.
+ */
 export function evaluateScript(rules: readonly Rule[], script: string, depth = 0): Evaluation {
   const parsed = parseShellScript(script);
   if (!parsed.ok) {
-    const possible = rules.filter(
-      (r) => r.decision !== 'allow' && mentionsProgram(script, r.prefix[0]!),
-    );
     return {
       decision: 'prompt',
       reason: `the script could not be checked (${parsed.reason})`,
-      uncertain: { possibleRules: possible },
+      uncertain: { possibleRules: rules.filter((r) => r.decision !== 'allow') },
       commands: [],
     };
   }
-  const evaluations = parsed.commands.map((command) => evaluateWords(rules, command.words, depth));
+  const evaluations = parsed.commands.map((command) => evaluateCommand(rules, command, depth));
   const commands = evaluations.flatMap((e) => e.commands);
   if (evaluations.length === 0)
     return { decision: 'unmatched', reason: 'the script runs no command', commands };
   // unmatched ranks above allow: the script is allowed only when every command is.
   const worst = evaluations.reduce((a, b) => (RANK[b.decision] > RANK[a.decision] ? b : a));
   return { ...worst, commands };
-}
-function mentionsProgram(script: string, token: PrefixToken): boolean {
-  const names = typeof token === 'string' ? [token] : token;
-  return names.some((name) =>
-    new RegExp(`(^|[^\\w.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`).test(
-      script,
-    ),
-  );
 }
 
 function unmatched(commands: Word[][]): Evaluation {
