@@ -97,13 +97,10 @@ export abstract class Lexer {
         const inner = this.readDoubleQuoted();
         text += inner.text;
         dynamic ||= inner.dynamic;
-      } else if (c === '$') {
-        const part = this.readDollar(false);
+      } else if (c === '$' || c === '`') {
+        const part = c === '$' ? this.readDollar(false) : this.readBackticks();
         text += part.text;
         dynamic ||= part.dynamic;
-      } else if (c === '`') {
-        text += this.readBackticks();
-        dynamic = true;
       } else {
         if (c === '*' || c === '?') dynamic = true;
         // A bracket expression needs its `]`: a lone `[` (the test command) is literal.
@@ -138,13 +135,10 @@ export abstract class Lexer {
           text += c;
           this.i++;
         }
-      } else if (c === '$') {
-        const part = this.readDollar(true);
+      } else if (c === '$' || c === '`') {
+        const part = c === '$' ? this.readDollar(true) : this.readBackticks();
         text += part.text;
         dynamic ||= part.dynamic;
-      } else if (c === '`') {
-        text += this.readBackticks();
-        dynamic = true;
       } else {
         text += c;
         this.i++;
@@ -200,13 +194,13 @@ export abstract class Lexer {
     return { text: '$', dynamic: false };
   }
 
-  private readBackticks(): string {
+  private readBackticks(): Word {
     const end = this.s.indexOf('`', this.i + 1);
     if (end < 0) throw new Unsupported('unterminated `');
     const body = this.s.slice(this.i + 1, end);
     if (body.includes('\\')) throw new Unsupported('escapes inside `…` are not supported');
     this.i = end + 1;
     this.backticks(body);
-    return '`…`';
+    return { text: '`…`', dynamic: true };
   }
 }
