@@ -167,9 +167,10 @@ async function* sample(
           yield { type: 'modelRequest', step, attempt: event.attempt };
           break;
         case 'retry':
-          // A retried request starts over: forget what the failed attempt streamed.
+          // A retried request starts over: what the failed attempt streamed is dropped, its
+          // half items never completed (so never stored).
           output.length = 0;
-          yield* closeOpen(open);
+          open.clear();
           yield event;
           break;
         case 'text-delta': {
@@ -214,8 +215,10 @@ async function* sample(
           yield event;
           break;
         case 'end': {
-          // Items interrupted mid-stream still complete, with what they had.
-          yield* closeOpen(open);
+          // Items the user interrupted still complete, with what they had; the half items of
+          // a stream that failed are dropped: nothing is stored half.
+          if (event.stop.type === 'aborted') yield* closeOpen(open);
+          else open.clear();
           const restart = event.stop.type === 'aborted' && steered && !ctx.signal.aborted;
           return { stop: restart ? { type: 'steered' } : event.stop, output, lastMessage };
         }

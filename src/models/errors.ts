@@ -173,6 +173,17 @@ export function cutFailure(ctx: CallContext, cause: string, finalEvent: string):
   };
 }
 
+export function tooLargeFailure(ctx: CallContext, limit: number): Failure {
+  const mib = (limit / (1024 * 1024)).toFixed(limit % (1024 * 1024) === 0 ? 0 : 1);
+  return {
+    kind: 'protocol',
+    what: `the response from ${ctx.url} passed ${mib} MiB and was cut off`,
+    fix: 'a model answer is far smaller than that; if this one is expected, raise max_response_bytes for this provider',
+    reason: 'response too large',
+    retryable: false,
+  };
+}
+
 export function invalidUrlFailure(baseUrl: string): Failure {
   return {
     kind: 'connection',

@@ -19,6 +19,7 @@ import {
   invalidUrlFailure,
   oneLine,
   toModelError,
+  tooLargeFailure,
   type CallContext,
   type Failure,
 } from './errors.ts';
@@ -34,6 +35,8 @@ import { SseParser, type SseEvent } from './sse.ts';
 import type { ModelError, ModelEvent, ProviderConfig } from './types.ts';
 
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+/** Far above any real answer (a 128k-token answer streams a few MB): a bound, not a budget. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /** Injectable effects, for tests. */
 export type TransportDeps = {
@@ -247,6 +250,8 @@ async function* runAttempt(
     const parser = call.createParser(ctx);
     const sse = new SseParser();
     const decoder = new TextDecoder();
+    const maxBytes = call.config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    let received = 0;
     let emitted = false;
     let eof = false;
     while (!eof) {
@@ -254,6 +259,9 @@ async function* runAttempt(
       try {
         const chunk = await reader.read();
         clearTimeout(timer);
+        if (!chunk.done && (received += chunk.value.length) > maxBytes) {
+          return { type: 'failed', failure: tooLargeFailure(ctx, maxBytes), emitted };
+        }
         if (chunk.done) {
           eof = true;
           ended = 'eof';

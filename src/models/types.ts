@@ -130,6 +130,8 @@ export type ProviderConfig = {
   retryBaseMs?: number;
   /** Abort a stream that sends nothing for this long. */
   streamIdleTimeoutMs?: number;
+  /** Give up on a response whose body passes this many bytes (default 32 MiB). */
+  maxResponseBytes?: number;
 };
 
 export type StreamFn = (request: ModelRequest, signal: AbortSignal) => AsyncIterable<ModelEvent>;

@@ -21,16 +21,27 @@ export type MockUsage = {
   reasoningTokens?: number;
 };
 
+/**
+ * Called before frame `index` (0-based) of `count` is written; a promise returned holds the
+ * stream there until it settles — a test paces a stream by what its clients have seen, or
+ * holds it mid-item to act "during a stream".
+ */
+export type Gate = (index: number, count: number) => Promise<void> | void;
+
 export type MockStep =
   /** A normal streamed response with these items, in order. */
-  | { kind: 'respond'; outputs: MockOutput[]; usage?: MockUsage }
+  | { kind: 'respond'; outputs: MockOutput[]; usage?: MockUsage; gate?: Gate }
   /** An HTTP error status with a JSON (or raw) body. */
   | { kind: 'error'; status: number; body: string; headers: Record<string, string> }
   /** 200, the first event and the start of these outputs, then nothing until the client
    * hangs up. */
-  | { kind: 'hang'; outputs: MockOutput[] }
+  | { kind: 'hang'; outputs: MockOutput[]; gate?: Gate }
   /** 200 and the start of these outputs (no final event), then the socket is closed. */
-  | { kind: 'cut'; outputs: MockOutput[] }
+  | { kind: 'cut'; outputs: MockOutput[]; gate?: Gate }
+  /** 200 and one text answer of about `bytes` bytes, generated while it is sent. */
+  | { kind: 'huge'; bytes: number }
+  /** 200 and exactly this body, in these pieces (malformed streams). */
+  | { kind: 'raw'; chunks: string[] }
   /** The socket is destroyed before any response header. */
   | { kind: 'reset' }
   /** 200, then a stream-level failure (response.failed / an error chunk). */
@@ -139,6 +150,24 @@ export function cut(...outputs: MockOutput[]): MockStep {
 
 export function reset(): MockStep {
   return { kind: 'reset' };
+}
+
+/** The same step, its frames paced by `gate` (see Gate). */
+export function paced(entry: ScriptEntry, gate: Gate): MockStep {
+  const step = toStep(entry);
+  if (step.kind !== 'respond' && step.kind !== 'hang' && step.kind !== 'cut')
+    throw new Error(`paced: a ${step.kind} step has no frames to pace`);
+  return { ...step, gate };
+}
+
+/** A text answer of about `bytes` bytes in 64 KiB deltas, made as it is sent. */
+export function huge(bytes: number): MockStep {
+  return { kind: 'huge', bytes };
+}
+
+/** A 200 event stream whose body is exactly `chunks`, e.g. an event that is not JSON. */
+export function raw(...chunks: string[]): MockStep {
+  return { kind: 'raw', chunks };
 }
 
 export function failed(

@@ -12,11 +12,18 @@
 // request's body / 4, output ≈ output text / 4, unless the step overrides.
 // No sleeps: each frame is written with res.write as soon as the request body is in.
 
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { commonPrefixLength } from '../../src/models/cache-prefix.ts';
 import { anthropicFrames } from './mock-model-anthropic.ts';
-import { toStep, type MockOutput, type MockStep, type ScriptEntry } from './mock-model-script.ts';
+import { hugeFrames } from './mock-model-huge.ts';
+import {
+  toStep,
+  type Gate,
+  type MockOutput,
+  type MockStep,
+  type ScriptEntry,
+} from './mock-model-script.ts';
 import {
   chatFrames,
   IdCounters,
@@ -30,6 +37,9 @@ export {
   error,
   failed,
   hang,
+  huge,
+  paced,
+  raw,
   reasoning,
   reset,
   step,
@@ -38,7 +48,7 @@ export {
   toolCalls,
   usage,
 } from './mock-model-script.ts';
-export type { MockOutput, MockStep, MockUsage, ScriptEntry } from './mock-model-script.ts';
+export type { Gate, MockOutput, MockStep, MockUsage, ScriptEntry } from './mock-model-script.ts';
 
 export type RecordedRequest = {
   /** 0-based position among all requests received. */
@@ -169,6 +179,15 @@ export async function startMockModel(script: MockScript): Promise<MockModel> {
         res.end(step.body);
         return;
       }
+      if (step.kind === 'raw' || step.kind === 'huge') {
+        res.writeHead(200, SSE_HEADERS);
+        const frames =
+          step.kind === 'raw'
+            ? step.chunks
+            : hugeFrames(api === 'chat' ? 'chat' : 'responses', step.bytes, ids, modelOf(json));
+        void writeSlowly(res, frames).then((all) => all && res.end());
+        return;
+      }
       const outputs = step.kind === 'failed' ? [] : step.outputs;
       const mode: RenderMode =
         step.kind === 'respond'
@@ -199,15 +218,23 @@ export async function startMockModel(script: MockScript): Promise<MockModel> {
               })
             : chatFrames(outputs, mode, ctx);
       res.writeHead(200, SSE_HEADERS);
+      const finish = (): void => {
+        if (step.kind === 'respond' || step.kind === 'failed') res.end();
+        else if (step.kind === 'cut') {
+          serverEnded = true;
+          res.socket?.destroySoon();
+        }
+        // hang: leave the response open until the client goes away.
+      };
+      const gate = step.kind === 'failed' ? undefined : step.gate;
+      if (gate) {
+        void writeSlowly(res, frames, gate).then((all) => all && finish());
+        return;
+      }
       res.cork(); // one writev for all frames, still one chunk per event on the wire
       for (const frame of frames) res.write(frame);
       res.uncork();
-      if (step.kind === 'respond' || step.kind === 'failed') res.end();
-      else if (step.kind === 'cut') {
-        serverEnded = true;
-        res.socket?.destroySoon();
-      }
-      // hang: leave the response open until the client goes away.
+      finish();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -229,6 +256,39 @@ export async function startMockModel(script: MockScript): Promise<MockModel> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Writes frames one at a time, waiting for the socket to drain and for the gate; stops when
+ * the client goes away. Resolves true when every frame was written.
+ */
+async function writeSlowly(
+  res: ServerResponse,
+  frames: Iterable<string>,
+  gate?: Gate,
+): Promise<boolean> {
+  const list = gate ? [...frames] : null;
+  let index = 0;
+  for (const frame of list ?? frames) {
+    await gate?.(index, list!.length);
+    index++;
+    if (res.destroyed || res.writableEnded) return false;
+    if (!res.write(frame)) {
+      const drained = await new Promise<boolean>((resolve) => {
+        const done = (ok: boolean) => () => {
+          res.off('drain', onDrain);
+          res.off('close', onClose);
+          resolve(ok);
+        };
+        const onDrain = done(true);
+        const onClose = done(false);
+        res.once('drain', onDrain);
+        res.once('close', onClose);
+      });
+      if (!drained) return false;
+    }
+  }
+  return !res.destroyed;
 }
 
 function modelOf(json: unknown): string {

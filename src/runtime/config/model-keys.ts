@@ -27,6 +27,8 @@ export const ProviderKeys = table({
   request_max_retries: int(0, 100),
   retry_base_ms: durationMs(),
   stream_idle_timeout_ms: durationMs(),
+  /** A response body past this fails the turn (default 32 MiB). */
+  max_response_bytes: int(1024, 2 ** 40),
 });
 
 export const modelKeys = {

@@ -51,6 +51,9 @@ export function resolveProvider(config: ConfigFile, env: NodeJS.ProcessEnv): Pro
     ...(entry.stream_idle_timeout_ms !== undefined
       ? { streamIdleTimeoutMs: entry.stream_idle_timeout_ms }
       : {}),
+    ...(entry.max_response_bytes !== undefined
+      ? { maxResponseBytes: entry.max_response_bytes }
+      : {}),
   };
 }
 
