@@ -100,6 +100,31 @@ test('past the bound the client is told it is overloaded and dropped; the queue 
   assert.match(bytes.closedWith()!, /10000 bytes/);
 });
 
+test('messages larger than the byte bound may wait (up to 8× it); ordinary ones past it drop the client', () => {
+  // A reader that is busy with a burst of big messages (an item and the turn/completed that
+  // repeats it) is not dropped for them…
+  const busy = stalledTransport();
+  const reader = new Connection(busy.transport, createRouter({}), {
+    log: () => {},
+    maxQueuedBytes: 10_000,
+  });
+  reader.notify(delta(0)); // accepted; the transport reports it is full
+  reader.notify(delta(1, 30_000));
+  reader.notify(delta(2, 30_000));
+  for (let i = 3; i < 10; i++) reader.notify(delta(i, 100));
+  assert.equal(reader.closed, false);
+  busy.drain();
+  assert.equal(busy.sent.length, 10);
+  // …but large messages count toward 8× the bound behind the oldest one.
+  const flood = stalledTransport();
+  const flooded = new Connection(flood.transport, createRouter({}), {
+    log: () => {},
+    maxQueuedBytes: 10_000,
+  });
+  for (let i = 0; i < 5 && !flooded.closed; i++) flooded.notify(delta(i, 30_000));
+  assert.equal(flooded.closed, true);
+});
+
 /** A WebSocket handshake by hand, then the socket stops reading for good. */
 async function nonReadingClient(port: number): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');

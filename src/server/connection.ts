@@ -45,7 +45,7 @@ export type ConnectionOptions = {
   id?: string;
   /** Messages waiting for a transport that is not draining; past this the client is dropped. */
   maxQueuedMessages?: number;
-  /** The same bound in bytes (UTF-8). */
+  /** The same bound in bytes (UTF-8); see OutboundQueue for messages larger than that. */
   maxQueuedBytes?: number;
   /** Client requests being handled at once; more are refused with -32001 (retry later). */
   maxPendingRequests?: number;
@@ -67,7 +67,7 @@ export type ConnectionStats = {
 };
 
 export const DEFAULT_MAX_QUEUED_MESSAGES = 10_000;
-export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PENDING_REQUESTS = 1_000;
 
 type Pending = {
