@@ -11,6 +11,7 @@ const layers = [
   'sandbox',
   'store',
   'tools',
+  'mcp',
   'engine',
   'tasks',
   'runtime',
@@ -25,29 +26,43 @@ const allowed = {
   sandbox: ['protocol'],
   store: ['protocol'],
   tools: ['protocol', 'sandbox', 'context'],
+  // MCP servers and their tools, below the engine: the engine sees them as ordinary tools.
+  mcp: ['protocol', 'tools', 'context', 'sandbox'],
   engine: ['protocol', 'models', 'tools', 'context', 'sandbox'],
-  tasks: ['protocol', 'models', 'tools', 'context', 'sandbox', 'store', 'engine'],
-  runtime: ['protocol', 'models', 'tools', 'context', 'sandbox', 'store', 'engine', 'tasks'],
+  tasks: ['protocol', 'models', 'tools', 'mcp', 'context', 'sandbox', 'store', 'engine'],
+  runtime: ['protocol', 'models', 'tools', 'mcp', 'context', 'sandbox', 'store', 'engine', 'tasks'],
   server: ['protocol', 'runtime'],
   surfaces: ['protocol', 'client', 'server', 'runtime'],
 };
 
-const layerRules = layers.map((layer) => {
+// An import of another layer is a relative path that climbs to src/ and goes down into that
+// layer's folder. Matching the resolved position (not any folder of that name) keeps package
+// paths such as `@modelcontextprotocol/sdk/client/…` and same-named subfolders out of it.
+const MAX_DEPTH = 4;
+const layerRules = layers.flatMap((layer) => {
   const forbidden = layers.filter((other) => other !== layer && !allowed[layer].includes(other));
-  return {
-    files: [`src/${layer}/**/*.ts`, `src/${layer}/**/*.tsx`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: forbidden.map((other) => ({
-            group: [`**/${other}/*`, `**/${other}/**`],
-            message: `src/${layer} may not import src/${other} (see DESIGN.md, "imports point down").`,
-          })),
-        },
-      ],
-    },
-  };
+  return Array.from({ length: MAX_DEPTH }, (_, i) => {
+    const depth = i + 1;
+    const dirs = Array.from({ length: depth - 1 }, () => '*').join('/');
+    const files = [
+      `src/${layer}/${dirs ? `${dirs}/` : ''}*.ts`,
+      `src/${layer}/${dirs ? `${dirs}/` : ''}*.tsx`,
+    ];
+    return {
+      files,
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: forbidden.map((other) => ({
+              regex: `^(\\.\\./){${depth}}${other}(/|$)`,
+              message: `src/${layer} may not import src/${other} (see DESIGN.md, "imports point down").`,
+            })),
+          },
+        ],
+      },
+    };
+  });
 });
 
 export default tseslint.config(

@@ -16,6 +16,8 @@ export type EngineEvent =
   | { type: 'agentMessageDelta'; itemId: string; delta: string }
   | { type: 'reasoningDelta'; itemId: string; summaryIndex: number; delta: string }
   | { type: 'commandOutputDelta'; itemId: string; delta: string }
+  /** A line of progress of a running tool call (MCP progress notifications). */
+  | { type: 'toolProgress'; itemId: string; message: string }
   | { type: 'planUpdated'; explanation: string | null; plan: TurnPlanStep[] }
   /** A model request is being sent (step = model calls so far in this turn, from 1). */
   | { type: 'modelRequest'; step: number; attempt: number }

@@ -74,7 +74,7 @@ async function runOne(
   emit: (event: ToolCallEvent) => void,
 ): Promise<FunctionCallOutputItem> {
   const callId = p.call.call_id;
-  const output = (text: string): FunctionCallOutputItem => ({
+  const output = (text: FunctionCallOutputItem['output']): FunctionCallOutputItem => ({
     type: 'function_call_output',
     call_id: callId,
     output: text,
@@ -95,6 +95,8 @@ async function runOne(
   const progress = (event: ToolProgress) => {
     if (event.type === 'outputDelta') {
       emit({ type: 'commandOutputDelta', itemId: callId, delta: event.delta });
+    } else if (event.type === 'progress') {
+      emit({ type: 'toolProgress', itemId: callId, message: event.message });
     } else emit({ type: 'planUpdated', explanation: event.explanation, plan: event.plan });
   };
   try {
@@ -148,6 +150,8 @@ function failedItem(started: ThreadItem, message: string): ThreadItem {
         success: false,
         contentItems: [{ type: 'inputText', text: message }],
       };
+    case 'mcpToolCall':
+      return { ...started, status: 'failed', error: { message } };
     default:
       return started;
   }

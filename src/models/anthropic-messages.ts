@@ -56,7 +56,13 @@ export type AnthropicBlock =
       input: Record<string, unknown>;
       cache_control?: CacheControl;
     }
-  | { type: 'tool_result'; tool_use_id: string; content: string; cache_control?: CacheControl };
+  | {
+      type: 'tool_result';
+      tool_use_id: string;
+      /** Text, or text and image blocks (a tool that returned images). */
+      content: string | AnthropicBlock[];
+      cache_control?: CacheControl;
+    };
 
 export type AnthropicMessage = { role: 'user' | 'assistant'; content: AnthropicBlock[] };
 
@@ -107,7 +113,7 @@ export function toAnthropicMessages(input: readonly HistoryItem[]): AnthropicCon
         const block: AnthropicBlock = {
           type: 'tool_result',
           tool_use_id: item.call_id,
-          content: item.output,
+          content: typeof item.output === 'string' ? item.output : userBlocks(item.output),
         };
         // The API wants tool results first in their user message. History puts outputs right
         // after their calls, so this only matters if text ever lands in between.

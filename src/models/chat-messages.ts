@@ -7,7 +7,8 @@
 // - consecutive function_call items → ONE assistant message with `tool_calls`; when they
 //   directly follow an assistant message (text and calls from the same response) the calls
 //   are attached to that message. `content` is null on a calls-only message.
-// - function_call_output → `tool` message.
+// - function_call_output → `tool` message (text only: chat servers take no images there). The
+//   images of a run of tool outputs follow it in one `user` message.
 // - reasoning items are dropped: chat servers do not take them back (DeepSeek refuses
 //   `reasoning_content` in input), and their summaries are not the model's real thoughts.
 //
@@ -33,7 +34,17 @@ export function toChatMessages(instructions: string, input: HistoryItem[]): Chat
   if (instructions !== '') messages.push({ role: 'system', content: instructions });
   // The assistant message calls may be attached to (only right after it or after its calls).
   let open: Extract<ChatMessage, { role: 'assistant' }> | null = null;
+  let images: ChatContentPart[] = [];
+  const flushImages = () => {
+    if (images.length === 0) return;
+    messages.push({
+      role: 'user',
+      content: [{ type: 'text', text: 'Images returned by the tool calls above:' }, ...images],
+    });
+    images = [];
+  };
   for (const item of input) {
+    if (item.type !== 'function_call_output') flushImages();
     switch (item.type) {
       case 'message': {
         open = null;
@@ -58,14 +69,22 @@ export function toChatMessages(instructions: string, input: HistoryItem[]): Chat
         open.tool_calls = [...(open.tool_calls ?? []), call];
         break;
       }
-      case 'function_call_output':
+      case 'function_call_output': {
         open = null;
-        messages.push({ role: 'tool', tool_call_id: item.call_id, content: item.output });
+        const parts = typeof item.output === 'string' ? null : item.output;
+        const content = parts ? joinText(parts) : (item.output as string);
+        messages.push({ role: 'tool', tool_call_id: item.call_id, content });
+        for (const part of parts ?? []) {
+          if (part.type === 'input_image')
+            images.push({ type: 'image_url', image_url: { url: part.image_url } });
+        }
         break;
+      }
       case 'reasoning':
         break; // dropped, see above; does not close the open assistant message
     }
   }
+  flushImages();
   return messages;
 }
 

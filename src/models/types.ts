@@ -37,10 +37,14 @@ export type FunctionCallItem = {
   arguments: string;
 };
 
+/** Output of a tool call: text, or text and images (the Responses API's content items). */
+export type FunctionCallOutputPart =
+  { type: 'input_text'; text: string } | { type: 'input_image'; image_url: string };
+
 export type FunctionCallOutputItem = {
   type: 'function_call_output';
   call_id: string;
-  output: string;
+  output: string | FunctionCallOutputPart[];
 };
 
 /** An item of model-visible history: what is sent, what is stored, what resume replays. */

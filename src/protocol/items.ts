@@ -107,6 +107,30 @@ export const DynamicToolCallItem = z.object({
   durationMs: z.number().int().nullable().optional(),
 });
 
+export const McpToolCallResult = z.object({
+  /** MCP content blocks as the server sent them (text, image, audio, resource_link, resource). */
+  content: z.array(z.unknown()),
+  structuredContent: z.unknown().nullable(),
+  _meta: z.unknown().nullable(),
+});
+
+/** A call of a tool of an MCP server (the model saw it as `mcp__SERVER__TOOL`). */
+export const McpToolCallItem = z.object({
+  type: z.literal('mcpToolCall'),
+  id: z.string(),
+  server: z.string(),
+  /** The tool's own name on its server. */
+  tool: z.string(),
+  status: z.enum(['inProgress', 'completed', 'failed']),
+  arguments: z.unknown(),
+  result: McpToolCallResult.nullable(),
+  error: z.object({ message: z.string() }).nullable(),
+  durationMs: z.number().int().nullable(),
+  readOnlyHint: z.boolean().nullable().optional(),
+  appContext: z.null().optional(),
+  pluginId: z.null().optional(),
+});
+
 export const ContextCompactionItem = z.object({
   type: z.literal('contextCompaction'),
   id: z.string(),
@@ -122,11 +146,13 @@ export const ThreadItem = z.discriminatedUnion('type', [
   FileChangeItem,
   PlanItem,
   DynamicToolCallItem,
+  McpToolCallItem,
   ContextCompactionItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type CommandExecutionItem = z.infer<typeof CommandExecutionItem>;
 export type FileChangeItem = z.infer<typeof FileChangeItem>;
 export type DynamicToolCallItem = z.infer<typeof DynamicToolCallItem>;
+export type McpToolCallItem = z.infer<typeof McpToolCallItem>;
 export type AgentMessageItem = z.infer<typeof AgentMessageItem>;
 export type ReasoningThreadItem = z.infer<typeof ReasoningItem>;

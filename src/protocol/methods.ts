@@ -1,7 +1,8 @@
 // THE method table. Every JSON-RPC method Yoke speaks is declared once — name, direction,
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
-// (methods-thread.ts, methods-turn.ts, methods-approval.ts, methods-task.ts) and are merged here.
+// (methods-thread.ts, methods-turn.ts, methods-approval.ts, methods-task.ts,
+// methods-mcp.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
 // `resource/verb`; fields are camelCase; ids are strings; params/results are objects named
@@ -13,6 +14,7 @@
 import * as z from 'zod';
 import { approvalMethods } from './methods-approval.ts';
 import { def, type Direction, type MethodSpec } from './method-def.ts';
+import { mcpMethods } from './methods-mcp.ts';
 import { taskMethods } from './methods-task.ts';
 import { threadMethods } from './methods-thread.ts';
 import { turnMethods } from './methods-turn.ts';
@@ -88,6 +90,7 @@ export const methods = {
   ...turnMethods,
   ...approvalMethods,
   ...taskMethods,
+  ...mcpMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

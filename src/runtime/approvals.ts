@@ -1,6 +1,12 @@
 // The approval broker of one thread: every question a tool asks goes through here, out to
 // whoever is listening (every subscribed connection), and the first answer wins.
 import type { CommandAction, FileUpdateChange } from '../protocol/items.ts';
+import type {
+  ElicitationRequest,
+  ElicitationRequestParams,
+  ElicitationResponse,
+} from '../protocol/methods-mcp.ts';
+import { decideMcpCall, evaluateMcp, type McpRule } from '../sandbox/mcp-policy.ts';
 import {
   decideAction,
   decideAfterFailure,
@@ -13,6 +19,13 @@ import { realpathForWrite } from '../sandbox/path-resolve.ts';
 import type { SandboxPolicy } from '../sandbox/policy.ts';
 import type { ApprovalRequest, Authorization } from '../tools/types.ts';
 import type { AskForApproval } from '../protocol/thread.ts';
+import {
+  approvalElicitation,
+  DECLINED_MCP,
+  persistOf,
+  responseOfDecision,
+  type McpApprovalRequest,
+} from './approvals-mcp.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 
@@ -56,7 +69,16 @@ export type PendingApproval =
       method: 'item/fileChange/requestApproval';
       params: FileChangeApprovalParams;
       changes: FileUpdateChange[];
+    }
+  | {
+      id: string;
+      method: 'mcpServer/elicitation/request';
+      params: ElicitationRequestParams & { turnId: string; itemId: string };
+      changes?: undefined;
     };
+
+/** An answer: a decision (commands, patches), or an elicitation response (MCP questions). */
+export type ApprovalAnswer = ApprovalDecision | ElicitationResponse;
 
 export type BrokerHooks = {
   threadId: string;
@@ -64,7 +86,7 @@ export type BrokerHooks = {
   requested: (approval: PendingApproval) => void;
   /** When set, an unanswered question is answered with `decision` after `ms` (and recorded). */
   timeout?: () => { ms: number; decision: 'decline' | 'cancel' } | null;
-  resolved: (approval: PendingApproval, decision: ApprovalDecision, by: string) => void;
+  resolved: (approval: PendingApproval, decision: ApprovalAnswer, by: string) => void;
   /** `cancel` stops the whole turn. */
   cancelTurn: () => void;
 };
@@ -76,9 +98,13 @@ export type AuthorizeEnv = {
   rules: () => readonly Rule[];
   /** Persists an `allow` prefix rule (acceptWithExecpolicyAmendment). */
   amend: (prefix: string[]) => void;
+  /** The `[[rule]] mcp = [...]` rules. */
+  mcpRules: () => readonly McpRule[];
+  /** Persists an `allow` rule for one MCP tool (an approval answered "always"). */
+  amendMcp: (server: string, tool: string) => void;
 };
 
-type Waiting = { approval: PendingApproval; resolve: (decision: ApprovalDecision) => void };
+type Waiting = { approval: PendingApproval; resolve: (answer: ApprovalAnswer) => void };
 
 export const DECLINED_COMMAND =
   'The user declined to run this command. Do not retry it; choose another way or ask the user.';
@@ -100,6 +126,7 @@ export function sessionGrantKey(
 export class ApprovalBroker {
   private readonly waiting = new Map<string, Waiting>();
   private readonly sessionCommands = new Set<string>();
+  private readonly sessionMcpTools = new Set<string>();
   private patchesForSession = false;
 
   constructor(private readonly hooks: BrokerHooks) {}
@@ -114,6 +141,7 @@ export class ApprovalBroker {
    */
   authorizer(turnId: string, env: AuthorizeEnv, signal: AbortSignal) {
     return async (request: ApprovalRequest): Promise<Authorization> => {
+      if (request.kind === 'mcpToolCall') return this.authorizeMcp(turnId, request, env, signal);
       const mode = env.mode();
       const policy = env.policy();
       const declined = request.kind === 'command' ? DECLINED_COMMAND : DECLINED_PATCH;
@@ -163,6 +191,12 @@ export class ApprovalBroker {
         this.toApproval(turnId, request, decision.reason, decision.proposedAmendment),
         signal,
       );
+      if (typeof answer === 'object' && 'action' in answer) {
+        // An elicitation-shaped answer to a command or patch question: take its action.
+        return answer.action === 'accept'
+          ? { approved: true, unsandboxed }
+          : { approved: false, reason: declined };
+      }
       if (typeof answer === 'object' && 'acceptWithExecpolicyAmendment' in answer) {
         env.amend(answer.acceptWithExecpolicyAmendment.execpolicy_amendment);
         return { approved: true, unsandboxed };
@@ -183,8 +217,72 @@ export class ApprovalBroker {
     };
   }
 
+  /** An MCP tool call: rules, the tool's hints and the mode decide; a human when they say so. */
+  private async authorizeMcp(
+    turnId: string,
+    request: McpApprovalRequest,
+    env: AuthorizeEnv,
+    signal: AbortSignal,
+  ): Promise<Authorization> {
+    const decision = decideMcpCall({
+      mode: env.mode(),
+      hints: request.hints,
+      evaluation: evaluateMcp(env.mcpRules(), request.server, request.tool),
+    });
+    if (decision.type === 'run') return { approved: true };
+    if (decision.type === 'forbid')
+      return { approved: false, reason: `Not allowed: ${decision.reason}` };
+    const key = `${request.server}\0${request.tool}`;
+    if (this.sessionMcpTools.has(key)) return { approved: true };
+    const answer = await this.ask(
+      this.elicitationApproval(turnId, request.itemId, request.server, {
+        ...approvalElicitation(request, decision.reason),
+      }),
+      signal,
+    );
+    const response =
+      typeof answer === 'object' && 'action' in answer ? answer : responseOfDecision(answer);
+    if (response.action === 'cancel') this.hooks.cancelTurn();
+    if (response.action !== 'accept') return { approved: false, reason: DECLINED_MCP };
+    const persist = persistOf(response);
+    if (persist !== 'once') this.sessionMcpTools.add(key);
+    if (persist === 'always') env.amendMcp(request.server, request.tool);
+    return { approved: true };
+  }
+
+  /**
+   * The ToolContext.elicit of a turn: an MCP server's own question, passed to the clients as
+   * it is (durable like every approval); an interrupted turn cancels it.
+   */
+  elicitor(turnId: string, signal: AbortSignal) {
+    return async (ask: {
+      itemId: string;
+      server: string;
+      request: ElicitationRequest;
+    }): Promise<ElicitationResponse> => {
+      const answer = await this.ask(
+        this.elicitationApproval(turnId, ask.itemId, ask.server, ask.request),
+        signal,
+      );
+      return typeof answer === 'object' && 'action' in answer ? answer : responseOfDecision(answer);
+    };
+  }
+
+  private elicitationApproval(
+    turnId: string,
+    itemId: string,
+    server: string,
+    request: ElicitationRequest,
+  ): PendingApproval {
+    return {
+      id: uuidv7(),
+      method: 'mcpServer/elicitation/request',
+      params: { threadId: this.hooks.threadId, turnId, itemId, serverName: server, ...request },
+    };
+  }
+
   /** Answers a waiting question. The first answer wins; later ones get an error. */
-  resolve(approvalId: string, decision: ApprovalDecision, by: string): void {
+  resolve(approvalId: string, decision: ApprovalAnswer, by: string): void {
     const waiting = this.waiting.get(approvalId);
     if (!waiting)
       throw new RuntimeError(
@@ -196,7 +294,7 @@ export class ApprovalBroker {
     this.hooks.resolved(waiting.approval, decision, by);
   }
 
-  private ask(approval: PendingApproval, signal: AbortSignal): Promise<ApprovalDecision> {
+  private ask(approval: PendingApproval, signal: AbortSignal): Promise<ApprovalAnswer> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve('cancel');
       const onAbort = () => {
@@ -227,7 +325,7 @@ export class ApprovalBroker {
 
   private toApproval(
     turnId: string,
-    request: ApprovalRequest,
+    request: Exclude<ApprovalRequest, McpApprovalRequest>,
     reason: string,
     amendment: string[] | null,
   ): PendingApproval {

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Rule } from '../sandbox/exec-policy.ts';
+import type { McpRule } from '../sandbox/mcp-policy.ts';
 import { resolvePolicy, type SandboxPolicy } from '../sandbox/policy.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { AuthorizeEnv } from './approvals.ts';
@@ -14,6 +15,7 @@ export class SessionSandbox {
   private tmpDir: string | null = null;
   private wrapped: ProcessRunner | null = null;
   private rules: readonly Rule[] | null = null;
+  private mcpRules: readonly McpRule[] | null = null;
 
   constructor(
     private readonly settings: ThreadSettings,
@@ -61,6 +63,11 @@ export class SessionSandbox {
       rules,
       amend: (prefix) => {
         this.rules = [...rules(), this.deps.amend(prefix)];
+      },
+      mcpRules: () => (this.mcpRules ??= this.deps.loadMcpRules(this.settings.cwd)),
+      amendMcp: (server, tool) => {
+        const amended = this.deps.amendMcp(server, tool);
+        this.mcpRules = [...(this.mcpRules ?? this.deps.loadMcpRules(this.settings.cwd)), amended];
       },
     };
   }

@@ -11,11 +11,12 @@ import type {
   TurnStatus,
 } from '../protocol/thread.ts';
 import type { Rule } from '../sandbox/exec-policy.ts';
+import type { McpRule } from '../sandbox/mcp-policy.ts';
 import type { SandboxPolicy } from '../sandbox/policy.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { ThreadStore } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
-import type { ApprovalDecision, PendingApproval } from './approvals.ts';
+import type { ApprovalAnswer, PendingApproval } from './approvals.ts';
 import type { ContextConfig } from './config.ts';
 
 export type ThreadSettings = {
@@ -74,6 +75,8 @@ export type SandboxDeps = {
   wrap: (policy: () => SandboxPolicy) => ProcessRunner;
   loadRules: (cwd: string) => readonly Rule[];
   amend: (prefix: string[]) => Rule;
+  loadMcpRules: (cwd: string) => readonly McpRule[];
+  amendMcp: (server: string, tool: string) => McpRule;
 };
 
 export type ThreadMeta = {
@@ -95,4 +98,4 @@ export type ThreadMeta = {
 export type SessionEvent =
   | { type: 'notification'; notification: ServerNotification }
   | { type: 'approvalRequested'; approval: PendingApproval }
-  | { type: 'approvalResolved'; approval: PendingApproval; decision: ApprovalDecision; by: string };
+  | { type: 'approvalResolved'; approval: PendingApproval; decision: ApprovalAnswer; by: string };

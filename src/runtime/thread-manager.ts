@@ -11,6 +11,7 @@ import type { Thread } from '../protocol/thread.ts';
 import { checkBwrap } from '../sandbox/bwrap.ts';
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
 import { amendRules, loadRules, userRulesFile } from '../sandbox/exec-policy-files.ts';
+import { amendMcpRules, loadMcpRules } from '../sandbox/mcp-rules-files.ts';
 import type { SandboxPolicy } from '../sandbox/policy.ts';
 import { createSandboxRunner } from '../sandbox/select.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
@@ -91,6 +92,12 @@ export class ThreadManager {
           return loaded.rules;
         },
         amend: (prefix) => amendRules(userRulesFile(config.home), prefix),
+        loadMcpRules: (cwd) =>
+          loadMcpRules({
+            userDir: join(config.home, 'rules'),
+            projectDir: join(cwd, '.yoke', 'rules'),
+          }),
+        amendMcp: (server, tool) => amendMcpRules(userRulesFile(config.home), server, tool),
       },
     };
   }

@@ -11,7 +11,7 @@ import type { ThreadItem, UserInput } from '../protocol/items.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type { Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
 import type { Tool } from '../tools/types.ts';
-import { ApprovalBroker, type ApprovalDecision, type PendingApproval } from './approvals.ts';
+import { ApprovalBroker, type ApprovalAnswer, type PendingApproval } from './approvals.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import { addUsage, sec, ZERO_USAGE, type LogEvent } from './thread-log.ts';
@@ -304,7 +304,7 @@ export class ThreadSession {
   }
 
   /** Answers a pending approval; the first answer wins. */
-  resolveApproval(approvalId: string, decision: ApprovalDecision, by: string): void {
+  resolveApproval(approvalId: string, decision: ApprovalAnswer, by: string): void {
     this.broker.resolve(approvalId, decision, by);
   }
 

@@ -33,6 +33,11 @@ export function notificationFor(
         method: 'item/commandExecution/outputDelta',
         params: { threadId, turnId, itemId: event.itemId, delta: event.delta },
       };
+    case 'toolProgress':
+      return {
+        method: 'item/mcpToolCall/progress',
+        params: { threadId, turnId, itemId: event.itemId, message: event.message },
+      };
     case 'planUpdated':
       return {
         method: 'turn/plan/updated',

@@ -67,7 +67,9 @@ const RuleSchema = z.strictObject({
   match: z.array(Example).optional(),
   notMatch: z.array(Example).optional(),
 });
-const FileSchema = z.strictObject({ rule: z.array(RuleSchema).default([]) });
+// A `[[rule]]` with `mcp = [...]` is a rule about MCP tools (mcp-policy.ts reads those); here
+// it is a null placeholder, so the other rules keep their positions in the file.
+const FileSchema = z.strictObject({ rule: z.array(RuleSchema.nullable()).default([]) });
 
 /** Parses one rules file and checks its examples. Throws SandboxError('rules_invalid'). */
 export function parseRules(text: string, file: string, origin: Rule['origin']): Rule[] {
@@ -77,7 +79,7 @@ export function parseRules(text: string, file: string, origin: Rule['origin']): 
   } catch (err) {
     throw new SandboxError('rules_invalid', `${file}: not valid TOML: ${(err as Error).message}`);
   }
-  const parsed = FileSchema.safeParse(data);
+  const parsed = FileSchema.safeParse(withoutMcpRules(data));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? ` at ${issue.path.join('.')}` : '';
@@ -86,7 +88,8 @@ export function parseRules(text: string, file: string, origin: Rule['origin']): 
       `${file}: invalid rules file${where}: ${issue.message}`,
     );
   }
-  return parsed.data.rule.map((raw, i) => {
+  return parsed.data.rule.flatMap((raw, i) => {
+    if (raw === null) return [];
     const rule: Rule = {
       prefix: raw.prefix,
       decision: raw.decision,
@@ -101,8 +104,15 @@ export function parseRules(text: string, file: string, origin: Rule['origin']): 
     for (const example of raw.notMatch ?? [])
       if (matchRule(rule, literalWords(example)) !== 'no')
         throw exampleError(rule, example, 'should not match the rule but does');
-    return rule;
+    return [rule];
   });
+}
+
+function withoutMcpRules(data: unknown): unknown {
+  const rules = (data as { rule?: unknown } | null)?.rule;
+  if (!Array.isArray(rules)) return data;
+  const isMcp = (r: unknown) => typeof r === 'object' && r !== null && 'mcp' in r;
+  return { ...(data as object), rule: rules.map((r) => (isMcp(r) ? null : r)) };
 }
 
 function exampleError(rule: Rule, example: string[], what: string): SandboxError {

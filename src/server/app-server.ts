@@ -4,7 +4,7 @@
 // gets `serverRequest/resolved` with the id the request had on their connection.
 import type { ServerNotification } from '../protocol/methods.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
-import type { ApprovalDecision, PendingApproval } from '../runtime/approvals.ts';
+import type { ApprovalAnswer, PendingApproval } from '../runtime/approvals.ts';
 import type { TaskRunner } from '../runtime/task-service.ts';
 import type { ThreadManager } from '../runtime/thread-manager.ts';
 import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
@@ -162,11 +162,12 @@ export class AppServer {
     pending.result.then(
       (result) => {
         try {
-          session.resolveApproval(
-            approval.id,
-            (result as { decision: ApprovalDecision }).decision,
-            ctx.connectionId,
-          );
+          // Elicitations are answered with the response itself; the others with a decision.
+          const answer =
+            approval.method === 'mcpServer/elicitation/request'
+              ? (result as ApprovalAnswer)
+              : (result as { decision: ApprovalAnswer }).decision;
+          session.resolveApproval(approval.id, answer, ctx.connectionId);
         } catch {
           // Someone else answered first; this answer is ignored.
         }
@@ -180,7 +181,7 @@ export class AppServer {
   private resolved(
     session: ThreadSession,
     approval: PendingApproval,
-    _decision: ApprovalDecision,
+    _decision: ApprovalAnswer,
   ): void {
     const key = `${session.id}/${approval.id}`;
     for (const { ctx, requestId, cancel } of this.asked.get(key) ?? []) {

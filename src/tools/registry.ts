@@ -25,9 +25,8 @@ const specCache = new WeakMap<Tool, ToolSchemaSpec>();
 export function toolSpec(tool: Tool): ToolSchemaSpec {
   let spec = specCache.get(tool);
   if (!spec) {
-    const { $schema: _ignored, ...parameters } = z.toJSONSchema(tool.schema, {
-      io: 'input',
-    }) as Record<string, unknown>;
+    const { $schema: _ignored, ...parameters } =
+      tool.parameters ?? (z.toJSONSchema(tool.schema, { io: 'input' }) as Record<string, unknown>);
     spec = { name: tool.name, description: tool.description, parameters };
     specCache.set(tool, spec);
   }

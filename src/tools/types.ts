@@ -1,6 +1,7 @@
 // A tool is data plus `execute`. The engine knows tools only through this interface.
 import type { z } from 'zod';
 import type { CommandAction, FileUpdateChange, ThreadItem } from '../protocol/items.ts';
+import type { ElicitationRequest, ElicitationResponse } from '../protocol/methods-mcp.ts';
 import type { TurnPlanStep } from '../protocol/thread.ts';
 import type { ProcessOutcome, ProcessRunner } from '../sandbox/process-runner.ts';
 
@@ -12,7 +13,9 @@ export class ToolError extends Error {
 /** What a running tool may tell the loop while it works. */
 export type ToolProgress =
   | { type: 'outputDelta'; delta: string }
-  | { type: 'planUpdated'; explanation: string | null; plan: TurnPlanStep[] };
+  | { type: 'planUpdated'; explanation: string | null; plan: TurnPlanStep[] }
+  /** A line of progress of a long call (an MCP server's progress notifications). */
+  | { type: 'progress'; message: string };
 
 /** What a tool asks permission for, before it acts. */
 export type ApprovalRequest =
@@ -29,7 +32,18 @@ export type ApprovalRequest =
       /** Set when asking after a sandboxed run failed: may it run again outside the sandbox? */
       failure?: ProcessOutcome;
     }
-  | { kind: 'fileChange'; itemId: string; changes: FileUpdateChange[]; reason?: string };
+  | { kind: 'fileChange'; itemId: string; changes: FileUpdateChange[]; reason?: string }
+  | {
+      kind: 'mcpToolCall';
+      itemId: string;
+      server: string;
+      /** The tool's own name on its server. */
+      tool: string;
+      arguments: unknown;
+      description: string;
+      /** The server's hints about the tool (MCP annotations); absent hints are unknown. */
+      hints: { readOnly?: boolean; destructive?: boolean; openWorld?: boolean };
+    };
 
 export type Authorization =
   | { approved: true; /** run outside the sandbox */ unsandboxed?: boolean }
@@ -51,11 +65,24 @@ export type ToolContext = {
   commandTimeoutMs: number;
   /** Budget for the model-facing output of a tool, in bytes (head + tail are kept). */
   outputBudgetBytes: number;
+  /**
+   * Asks the user for what an MCP server wants mid-call (a form or a URL to visit), as the
+   * thread's clients see it. Absent: nobody can answer, and the request is declined.
+   */
+  elicit?: (ask: {
+    itemId: string;
+    server: string;
+    request: ElicitationRequest;
+  }) => Promise<ElicitationResponse>;
 };
 
+/** A part of a tool's output: text, or an image (a data: URL) for models that take images. */
+export type ToolOutputPart =
+  { type: 'input_text'; text: string } | { type: 'input_image'; image_url: string };
+
 export type ToolResult = {
-  /** Text returned to the model as the call's output. */
-  output: string;
+  /** Returned to the model as the call's output: text, or parts when there are images. */
+  output: string | ToolOutputPart[];
   /** The thread item as it completes (status, full output…). */
   item: ThreadItem;
 };
@@ -66,6 +93,11 @@ export type Tool<S extends z.ZodType = z.ZodType> = {
   description: string;
   /** One schema for validation and for the JSON Schema the model sees. */
   schema: S;
+  /**
+   * The JSON Schema the model sees, when it comes from elsewhere (an MCP server's inputSchema);
+   * `schema` then only checks that the arguments are an object.
+   */
+  parameters?: Record<string, unknown>;
   /** Changes files or runs arbitrary code. Read-only tools may run in parallel. */
   mutating: boolean;
   /** The item shown when the call starts, before execute runs. */

@@ -86,6 +86,25 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
           ))}
         </details>
       );
+    case 'mcpToolCall':
+      return (
+        <details class={`item tool status-${item.status}`} data-testid="item-mcp-tool-call">
+          <summary>
+            <code>
+              {item.server}/{item.tool}
+            </code>{' '}
+            {argumentsLine(item.arguments)}{' '}
+            <span class={`badge ${item.status}`}>{item.status}</span>
+            {item.durationMs != null && <span class="muted"> {duration(item.durationMs)}</span>}
+          </summary>
+          {item.error && <pre class="output">{item.error.message}</pre>}
+          {item.result?.content.map((c, i) => (
+            <pre key={i} class="output">
+              {mcpContentText(c)}
+            </pre>
+          ))}
+        </details>
+      );
     case 'contextCompaction':
       return (
         <details class="item compaction">
@@ -94,6 +113,17 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
         </details>
       );
   }
+}
+
+/** An MCP content block as text: its text, or what it is (an image, a resource). */
+function mcpContentText(block: unknown): string {
+  const b = (block ?? {}) as { type?: string; text?: string; mimeType?: string; uri?: string };
+  if (b.type === 'text') return b.text ?? '';
+  if (b.type === 'image' || b.type === 'audio') return `[${b.type} ${b.mimeType ?? ''}]`;
+  if (b.type === 'resource_link') return `[resource ${b.uri ?? ''}]`;
+  const resource = (block as { resource?: { uri?: string; text?: string } }).resource;
+  if (b.type === 'resource') return resource?.text ?? `[resource ${resource?.uri ?? ''}]`;
+  return JSON.stringify(block);
 }
 
 function commandStatus(item: Extract<ThreadItem, { type: 'commandExecution' }>): string {

@@ -124,6 +124,14 @@ export class ExecHumanRenderer {
         this.err.write(`${this.cyan(item.tool)} ${this.dim(args.slice(0, 160))}${failed}\n`);
         return;
       }
+      case 'mcpToolCall': {
+        const args = JSON.stringify(item.arguments ?? {});
+        const failed = item.error ? this.red(` failed: ${item.error.message}`) : '';
+        this.err.write(
+          `${this.cyan(`${item.server}/${item.tool}`)} ${this.dim(args.slice(0, 160))}${failed}\n`,
+        );
+        return;
+      }
     }
   }
 

@@ -112,6 +112,24 @@ export class ExecJsonRenderer {
           status: item.status === 'inProgress' ? 'in_progress' : failed ? 'failed' : 'completed',
         };
       }
+      case 'mcpToolCall':
+        return {
+          id: this.id(item.id),
+          type: 'mcp_tool_call',
+          server: item.server,
+          tool: item.tool,
+          arguments: item.arguments,
+          ...(item.result
+            ? {
+                result: {
+                  content: item.result.content,
+                  structured_content: item.result.structuredContent,
+                },
+              }
+            : {}),
+          ...(item.error ? { error: item.error } : {}),
+          status: item.status === 'inProgress' ? 'in_progress' : item.status,
+        };
       case 'plan':
         return {
           id: this.id(item.id),

@@ -72,6 +72,19 @@ export function entryFromItem(item: ThreadItem): Entry | null {
       const detail = item.status === 'completed' ? '' : (item.contentItems?.[0]?.text ?? '');
       return { kind: 'tool', id: item.id, tool: item.tool, args, status: item.status, detail };
     }
+    case 'mcpToolCall': {
+      const args = JSON.stringify(item.arguments ?? {});
+      const status = item.status === 'inProgress' ? 'inProgress' : item.status;
+      const detail = item.error?.message ?? '';
+      return {
+        kind: 'tool',
+        id: item.id,
+        tool: `${item.server}/${item.tool}`,
+        args,
+        status,
+        detail,
+      };
+    }
     case 'contextCompaction':
       return { kind: 'note', id: item.id, text: 'context compacted', tone: 'info' };
   }
