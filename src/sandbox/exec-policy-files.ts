@@ -62,6 +62,11 @@ export function loadRules(input: LoadRulesInput): LoadedRules {
 }
 
 function readDir(dir: string, origin: Rule['origin']): Rule[] {
+  return readRuleFiles(dir).flatMap(({ file, text }) => parseRules(text, file, origin));
+}
+
+/** The *.toml files of a rule directory, sorted by name (a missing directory has none). */
+export function readRuleFiles(dir: string): { file: string; text: string }[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => name.endsWith('.toml'));
@@ -69,9 +74,9 @@ function readDir(dir: string, origin: Rule['origin']): Rule[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new SandboxError('rules_invalid', `${dir}: ${(err as Error).message}`);
   }
-  return names.sort().flatMap((name) => {
+  return names.sort().map((name) => {
     const file = join(dir, name);
-    return parseRules(readFileSync(file, 'utf8'), file, origin);
+    return { file, text: readFileSync(file, 'utf8') };
   });
 }
 

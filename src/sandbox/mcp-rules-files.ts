@@ -1,10 +1,11 @@
 // The `[[rule]] mcp = [...]` rules on disk: they share the rule files with the exec-policy rules
 // (YOKE_HOME/rules/*.toml and the project's .yoke/rules/*.toml, which may only tighten), and an
 // MCP approval answered "always" appends an allow rule to the user's file.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { stringify } from 'smol-toml';
 import { SandboxError } from './errors.ts';
+import { readRuleFiles } from './exec-policy-files.ts';
 import { evaluateMcp, parseMcpRules, type McpRule } from './mcp-policy.ts';
 
 export function loadMcpRules(input: {
@@ -23,17 +24,7 @@ export function loadMcpRules(input: {
 }
 
 function readDir(dir: string, origin: McpRule['origin']): McpRule[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((name) => name.endsWith('.toml'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new SandboxError('rules_invalid', `${dir}: ${(err as Error).message}`);
-  }
-  return names.sort().flatMap((name) => {
-    const file = join(dir, name);
-    return parseMcpRules(readFileSync(file, 'utf8'), file, origin);
-  });
+  return readRuleFiles(dir).flatMap(({ file, text }) => parseMcpRules(text, file, origin));
 }
 
 /** Appends `allow` for one tool to `file` (unless an allow rule already covers it). */
