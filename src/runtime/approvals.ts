@@ -98,10 +98,10 @@ export type AuthorizeEnv = {
   rules: () => readonly Rule[];
   /** Persists an `allow` prefix rule (acceptWithExecpolicyAmendment). */
   amend: (prefix: string[]) => void;
-  /** The `[[rule]] mcp = [...]` rules. */
-  mcpRules: () => readonly McpRule[];
+  /** The `[[rule]] mcp = [...]` rules (none when absent). */
+  mcpRules?: () => readonly McpRule[];
   /** Persists an `allow` rule for one MCP tool (an approval answered "always"). */
-  amendMcp: (server: string, tool: string) => void;
+  amendMcp?: (server: string, tool: string) => void;
 };
 
 type Waiting = { approval: PendingApproval; resolve: (answer: ApprovalAnswer) => void };
@@ -227,7 +227,7 @@ export class ApprovalBroker {
     const decision = decideMcpCall({
       mode: env.mode(),
       hints: request.hints,
-      evaluation: evaluateMcp(env.mcpRules(), request.server, request.tool),
+      evaluation: evaluateMcp(env.mcpRules?.() ?? [], request.server, request.tool),
     });
     if (decision.type === 'run') return { approved: true };
     if (decision.type === 'forbid')
@@ -246,7 +246,7 @@ export class ApprovalBroker {
     if (response.action !== 'accept') return { approved: false, reason: DECLINED_MCP };
     const persist = persistOf(response);
     if (persist !== 'once') this.sessionMcpTools.add(key);
-    if (persist === 'always') env.amendMcp(request.server, request.tool);
+    if (persist === 'always') env.amendMcp?.(request.server, request.tool);
     return { approved: true };
   }
 
