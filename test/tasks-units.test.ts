@@ -2,8 +2,6 @@
 // templates, task.toml parsing, the task store.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openDb } from '../src/store/db.ts';
-import { TaskStore } from '../src/store/task-store.ts';
 import { DEFAULT_BLUEPRINT } from '../src/tasks/blueprint-default.ts';
 import { parseBlueprint, renderTemplate, validateBlueprint } from '../src/tasks/blueprint.ts';
 import { programOf, tail } from '../src/tasks/commands.ts';
@@ -113,37 +111,4 @@ test('commands: the program of a command line, and output tails at line starts',
   assert.ok(cut.startsWith('…\nline '));
   assert.ok(cut.endsWith('line 2999'));
   assert.ok(Buffer.byteLength(cut) <= 104);
-});
-
-test('task store: FIFO order survives, pages newest first, the log appends', () => {
-  const db = openDb(':memory:');
-  const store = new TaskStore(db);
-  for (const id of ['t1', 't2', 't3']) {
-    store.insert({ id, createdAt: 1, status: 'queued', repo: '/r', spec: { id }, state: {} });
-  }
-  store.update('t2', 'running', { node: 'x' });
-  assert.deepEqual(
-    store.withStatus(['queued', 'running']).map((r) => r.id),
-    ['t1', 't2', 't3'],
-  );
-  const page1 = store.list({ limit: 2 });
-  assert.deepEqual(
-    page1.rows.map((r) => r.id),
-    ['t3', 't2'],
-  );
-  const page2 = store.list({ limit: 2, cursor: page1.nextCursor! });
-  assert.deepEqual(
-    page2.rows.map((r) => r.id),
-    ['t1'],
-  );
-  assert.equal(page2.nextCursor, null);
-  assert.deepEqual(store.get('t2')!.state, { node: 'x' });
-  store.appendLog('t1', (seq) => ({ type: 'status', seq }));
-  store.appendLog('t1', () => ({ type: 'output', text: 'x' }));
-  assert.deepEqual(
-    store.log('t1', 1).map((r) => r.seq),
-    [2],
-  );
-  assert.throws(() => store.update('nope', 'running', {}), /no task nope/);
-  db.close();
 });

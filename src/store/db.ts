@@ -14,7 +14,11 @@ export class StoreError extends Error {
       | 'thread_not_found'
       | 'task_not_found'
       | 'store_too_new'
-      | 'bad_cursor',
+      | 'bad_cursor'
+      /** The store's server cannot be reached (PostgreSQL down, network cut). */
+      | 'store_unavailable'
+      /** A log append by a process that has not read the log (a bug in the caller). */
+      | 'store_unseeded',
     message: string,
   ) {
     super(message);

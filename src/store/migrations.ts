@@ -48,6 +48,10 @@ const MIGRATIONS: string[] = [
      data TEXT NOT NULL,
      PRIMARY KEY (task_id, seq)
    ) WITHOUT ROWID;`,
+  // 3: who holds a task (a fleet worker, or this daemon) and how often it was claimed: a write
+  // from an older claim is refused.
+  `ALTER TABLE tasks ADD COLUMN owner TEXT;
+   ALTER TABLE tasks ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export function migrate(db: Database.Database): void {

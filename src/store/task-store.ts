@@ -3,6 +3,7 @@
 // written before it is announced, so a daemon that dies loses nothing it has reported.
 import type Database from 'better-sqlite3';
 import { StoreError, type Db } from './db.ts';
+import type { ClaimedTask, StoreConflict } from './store.ts';
 
 export type TaskRow = {
   id: string;
@@ -34,6 +35,8 @@ type RawTask = {
   repo: string;
   spec: string;
   state: string;
+  owner: string | null;
+  attempt: number;
 };
 
 const fromRaw = (raw: RawTask): TaskRow => ({
@@ -52,14 +55,20 @@ export class TaskStore {
   private readonly lastSeq: Database.Statement;
   private readonly updateRow: Database.Statement;
   private readonly selectRow: Database.Statement;
+  /** Tasks this store has claimed, with the attempt its writes must match. */
+  private readonly claims = new Map<string, number>();
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    private readonly conflict: (c: StoreConflict) => void = () => {},
+  ) {
     this.insertLog = db.prepare(
-      'INSERT INTO task_log (task_id, seq, at, data) VALUES (?, ?, ?, ?)',
+      `INSERT INTO task_log (task_id, seq, at, data)
+       SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ? AND (? IS NULL OR attempt = ?))`,
     );
     this.lastSeq = db.prepare('SELECT MAX(seq) AS seq FROM task_log WHERE task_id = ?');
     this.updateRow = db.prepare(
-      'UPDATE tasks SET status = ?, state = ?, updated_at = ? WHERE id = ?',
+      'UPDATE tasks SET status = ?, state = ?, updated_at = ? WHERE id = ? AND (? IS NULL OR attempt = ?)',
     );
     this.selectRow = db.prepare('SELECT * FROM tasks WHERE id = ?');
   }
@@ -95,9 +104,29 @@ export class TaskStore {
     return raw ? fromRaw(raw) : null;
   }
 
+  claim(id: string, owner: string): ClaimedTask | null {
+    const raw = this.db
+      .prepare('UPDATE tasks SET owner = ?, attempt = attempt + 1 WHERE id = ? RETURNING *')
+      .get(owner, id) as RawTask | undefined;
+    if (!raw) return null;
+    this.claims.set(id, raw.attempt);
+    return { ...fromRaw(raw), owner, attempt: raw.attempt };
+  }
+
+  /** Refused (and reported) when the task is gone or another claim has taken it since ours. */
   update(id: string, status: string, state: unknown, at = Date.now()): void {
-    const changed = this.updateRow.run(status, JSON.stringify(state), at, id).changes;
-    if (changed === 0) throw new StoreError('task_not_found', `no task ${id} in the store`);
+    const mine = this.claims.get(id) ?? null;
+    const changed = this.updateRow.run(status, JSON.stringify(state), at, id, mine, mine).changes;
+    if (changed === 0) this.refuse(id);
+  }
+
+  private refuse(id: string): void {
+    const row = this.db.prepare('SELECT attempt FROM tasks WHERE id = ?').get(id) as
+      { attempt: number } | undefined;
+    const message = row
+      ? `task ${id} was taken over (attempt ${row.attempt}; this process held ${this.claims.get(id)})`
+      : `no task ${id} in the store`;
+    this.conflict({ entity: 'task', id, message });
   }
 
   /** Newest first; the cursor is opaque (the last row's submission order). */
@@ -150,7 +179,9 @@ export class TaskStore {
       const last = this.lastSeq.get(taskId) as { seq: number | null };
       const seq = (last.seq ?? 0) + 1;
       const value = data(seq);
-      this.insertLog.run(taskId, seq, at, JSON.stringify(value));
+      const mine = this.claims.get(taskId) ?? null;
+      const args = [taskId, seq, at, JSON.stringify(value), taskId, mine, mine];
+      if (this.insertLog.run(...args).changes === 0) this.refuse(taskId);
       return { seq, at, data: value };
     });
     return append();

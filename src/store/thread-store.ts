@@ -2,6 +2,7 @@
 // data only as JSON; the runtime decides what they mean and rebuilds state by replaying them.
 import type Database from 'better-sqlite3';
 import { StoreError, type Db } from './db.ts';
+import type { StoreConflict } from './store.ts';
 
 export type ThreadRow = {
   id: string;
@@ -51,7 +52,10 @@ export class ThreadStore {
   private readonly touch: Database.Statement;
   private readonly nextSeq = new Map<string, number>();
 
-  constructor(readonly db: Db) {
+  constructor(
+    readonly db: Db,
+    private readonly conflict: (c: StoreConflict) => void = () => {},
+  ) {
     this.insertEvent = db.prepare(
       'INSERT INTO events (thread_id, seq, turn_id, kind, data, at) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -84,7 +88,17 @@ export class ThreadStore {
   append(threadId: string, turnId: string | null, kind: string, data: unknown): number {
     const seq = this.seqFor(threadId);
     const at = Date.now();
-    this.insertEvent.run(threadId, seq, turnId, kind, JSON.stringify(data), at);
+    try {
+      this.insertEvent.run(threadId, seq, turnId, kind, JSON.stringify(data), at);
+    } catch (err) {
+      // Another process appended to this log since this one read it: its writer now.
+      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      this.conflict({
+        entity: 'thread',
+        id: threadId,
+        message: `thread ${threadId} has an event ${seq} this process did not write`,
+      });
+    }
     this.nextSeq.set(threadId, seq + 1);
     return seq;
   }
@@ -254,11 +268,11 @@ function fromRaw(raw: RawThread): ThreadRow {
   };
 }
 
-function encodeCursor(updatedAt: number, id: string): string {
+export function encodeCursor(updatedAt: number, id: string): string {
   return Buffer.from(JSON.stringify([updatedAt, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [number, string] {
+export function decodeCursor(cursor: string): [number, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'string') {
