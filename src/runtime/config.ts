@@ -63,6 +63,8 @@ export type ConfigInput = {
     sandbox?: SandboxMode;
     approvalPolicy?: AskForApproval;
     reasoningEffort?: ReasoningEffort;
+    /** More writable roots (`--add-dir`), added to the configured ones. */
+    writableRoots?: string[];
   };
 };
 
@@ -101,6 +103,12 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
     sandbox_mode: flags.sandbox,
     approval_policy: flags.approvalPolicy,
     model_reasoning_effort: flags.reasoningEffort,
+    sandbox_workspace_write: flags.writableRoots && {
+      writable_roots: [
+        ...(merged.sandbox_workspace_write?.writable_roots ?? []),
+        ...flags.writableRoots,
+      ],
+    },
   };
   merged = mergeTables(merged, layer(defined(flagTable), 'the command line').values);
   return resolveConfig(home, merged, env, warnings);

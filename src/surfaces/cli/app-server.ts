@@ -6,52 +6,77 @@ import { loadConfig } from '../../runtime/config.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { AppServer } from '../../server/app-server.ts';
 import { createStdioTransport } from '../../server/stdio-transport.ts';
-import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import {
+  command,
+  COMMON_OPTIONS,
+  helpText,
+  parseCommand,
+  UsageError,
+  wsUrlOption,
+} from './args.ts';
 
-export const APP_SERVER_HELP = `Usage: yoke app-server [OPTIONS]
-       yoke app-server generate-json-schema --out DIR
+export const APP_SERVER = command({
+  name: 'app-server',
+  usage: ['yoke app-server [OPTIONS]', 'yoke app-server generate-json-schema --out DIR'],
+  description:
+    'Serves the Yoke App Server: JSON-RPC (the Codex App Server v2 wire format, without the\n' +
+    '"jsonrpc" field) over stdio, one message per line — or over WebSocket, one message per text\n' +
+    'frame, with --listen. Every surface (CLI, TUI, web, editors, SDKs) speaks this protocol;\n' +
+    'docs/protocol.md lists its methods.',
+  options: {
+    listen: {
+      type: 'string',
+      value: 'URL',
+      help: 'serve WebSocket on URL, e.g. ws://127.0.0.1:4500 (port 0: any)',
+    },
+    'auth-token-file': {
+      type: 'string',
+      value: 'FILE',
+      help: 'require "Authorization: Bearer <token>" (needed off loopback)',
+    },
+    'allow-origin': {
+      type: 'string',
+      value: 'ORIGIN',
+      multiple: true,
+      help: 'let a browser page from ORIGIN connect',
+    },
+    config: COMMON_OPTIONS.config,
+  },
+  footer: 'generate-json-schema writes one JSON Schema file per params/result type, and a bundle.',
+});
 
-Serves the Yoke App Server: JSON-RPC (the Codex App Server v2 wire format, without the
-"jsonrpc" field) over stdio, one message per line — or over WebSocket, one message per text
-frame, with --listen. Every surface (CLI, TUI, web, editors, SDKs) speaks this protocol;
-docs/protocol.md lists its methods.
-
-Options:
-      --listen URL            serve WebSocket on URL, e.g. ws://127.0.0.1:4500 (port 0: any)
-      --auth-token-file FILE  require "Authorization: Bearer <token>" (needed off loopback)
-      --allow-origin ORIGIN   let a browser page from ORIGIN connect (repeatable)
-  -c, --config KEY=VALUE      override a config.toml key (repeatable)
-  -h, --help                  show this help
-
-generate-json-schema writes one JSON Schema file per params/result type, and a bundle.`;
-
-const FLAGS: FlagSpec[] = [
-  { names: ['listen'], value: true },
-  { names: ['auth-token-file'], value: true },
-  { names: ['allow-origin'], value: true, repeat: true },
-  { names: ['config', 'c'], value: true, repeat: true },
-  { names: ['out', 'o'], value: true },
-  { names: ['help', 'h'], value: false },
-];
+const GENERATE_JSON_SCHEMA = command({
+  name: 'app-server generate-json-schema',
+  usage: ['yoke app-server generate-json-schema --out DIR'],
+  description: 'Writes one JSON Schema file per params/result type of the protocol, and a bundle.',
+  options: {
+    out: { type: 'string', short: 'o', value: 'DIR', help: 'the directory to write to' },
+  },
+});
 
 export async function appServerCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
-  if (flagSet(args, 'help')) {
-    process.stdout.write(`${APP_SERVER_HELP}\n`);
-    return 0;
-  }
-  const [sub] = args.positionals;
-  if (sub === 'generate-json-schema') {
-    const out = flagValue(args, 'out');
-    if (!out) throw new UsageError('generate-json-schema needs --out DIR');
+  if (argv[0] === 'generate-json-schema') {
+    const { values, positionals, help } = parseCommand(GENERATE_JSON_SCHEMA, argv.slice(1));
+    if (help) {
+      process.stdout.write(helpText(GENERATE_JSON_SCHEMA));
+      return 0;
+    }
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    if (!values.out) throw new UsageError('generate-json-schema needs --out DIR');
     const { generateJsonSchema } = await import('../../protocol/json-schema.ts');
-    const files = await generateJsonSchema(resolve(out));
-    process.stderr.write(`wrote ${files.length} schema files to ${resolve(out)}\n`);
+    const out = resolve(values.out);
+    const files = await generateJsonSchema(out);
+    process.stderr.write(`wrote ${files.length} schema files to ${out}\n`);
     return 0;
   }
-  if (sub !== undefined) throw new UsageError(`unknown app-server command "${sub}"`);
+  const { values: args, positionals, help } = parseCommand(APP_SERVER, argv);
+  if (help) {
+    process.stdout.write(helpText(APP_SERVER));
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`unknown app-server command "${positionals[0]}"`);
 
-  const config = loadConfig({ overrides: flagValues(args, 'config') });
+  const config = loadConfig({ overrides: args.config ?? [] });
   for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   const manager = new ThreadManager({ config });
   const server = new AppServer(manager);
@@ -61,7 +86,7 @@ export async function appServerCommand(argv: string[]): Promise<number> {
     if (revived)
       process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
   });
-  const listenUrl = flagValue(args, 'listen');
+  const listenUrl = args.listen;
 
   if (!listenUrl) {
     const connection = server.attach(createStdioTransport());
@@ -72,8 +97,8 @@ export async function appServerCommand(argv: string[]): Promise<number> {
 
   // Loaded only for --listen: a stdio server answers initialize without the WebSocket stack.
   const { isLoopbackHost, listen } = await import('../../server/ws-transport.ts');
-  const url = parseListen(listenUrl);
-  const tokenFile = flagValue(args, 'auth-token-file');
+  const url = wsUrlOption(listenUrl, 'listen');
+  const tokenFile = args['auth-token-file'];
   const authToken = tokenFile ? readToken(tokenFile) : undefined;
   if (!isLoopbackHost(url.hostname) && !authToken) {
     throw new UsageError(`listening on ${url.hostname} (not loopback) needs --auth-token-file`);
@@ -82,7 +107,7 @@ export async function appServerCommand(argv: string[]): Promise<number> {
     host: url.hostname,
     port: Number(url.port || 0),
     ...(authToken ? { authToken } : {}),
-    allowedOrigins: flagValues(args, 'allow-origin'),
+    allowedOrigins: args['allow-origin'] ?? [],
     onConnection: (transport) => server.attach(transport),
   });
   // Readiness line for scripts and tests: where to connect.
@@ -104,17 +129,6 @@ async function shutdown(server: AppServer, manager: ThreadManager): Promise<void
   await Promise.all(running);
   server.close();
   manager.close();
-}
-
-function parseListen(value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--listen expects ws://HOST:PORT, got "${value}"`);
-  }
-  if (url.protocol !== 'ws:') throw new UsageError(`--listen expects a ws:// URL, got "${value}"`);
-  return url;
 }
 
 function readToken(path: string): string {

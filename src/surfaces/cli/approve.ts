@@ -7,23 +7,41 @@ import { YokeClient } from '../../client/client.ts';
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
 import type { ParamsOf, ServerRequestMethod } from '../../protocol/methods.ts';
 import { yokeHome } from '../../runtime/config.ts';
-import { flagSet, flagValue, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import {
+  command,
+  COMMON_OPTIONS,
+  helpText,
+  parseCommand,
+  UsageError,
+  wsUrlOption,
+} from './args.ts';
 import { runningDaemon } from './daemon.ts';
 
-export const APPROVE_HELP = `Usage: yoke approve                      list waiting approvals (and answer them, on a terminal)
-       yoke approve N DECISION            answer approval N (as listed)
-       yoke approve --all DECISION        answer every waiting approval
-
-DECISION: accept | accept-for-session | decline | cancel (cancel also stops the turn).
-Connects to the \`yoke serve\` of YOKE_HOME, or to --remote ws://HOST:PORT (with
---auth-token-file when the server needs a token).`;
-
-const FLAGS: FlagSpec[] = [
-  { names: ['remote'], value: true },
-  { names: ['auth-token-file'], value: true },
-  { names: ['all'], value: true },
-  { names: ['help', 'h'], value: false },
-];
+export const APPROVE = command({
+  name: 'approve',
+  usage: [
+    'yoke approve [OPTIONS]                 list waiting approvals (and answer them, on a terminal)',
+    'yoke approve [OPTIONS] N DECISION      answer approval N (as listed)',
+    'yoke approve [OPTIONS] --all DECISION  answer every waiting approval',
+  ],
+  description:
+    'DECISION: accept | accept-for-session | decline | cancel (cancel also stops the turn).\n' +
+    'Connects to the `yoke serve` of YOKE_HOME, or to --remote.',
+  options: {
+    remote: {
+      type: 'string',
+      value: 'URL',
+      help: 'the App Server at ws://HOST:PORT instead of the local daemon',
+    },
+    'auth-token-file': COMMON_OPTIONS.authTokenFile,
+    all: {
+      type: 'string',
+      value: 'DECISION',
+      choices: ['accept', 'accept-for-session', 'decline', 'cancel'],
+      help: 'answer every waiting approval with DECISION',
+    },
+  },
+});
 
 const DECISIONS = {
   accept: 'accept',
@@ -40,14 +58,14 @@ type Waiting = {
 };
 
 export async function approveCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
-  if (flagSet(args, 'help')) {
-    process.stdout.write(`${APPROVE_HELP}\n`);
+  const { values: args, positionals, help } = parseCommand(APPROVE, argv);
+  if (help) {
+    process.stdout.write(helpText(APPROVE));
     return 0;
   }
-  const client = new YokeClient(
-    await connect(flagValue(args, 'remote'), flagValue(args, 'auth-token-file')),
-  );
+  if (positionals.length > 2 || (args.all && positionals.length))
+    throw new UsageError('give N DECISION, or --all DECISION; see `yoke approve --help`');
+  const client = new YokeClient(await connect(args.remote, args['auth-token-file']));
   try {
     const waiting = await collect(client);
     if (waiting.length === 0) {
@@ -55,8 +73,8 @@ export async function approveCommand(argv: string[]): Promise<number> {
       return 0;
     }
     waiting.forEach((w, i) => process.stdout.write(`[${i + 1}] ${describe(w)}\n`));
-    const all = flagValue(args, 'all');
-    const [index, decision] = args.positionals;
+    const all = args.all;
+    const [index, decision] = positionals;
     if (all) {
       const value = decisionOf(all);
       for (const w of waiting) w.answer(value);
@@ -95,6 +113,7 @@ export async function approveCommand(argv: string[]): Promise<number> {
 
 async function connect(remote: string | undefined, tokenFile: string | undefined) {
   if (remote) {
+    wsUrlOption(remote, 'remote');
     const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined;
     return connectWebSocket(remote, token ? { authToken: token } : {});
   }

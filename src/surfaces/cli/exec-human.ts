@@ -17,8 +17,10 @@ export class ExecHumanRenderer {
     private readonly err: Out,
     private readonly out: Out,
     env: NodeJS.ProcessEnv = process.env,
+    /** `--color`: always, never, or auto (on a terminal, unless NO_COLOR is set). */
+    color = 'auto',
   ) {
-    this.color = Boolean(err.isTTY) && !env.NO_COLOR;
+    this.color = color === 'always' || (color === 'auto' && Boolean(err.isTTY) && !env.NO_COLOR);
   }
 
   header(lines: [string, string][]): void {

@@ -2,71 +2,17 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { UserInput } from '../../protocol/items.ts';
-import type {
-  AskForApproval,
-  SandboxMode,
-  TokenUsageBreakdown,
-  Turn,
-} from '../../protocol/thread.ts';
+import type { SandboxMode, TokenUsageBreakdown, Turn } from '../../protocol/thread.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
 import { YokeClient } from '../../client/client.ts';
 import type { ResultOf } from '../../protocol/methods.ts';
 import { createMemoryTransportPair } from '../../protocol/transport.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { AppServer } from '../../server/app-server.ts';
-import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { helpText, parseCommand, UsageError } from './args.ts';
+import { EXEC } from './exec-options.ts';
 import { ExecHumanRenderer } from './exec-human.ts';
 import { ExecJsonRenderer } from './exec-json.ts';
-
-export const EXEC_HELP = `Usage: yoke exec [OPTIONS] [PROMPT]
-       yoke exec [OPTIONS] resume (<THREAD_ID> | --last) [PROMPT]
-
-Runs an agent on the repository in the current directory until it gives its final answer.
-The prompt comes from PROMPT, or from standard input when PROMPT is "-" or absent.
-
-Options:
-  -m, --model MODEL            model to use (default: config, then ${'gpt-5.5'})
-      --provider NAME          model provider from config.toml (default: openai)
-  -C, --cd DIR                 work in DIR instead of the current directory
-      --json                   print JSONL events (the \`codex exec --json\` shape)
-  -o, --output-last-message F  write the final message to file F
-      --output-schema FILE     JSON Schema the final answer must follow
-      --ephemeral              do not store the thread
-  -s, --sandbox MODE           read-only | workspace-write | danger-full-access
-      --add-dir DIR            another writable directory (repeatable)
-  -i, --image FILE             attach an image to the prompt (repeatable)
-  -c, --config KEY=VALUE       override a config.toml key; VALUE is TOML (repeatable)
-      --skip-git-repo-check    allow running outside a git repository
-      --last                   with resume: continue the most recent thread
-  -h, --help                   show this help
-
-Environment: OPENAI_API_KEY and OPENAI_BASE_URL select an OpenAI-compatible endpoint with no
-config file; YOKE_HOME moves all state (default ~/.yoke). Exit status: 0 when the turn
-completed, 1 when it failed, 130 when interrupted, 2 for bad usage.`;
-
-const FLAGS: FlagSpec[] = [
-  { names: ['model', 'm'], value: true },
-  { names: ['provider'], value: true },
-  { names: ['cd', 'C'], value: true },
-  { names: ['json', 'experimental-json'], value: false },
-  { names: ['output-last-message', 'o'], value: true },
-  { names: ['output-schema'], value: true },
-  { names: ['ephemeral'], value: false },
-  { names: ['sandbox', 's'], value: true },
-  { names: ['add-dir'], value: true, repeat: true },
-  { names: ['image', 'i'], value: true, repeat: true },
-  { names: ['config', 'c'], value: true, repeat: true },
-  { names: ['skip-git-repo-check'], value: false },
-  { names: ['last'], value: false },
-  { names: ['full-auto'], value: false },
-  { names: ['dangerously-bypass-approvals-and-sandbox'], value: false },
-  { names: ['color'], value: true },
-  { names: ['thread-source'], value: true },
-  { names: ['cyber-access-program'], value: true },
-  { names: ['help', 'h'], value: false },
-];
-
-const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'];
 
 type Io = {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -76,69 +22,69 @@ type Io = {
 };
 
 export async function execCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
-  if (flagSet(args, 'help')) {
-    io.stdout.write(`${EXEC_HELP}\n`);
+  const { values: args, positionals, help } = parseCommand(EXEC, argv);
+  if (help) {
+    io.stdout.write(helpText(EXEC));
     return 0;
   }
-  const positionals = [...args.positionals];
   let resumeId: string | null = null;
-  let resumeLast = false;
+  const resumeLast = args.last === true;
   if (positionals[0] === 'resume') {
     positionals.shift();
-    resumeLast = flagSet(args, 'last');
     if (!resumeLast) {
       resumeId = positionals.shift() ?? null;
       if (!resumeId) throw new UsageError('resume needs a thread id or --last');
     }
-  }
+  } else if (resumeLast) throw new UsageError('--last goes with resume: yoke exec resume --last');
   if (positionals.length > 1)
     throw new UsageError(
       `expected one prompt, got ${positionals.length} arguments (quote the prompt)`,
     );
+  const bypass = args['dangerously-bypass-approvals-and-sandbox'] === true;
+  if (bypass && (args['full-auto'] || args.sandbox))
+    throw new UsageError(
+      '--dangerously-bypass-approvals-and-sandbox goes alone, without --sandbox or --full-auto',
+    );
+  if (args['full-auto'] && args.sandbox && args.sandbox !== 'workspace-write')
+    throw new UsageError(
+      `--full-auto is --sandbox workspace-write; not with --sandbox ${args.sandbox}`,
+    );
+  const sandbox = (
+    bypass ? 'danger-full-access' : args['full-auto'] ? 'workspace-write' : args.sandbox
+  ) as SandboxMode | undefined;
 
-  const cwd = resolve(flagValue(args, 'cd') ?? process.cwd());
+  const cwd = resolve(args.cd ?? process.cwd());
   if (!existsSync(cwd) || !statSync(cwd).isDirectory())
     throw new UsageError(`--cd ${cwd}: not a directory`);
-  if (!flagSet(args, 'skip-git-repo-check') && !insideGitRepo(cwd)) {
+  // The configuration first: nothing else is worth doing when no model can be reached.
+  const config = loadConfig({
+    env: io.env,
+    cwd,
+    overrides: args.config ?? [],
+    flags: {
+      ...(args.model !== undefined ? { model: args.model } : {}),
+      ...(args.provider !== undefined ? { provider: args.provider } : {}),
+      ...(sandbox ? { sandbox } : {}),
+      ...(bypass ? { approvalPolicy: 'never' as const } : {}),
+      ...(args['add-dir'] ? { writableRoots: args['add-dir'].map((dir) => resolve(dir)) } : {}),
+    },
+  });
+  for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`);
+  requireModelAccess(config);
+  if (!args['skip-git-repo-check'] && !insideGitRepo(cwd)) {
     throw new UsageError(
       `${cwd} is not inside a git repository; run in one or pass --skip-git-repo-check`,
     );
   }
-  const sandbox = flagValue(args, 'sandbox');
-  if (sandbox && !SANDBOX_MODES.includes(sandbox)) {
-    throw new UsageError(`--sandbox must be one of ${SANDBOX_MODES.join(', ')}, not "${sandbox}"`);
-  }
-  const outputSchemaPath = flagValue(args, 'output-schema');
-  const outputSchema = outputSchemaPath ? readSchema(outputSchemaPath) : null;
+  const outputSchema = args['output-schema'] ? readSchema(args['output-schema']) : null;
 
   const prompt = await readPrompt(positionals[0], io.stdin);
   const input: UserInput[] = [];
   if (prompt) input.push({ type: 'text', text: prompt, text_elements: [] });
-  for (const image of flagValues(args, 'image'))
-    input.push({ type: 'localImage', path: resolve(image) });
+  for (const image of args.image ?? []) input.push({ type: 'localImage', path: resolve(image) });
   if (input.length === 0)
     throw new UsageError('no prompt: pass it as an argument or on standard input');
-
-  const config = loadConfig({
-    env: io.env,
-    cwd,
-    overrides: flagValues(args, 'config'),
-    flags: {
-      ...(flagValue(args, 'model') ? { model: flagValue(args, 'model') } : {}),
-      ...(flagValue(args, 'provider') ? { provider: flagValue(args, 'provider') } : {}),
-      ...(sandbox ? { sandbox: sandbox as SandboxMode } : {}),
-      ...(flagSet(args, 'dangerously-bypass-approvals-and-sandbox')
-        ? {
-            sandbox: 'danger-full-access' as SandboxMode,
-            approvalPolicy: 'never' as AskForApproval,
-          }
-        : {}),
-    },
-  });
-  const json = flagSet(args, 'json');
-  for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`);
-  requireModelAccess(config);
+  const json = args.json === true;
 
   // One code path: exec is a client of an App Server running in this process.
   const manager = new ThreadManager({ config });
@@ -164,7 +110,7 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
     } else {
       opened = await client.request('thread/start', {
         cwd,
-        ephemeral: flagSet(args, 'ephemeral'),
+        ephemeral: args.ephemeral === true,
         ...overrides,
       });
     }
@@ -178,7 +124,8 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
     return await runExecTurn(client, opened, input, outputSchema, {
       io,
       json,
-      lastMessageFile: flagValue(args, 'output-last-message'),
+      lastMessageFile: args['output-last-message'],
+      color: args.color ?? 'auto',
     });
   } finally {
     client.close();
@@ -199,12 +146,12 @@ async function runExecTurn(
   opened: ResultOf<'thread/start'>,
   input: UserInput[],
   outputSchema: Record<string, unknown> | null,
-  opts: { io: Io; json: boolean; lastMessageFile: string | undefined },
+  opts: { io: Io; json: boolean; lastMessageFile: string | undefined; color: string },
 ): Promise<number> {
   const { io } = opts;
   const threadId = opened.thread.id;
   const jsonOut = new ExecJsonRenderer((event) => io.stdout.write(`${JSON.stringify(event)}\n`));
-  const human = new ExecHumanRenderer(io.stderr, io.stdout, io.env);
+  const human = new ExecHumanRenderer(io.stderr, io.stdout, io.env, opts.color);
   if (opts.json) jsonOut.threadStarted(threadId);
   else {
     human.header([

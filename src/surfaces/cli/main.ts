@@ -17,7 +17,7 @@ Commands:
   serve                the daemon: App Server on loopback WebSocket + background task runner
   task <command>       background tasks in isolated worktrees: submit, list, show, logs,
                        cancel, retry, apply (starts \`yoke serve\` when none runs)
-  help                 show this help
+  help [COMMAND]       show this help, or a command's
   --version            print the version
 
 Run \`yoke <command> --help\` for a command's options (\`yoke resume --help\`: the UI's).`;
@@ -47,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'task':
         return await (await import('./task.ts')).taskCommand(rest, io);
       case 'help':
+        // `yoke help exec` is `yoke exec --help`.
+        if (rest[0] && rest[0] !== 'help') return await main([rest[0], '--help', ...rest.slice(1)]);
+        process.stdout.write(`${HELP}\n`);
+        return 0;
       case '--help':
       case '-h':
         process.stdout.write(`${HELP}\n`);

@@ -12,7 +12,15 @@ import { createTaskService } from '../../runtime/task-service.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { AppServer } from '../../server/app-server.ts';
 import { isLoopbackHost, listen } from '../../server/ws-transport.ts';
-import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import {
+  command,
+  COMMON_OPTIONS,
+  countOption,
+  helpText,
+  parseCommand,
+  UsageError,
+  wsUrlOption,
+} from './args.ts';
 import {
   acquireLock,
   removeServeState,
@@ -22,33 +30,51 @@ import {
 } from './daemon.ts';
 import { serveWeb } from './serve-web.ts';
 
-export const SERVE_HELP = `Usage: yoke serve [OPTIONS]
-
-Runs the Yoke daemon: the App Server (JSON-RPC over WebSocket, docs/protocol.md) together with
-the background task runner. It listens on loopback only and every connection must present the
-token in $YOKE_HOME/serve.token; $YOKE_HOME/serve.json says where it listens. \`yoke task\`
-starts it in the background when none is running. One daemon per YOKE_HOME.
-
-Options:
-      --listen URL        listen on URL (default ws://127.0.0.1:0: any free port)
-      --concurrency N     tasks running at once (default: the number of cores)
-      --per-repo N        tasks running at once on one repository (default: --concurrency)
-      --warm N            prepared worktrees kept per repository, setup done (default 0);
-                          a repository's pool fills after its first task, or at start with:
-      --warm-repo DIR     keep DIR's repository warm from the start (repeatable)
-  -c, --config KEY=VALUE  override a config.toml key (repeatable)
-  -h, --help              show this help`;
-
-const FLAGS: FlagSpec[] = [
-  { names: ['listen'], value: true },
-  { names: ['concurrency'], value: true },
-  { names: ['per-repo'], value: true },
-  { names: ['warm'], value: true },
-  { names: ['warm-repo'], value: true, repeat: true },
-  { names: ['config', 'c'], value: true, repeat: true },
-  { names: ['ready-fd'], value: true },
-  { names: ['help', 'h'], value: false },
-];
+export const SERVE = command({
+  name: 'serve',
+  usage: ['yoke serve [OPTIONS]'],
+  description:
+    'Runs the Yoke daemon: the App Server (JSON-RPC over WebSocket, docs/protocol.md) together with\n' +
+    'the background task runner. It listens on loopback only and every connection must present the\n' +
+    'token in $YOKE_HOME/serve.token; $YOKE_HOME/serve.json says where it listens. `yoke task`\n' +
+    'starts it in the background when none is running. One daemon per YOKE_HOME.',
+  options: {
+    listen: {
+      type: 'string',
+      value: 'URL',
+      help: 'listen on URL (default ws://127.0.0.1:0: any free port)',
+    },
+    concurrency: {
+      type: 'string',
+      value: 'N',
+      help: 'tasks running at once (default: the number of cores)',
+    },
+    'per-repo': {
+      type: 'string',
+      value: 'N',
+      help: 'tasks running at once on one repository (default: --concurrency)',
+    },
+    warm: {
+      type: 'string',
+      value: 'N',
+      help:
+        'prepared worktrees kept per repository, setup done (default 0);\n' +
+        "a repository's pool fills after its first task, or at start with:",
+    },
+    'warm-repo': {
+      type: 'string',
+      value: 'DIR',
+      multiple: true,
+      help: "keep DIR's repository warm from the start",
+    },
+    config: COMMON_OPTIONS.config,
+    'ready-fd': {
+      type: 'string',
+      value: 'FD',
+      help: 'write one JSON line to file descriptor FD when ready (used by `yoke task`)',
+    },
+  },
+});
 
 export type ServeHooks = {
   /** Serves plain HTTP requests on the daemon's port (a web page); true when answered. */
@@ -56,29 +82,21 @@ export type ServeHooks = {
 };
 
 export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
-  if (flagSet(args, 'help')) {
-    process.stdout.write(`${SERVE_HELP}\n`);
+  const { values: args, positionals, help } = parseCommand(SERVE, argv);
+  if (help) {
+    process.stdout.write(helpText(SERVE));
     return 0;
   }
-  if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-  const count = (name: string, min: number) => {
-    const raw = flagValue(args, name);
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min)
-      throw new UsageError(`--${name} needs a whole number ≥ ${min}, not "${raw}"`);
-    return n;
-  };
-  const concurrency = count('concurrency', 1);
-  const perRepo = count('per-repo', 1);
-  const warm = count('warm', 0);
-  const readyFd = count('ready-fd', 3);
-  const url = new URL(flagValue(args, 'listen') ?? 'ws://127.0.0.1:0');
-  if (url.protocol !== 'ws:' || !isLoopbackHost(url.hostname))
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const concurrency = countOption(args.concurrency, 'concurrency', 1);
+  const perRepo = countOption(args['per-repo'], 'per-repo', 1);
+  const warm = countOption(args.warm, 'warm', 0);
+  const readyFd = countOption(args['ready-fd'], 'ready-fd', 3);
+  const url = wsUrlOption(args.listen ?? 'ws://127.0.0.1:0', 'listen');
+  if (!isLoopbackHost(url.hostname))
     throw new UsageError('--listen takes a loopback ws:// URL, e.g. ws://127.0.0.1:4500');
 
-  const config = loadConfig({ overrides: flagValues(args, 'config') });
+  const config = loadConfig({ overrides: args.config ?? [] });
   for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
   const ready = readyFd === undefined ? null : createWriteStream('', { fd: readyFd });
   const holder = acquireLock(config.home);
@@ -124,7 +142,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   // Readiness, for scripts and tests (stderr) and for the `yoke task` that started us (fd).
   log(`yoke serve listening on ${handle.url} (pid ${process.pid}, home ${config.home})`);
   ready?.end(`${JSON.stringify({ url: handle.url, pid: process.pid })}\n`);
-  for (const dir of flagValues(args, 'warm-repo')) {
+  for (const dir of args['warm-repo'] ?? []) {
     tasks.warmUp(resolve(dir)).then(
       (ready) => log(`tasks: ${ready} warm worktree(s) ready for ${dir}`),
       (err: Error) => log(`tasks: cannot keep ${dir} warm: ${err.message}`),

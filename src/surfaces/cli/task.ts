@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { YokeClient } from '../../client/client.ts';
 import type { Task, TaskLogEntry, TaskStatus } from '../../protocol/methods-task.ts';
 import { yokeHome } from '../../runtime/config.ts';
-import { flagSet, flagValue, flagValues, parseArgs, UsageError, type FlagSpec } from './args.ts';
+import { command, helpText, parseCommand, UsageError, type Parsed } from './args.ts';
 import { connectDaemon } from './daemon.ts';
 import { listTable, LogPrinter, showTask } from './task-render.ts';
 
@@ -29,42 +29,85 @@ Commands:
 
 IDs may be shortened to any unique prefix. \`yoke task <command> --help\` for details.`;
 
-const SUBMIT_HELP = `Usage: yoke task submit PROMPT [OPTIONS]
+const ID = 'ID may be shortened to any unique prefix.';
 
-Queues a task and prints its id. The repository's .yoke/task.toml (at the base commit) gives
-setup commands, checks, fix rounds, budgets, tools and approvals; see README "Background tasks".
-
-Options:
-      --repo DIR         the repository (default: the current directory)
-      --base REF         branch, tag or commit to start from (default: the checked-out branch)
-      --check CMD        another acceptance check, run with bash (repeatable)
-      --blueprint NAME   a built-in blueprint (default, pr) or .yoke/blueprints/NAME.{json,toml}
-      --wait             follow the task until it ends; exit 0 only if it succeeded
-  -h, --help             show this help`;
-
-const SUB_HELP: Record<string, string> = {
-  submit: SUBMIT_HELP,
-  list: 'Usage: yoke task list [--all]\n\nLists recent tasks, newest first.',
-  show: 'Usage: yoke task show ID\n\nShows a task: status, nodes, checks, commits, diff stat, branch.',
-  logs: "Usage: yoke task logs ID [-f]\n\nPrints a task's log; -f follows it live until the task ends.",
-  cancel:
-    'Usage: yoke task cancel ID\n\nCancels a queued or running task: its turn is interrupted, its\ncommands die with their process group and its worktree is removed.',
-  retry:
-    'Usage: yoke task retry ID\n\nSubmits a finished task again as a new task; prints the new id.',
-  apply:
-    "Usage: yoke task apply ID\n\nApplies the task's changes (base..branch) to the current checkout, staged and not committed\n(git apply --3way). Review them with `git diff --cached`.",
+/** Each subcommand's table: its options, its usage and --help. */
+const SUBCOMMANDS = {
+  submit: command({
+    name: 'task submit',
+    usage: ['yoke task submit PROMPT [OPTIONS]'],
+    description:
+      "Queues a task and prints its id. The repository's .yoke/task.toml (at the base commit) gives\n" +
+      'setup commands, checks, fix rounds, budgets, tools and approvals; see README "Background tasks".',
+    options: {
+      repo: {
+        type: 'string',
+        short: 'C',
+        value: 'DIR',
+        help: 'the repository (default: the current directory)',
+      },
+      base: {
+        type: 'string',
+        value: 'REF',
+        help: 'branch, tag or commit to start from (default: the checked-out branch)',
+      },
+      check: {
+        type: 'string',
+        value: 'CMD',
+        multiple: true,
+        help: 'another acceptance check, run with bash',
+      },
+      blueprint: {
+        type: 'string',
+        value: 'NAME',
+        help: 'a built-in blueprint (default, pr) or .yoke/blueprints/NAME.{json,toml}',
+      },
+      wait: { type: 'boolean', help: 'follow the task until it ends; exit 0 only if it succeeded' },
+    },
+  }),
+  list: command({
+    name: 'task list',
+    usage: ['yoke task list [--all]'],
+    description: 'Lists recent tasks, newest first.',
+    options: { all: { type: 'boolean', help: 'every page, not only the most recent tasks' } },
+  }),
+  show: command({
+    name: 'task show',
+    usage: ['yoke task show ID'],
+    description: `Shows a task: status, nodes, checks, commits, diff stat, branch. ${ID}`,
+    options: {},
+  }),
+  logs: command({
+    name: 'task logs',
+    usage: ['yoke task logs ID [-f]'],
+    description: `Prints a task's log. ${ID}`,
+    options: {
+      follow: { type: 'boolean', short: 'f', help: 'follow it live until the task ends' },
+    },
+  }),
+  cancel: command({
+    name: 'task cancel',
+    usage: ['yoke task cancel ID'],
+    description:
+      'Cancels a queued or running task: its turn is interrupted, its commands die with their\n' +
+      `process group and its worktree is removed. ${ID}`,
+    options: {},
+  }),
+  retry: command({
+    name: 'task retry',
+    usage: ['yoke task retry ID'],
+    description: `Submits a finished task again as a new task; prints the new id. ${ID}`,
+    options: {},
+  }),
+  apply: command({
+    name: 'task apply',
+    usage: ['yoke task apply ID'],
+    description:
+      "Applies the task's changes (base..branch) to the current checkout, staged and not committed\n" +
+      `(git apply --3way). Review them with \`git diff --cached\`. ${ID}`,
+    options: {},
+  }),
 };
-
-const FLAGS: FlagSpec[] = [
-  { names: ['repo', 'C'], value: true },
-  { names: ['base'], value: true },
-  { names: ['check'], value: true, repeat: true },
-  { names: ['blueprint'], value: true },
-  { names: ['wait'], value: false },
-  { names: ['follow', 'f'], value: false },
-  { names: ['all'], value: false },
-  { names: ['help', 'h'], value: false },
-];
 
 const TERMINAL = new Set<TaskStatus>(['succeeded', 'failed', 'cancelled']);
 
@@ -76,32 +119,37 @@ export async function taskCommand(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`${TASK_HELP}\n`);
     return 0;
   }
-  if (!Object.hasOwn(SUB_HELP, sub))
+  if (!Object.hasOwn(SUBCOMMANDS, sub))
     throw new UsageError(`unknown task command "${sub}"; see \`yoke task --help\``);
-  const args = parseArgs(rest, FLAGS);
-  if (flagSet(args, 'help')) {
-    io.stdout.write(`${SUB_HELP[sub]}\n`);
+  const spec = SUBCOMMANDS[sub as keyof typeof SUBCOMMANDS];
+  const { values, positionals, help } = parseCommand(spec, rest);
+  if (help) {
+    io.stdout.write(helpText(spec));
     return 0;
   }
-  const needsId = sub !== 'submit' && sub !== 'list';
-  if (needsId && args.positionals.length !== 1)
-    throw new UsageError(`task ${sub} needs one task ID`);
-  if (sub === 'submit' && args.positionals.length !== 1)
+  if (sub === 'submit' && positionals.length !== 1)
     throw new UsageError('task submit needs one PROMPT (quote it)');
+  if (sub === 'list' && positionals.length)
+    throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (sub !== 'submit' && sub !== 'list' && positionals.length !== 1)
+    throw new UsageError(`task ${sub} needs one task ID`);
+  const args = values as Parsed<(typeof SUBCOMMANDS)['submit']['options']>['values'] &
+    Parsed<(typeof SUBCOMMANDS)['list']['options']>['values'] &
+    Parsed<(typeof SUBCOMMANDS)['logs']['options']>['values'];
 
   const { client } = await connectDaemon(yokeHome(io.env), (line) =>
     io.stderr.write(`yoke: ${line}\n`),
   );
   try {
-    if (sub === 'submit') return await submit(client, args.positionals[0]!, args, io);
-    if (sub === 'list') return await list(client, flagSet(args, 'all'), io);
-    const id = await resolveId(client, args.positionals[0]!);
+    if (sub === 'submit') return await submit(client, positionals[0]!, args, io);
+    if (sub === 'list') return await list(client, args.all === true, io);
+    const id = await resolveId(client, positionals[0]!);
     switch (sub) {
       case 'show':
         io.stdout.write(showTask((await client.request('task/read', { taskId: id })).task));
         return 0;
       case 'logs':
-        if (!flagSet(args, 'follow')) {
+        if (!args.follow) {
           const printer = new LogPrinter((text) => io.stdout.write(text));
           await readLog(client, id, printer);
           return 0;
@@ -128,18 +176,18 @@ export async function taskCommand(argv: string[], io: Io): Promise<number> {
 async function submit(
   client: YokeClient,
   prompt: string,
-  args: ReturnType<typeof parseArgs>,
+  args: Parsed<(typeof SUBCOMMANDS)['submit']['options']>['values'],
   io: Io,
 ) {
   const { task } = await client.request('task/submit', {
     prompt,
-    repo: resolve(flagValue(args, 'repo') ?? '.'),
-    baseRef: flagValue(args, 'base') ?? null,
-    checks: flagValues(args, 'check'),
-    blueprint: flagValue(args, 'blueprint') ?? null,
+    repo: resolve(args.repo ?? '.'),
+    baseRef: args.base ?? null,
+    checks: args.check ?? [],
+    blueprint: args.blueprint ?? null,
   });
   io.stdout.write(`${task.id}\n`);
-  if (!flagSet(args, 'wait')) return 0;
+  if (!args.wait) return 0;
   const final = await follow(client, task.id, (text) => io.stderr.write(text));
   io.stdout.write(showTask(final));
   return exitFor(final);

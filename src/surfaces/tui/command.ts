@@ -5,15 +5,16 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { render } from 'ink';
 import { createElement } from 'react';
-import type { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
+import { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
 import {
-  flagSet,
-  flagValue,
-  flagValues,
-  parseArgs,
+  choiceOption,
+  command,
+  COMMON_OPTIONS,
+  helpText,
+  parseCommand,
   UsageError,
-  type FlagSpec,
+  wsUrlOption,
 } from '../cli/args.ts';
 import { App } from './app.tsx';
 import { connectInProcess, connectRemote, LogSink, type Connected } from './connect.ts';
@@ -22,42 +23,32 @@ import { gitDiff, runLocalShell, stopLocalShells } from './local-shell.ts';
 import { openPicker } from './slash-commands.ts';
 import type { StartParams } from './state.ts';
 
-export const TUI_HELP = `Usage: yoke [OPTIONS]
-       yoke resume [<THREAD_ID> | --last] [OPTIONS]
+export const TUI = command({
+  name: '',
+  usage: ['yoke [OPTIONS]', 'yoke resume [<THREAD_ID> | --last] [OPTIONS]'],
+  description:
+    'Opens the interactive terminal UI on the repository in the current directory. `resume`\n' +
+    'continues a stored thread (alone: pick one from a list).',
+  options: {
+    model: { type: 'string', short: 'm', value: 'MODEL', help: 'model to use' },
+    provider: { type: 'string', value: 'NAME', help: 'model provider from config.toml' },
+    'ask-for-approval': choiceOption('a', AskForApproval.options),
+    sandbox: choiceOption('s', SandboxMode.options),
+    cd: COMMON_OPTIONS.cd,
+    config: COMMON_OPTIONS.config,
+    remote: {
+      type: 'string',
+      value: 'URL',
+      help: 'attach to a running `yoke app-server --listen` at ws://HOST:PORT',
+    },
+    'auth-token-file': COMMON_OPTIONS.authTokenFile,
+    last: { type: 'boolean', help: 'with resume: the most recent thread' },
+  },
+  footer:
+    'In the UI: Enter sends (during a turn it steers it), Esc interrupts, Ctrl-C twice quits,\n' +
+    '/help lists the slash commands, !CMD runs CMD in a local shell (not sent to the model).',
+});
 
-Opens the interactive terminal UI on the repository in the current directory. \`resume\`
-continues a stored thread (alone: pick one from a list).
-
-Options:
-  -m, --model MODEL            model to use
-      --provider NAME          model provider from config.toml
-  -a, --ask-for-approval MODE  untrusted | on-failure | on-request | never
-  -s, --sandbox MODE           read-only | workspace-write | danger-full-access
-  -C, --cd DIR                 work in DIR instead of the current directory
-  -c, --config KEY=VALUE       override a config.toml key; VALUE is TOML (repeatable)
-      --remote ws://HOST:PORT  attach to a running \`yoke app-server --listen\`
-      --auth-token-file FILE   bearer token for --remote
-      --last                   with resume: the most recent thread
-  -h, --help                   show this help
-
-In the UI: Enter sends (during a turn it steers it), Esc interrupts, Ctrl-C twice quits,
-/help lists the slash commands, !CMD runs CMD in a local shell (not sent to the model).`;
-
-const FLAGS: FlagSpec[] = [
-  { names: ['model', 'm'], value: true },
-  { names: ['provider'], value: true },
-  { names: ['ask-for-approval', 'a'], value: true },
-  { names: ['sandbox', 's'], value: true },
-  { names: ['cd', 'C'], value: true },
-  { names: ['config', 'c'], value: true, repeat: true },
-  { names: ['remote'], value: true },
-  { names: ['auth-token-file'], value: true },
-  { names: ['last'], value: false },
-  { names: ['help', 'h'], value: false },
-];
-
-const APPROVALS = ['untrusted', 'on-failure', 'on-request', 'never'];
-const SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'];
 // The alternate screen keeps the user's scrollback intact; leaving it restores their shell.
 const ENTER_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
 const LEAVE_SCREEN = '\x1b[?1049l';
@@ -72,32 +63,17 @@ export type TuiIo = {
 type Opening = { kind: 'new' } | { kind: 'resume'; id: string | null; last: boolean };
 
 export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
-  try {
-    return await runTui(argv, io);
-  } catch (err) {
-    // The UI is a bundle of its own (dist/yoke-tui.js) with its own copy of UsageError, which
-    // the CLI's `instanceof` would not recognise: bad usage is reported here, exit status 2.
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr.write(`yoke: ${err.message}\n`);
-    return 2;
-  }
-}
-
-async function runTui(argv: string[], io: TuiIo): Promise<number> {
-  const args = parseArgs(argv, FLAGS);
-  if (flagSet(args, 'help')) {
-    io.stdout.write(`${TUI_HELP}\n`);
+  const { values: args, positionals, help } = parseCommand(TUI, argv);
+  if (help) {
+    io.stdout.write(helpText(TUI));
     return 0;
   }
-  const opening = parseOpening(args.positionals, flagSet(args, 'last'));
-  const approvalPolicy = oneOf(
-    flagValue(args, 'ask-for-approval'),
-    APPROVALS,
-    '--ask-for-approval',
-  );
-  const sandbox = oneOf(flagValue(args, 'sandbox'), SANDBOXES, '--sandbox');
-  const remote = flagValue(args, 'remote');
-  if (remote && (flagValues(args, 'config').length || flagValue(args, 'provider'))) {
+  const opening = parseOpening(positionals, args.last === true);
+  const approvalPolicy = args['ask-for-approval'] as AskForApproval | undefined;
+  const sandbox = args.sandbox as SandboxMode | undefined;
+  const remote = args.remote;
+  if (remote) wsUrlOption(remote, 'remote');
+  if (remote && (args.config?.length || args.provider)) {
     throw new UsageError('-c and --provider configure the local App Server; not with --remote');
   }
   if (!io.stdin.isTTY || !io.stdout.isTTY) {
@@ -115,27 +91,31 @@ async function runTui(argv: string[], io: TuiIo): Promise<number> {
     );
     return 2;
   }
-  const cwd = resolve(flagValue(args, 'cd') ?? process.cwd());
+  const cwd = resolve(args.cd ?? process.cwd());
   if (!existsSync(cwd) || !statSync(cwd).isDirectory())
     throw new UsageError(`--cd ${cwd}: not a directory`);
 
   const sink = new LogSink();
-  const model = flagValue(args, 'model');
+  const model = args.model;
   let connected: Connected;
   let warnings: string[] = [];
   if (remote) {
-    const tokenFile = flagValue(args, 'auth-token-file');
-    connected = await connectRemote(remote, tokenFile ? readToken(tokenFile) : undefined, sink);
+    const tokenFile = args['auth-token-file'];
+    connected = await connectRemote(
+      wsUrlOption(remote, 'remote').href,
+      tokenFile ? readToken(tokenFile) : undefined,
+      sink,
+    );
   } else {
     const config = loadConfig({
       env: io.env,
       cwd,
-      overrides: flagValues(args, 'config'),
+      overrides: args.config ?? [],
       flags: {
         ...(model ? { model } : {}),
-        ...(flagValue(args, 'provider') ? { provider: flagValue(args, 'provider') } : {}),
-        ...(sandbox ? { sandbox: sandbox as SandboxMode } : {}),
-        ...(approvalPolicy ? { approvalPolicy: approvalPolicy as AskForApproval } : {}),
+        ...(args.provider ? { provider: args.provider } : {}),
+        ...(sandbox ? { sandbox } : {}),
+        ...(approvalPolicy ? { approvalPolicy } : {}),
       },
     });
     warnings = config.warnings;
@@ -146,8 +126,8 @@ async function runTui(argv: string[], io: TuiIo): Promise<number> {
   const startParams: StartParams = {
     cwd,
     ...(model ? { model } : {}),
-    ...(approvalPolicy ? { approvalPolicy: approvalPolicy as AskForApproval } : {}),
-    ...(sandbox ? { sandbox: sandbox as SandboxMode } : {}),
+    ...(approvalPolicy ? { approvalPolicy } : {}),
+    ...(sandbox ? { sandbox } : {}),
   };
   const controller = new TuiController(connected.client, startParams, {
     remote: connected.remote,
@@ -213,12 +193,6 @@ async function open(controller: TuiController, opening: Opening, cwd: string): P
   await openPicker(controller);
   // Nothing stored to pick from: start fresh.
   if (!controller.getState().picker) await controller.startThread();
-}
-
-function oneOf(value: string | undefined, allowed: string[], flag: string): string | undefined {
-  if (value !== undefined && !allowed.includes(value))
-    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, not "${value}"`);
-  return value;
 }
 
 function readToken(path: string): string {
