@@ -39,6 +39,8 @@ export type ReplayedThread = {
   usage: Usage;
   /** A turn that started and never completed (the process died mid-turn). */
   unfinishedTurnId: string | null;
+  /** When that turn started. */
+  unfinishedStartedAtMs: number | null;
   /** How many leading history items are the thread's fixed context (kept by compaction). */
   preamble: number;
   instructionSources: string[];
@@ -133,6 +135,7 @@ export function replay(events: StoredEvent[]): ReplayedThread {
     turns,
     usage,
     unfinishedTurnId: open ? open.id : null,
+    unfinishedStartedAtMs: open ? (startedMs.get(open.id) ?? null) : null,
     preamble,
     instructionSources,
     scopedRuleIds,

@@ -137,8 +137,7 @@ export class ThreadManager {
 
   /** Names a stored thread that is not loaded (a loaded one is named through its session). */
   setName(id: string, name: string | null): void {
-    this.requireRow(id);
-    this.store.setName(id, name);
+    this.locate(id).store.setName(id, name);
   }
 
   /**
@@ -234,11 +233,11 @@ export class ThreadManager {
   resumeThread(id: string): ThreadSession {
     const loaded = this.sessions.get(id);
     if (loaded) return loaded;
-    const row = this.requireRow(id);
-    const state = replay(this.store.events(id));
+    const { row, store, ephemeral } = this.locate(id);
+    const state = replay(store.events(id));
     const session = new ThreadSession(
       id,
-      { ...this.deps, store: this.store },
+      { ...this.deps, store },
       { ...(row.settings as ThreadSettings) },
       state.history,
       state.turns,
@@ -247,7 +246,7 @@ export class ThreadManager {
         createdAt: row.createdAt,
         preview: row.preview,
         source: row.source as Thread['source'],
-        ephemeral: false,
+        ephemeral,
         name: row.name,
         forkedFromId: row.forkedFrom,
         preamble: state.preamble,
@@ -263,7 +262,12 @@ export class ThreadManager {
         (i): i is FunctionCallItem => i.type === 'function_call' && pending.has(i.call_id),
       );
       this.sessions.set(id, session);
-      void session.revive(unfinished, calls, state.pendingApprovalIds);
+      void session.revive(
+        unfinished,
+        state.unfinishedStartedAtMs ?? Date.now(),
+        calls,
+        state.pendingApprovalIds,
+      );
       return session;
     }
     if (state.unfinishedTurnId) this.repairCrashedTurn(session, state.unfinishedTurnId);
@@ -279,8 +283,9 @@ export class ThreadManager {
     id: string,
     options: { lastTurnId?: string | null; ephemeral?: boolean } = {},
   ): ThreadSession {
-    const row = this.requireRow(id);
-    const events = this.store.events(id);
+    const source = this.locate(id);
+    const { row } = source;
+    const events = source.store.events(id);
     let upto: number | null = null;
     const running = this.sessions.get(id)?.activeTurnId ?? null;
     const endOf = (turnId: string) =>
@@ -305,36 +310,37 @@ export class ThreadManager {
       forkedFromId: id,
       preview: row.preview,
     });
-    const store = fork.meta.ephemeral ? this.memoryStore() : this.store;
-    if (store === this.store) store.copyEvents(id, fork.id, upto);
+    const store = this.storeOf(fork.meta.ephemeral);
+    if (store === source.store) store.copyEvents(id, fork.id, upto);
     else
       for (const e of events)
         if (upto === null || e.seq <= upto) store.append(fork.id, e.turnId, e.kind, e.data);
     this.sessions.delete(fork.id);
     // Reload from the copied log so the fork's state is exactly what resume would see.
-    return fork.meta.ephemeral ? this.reloadEphemeral(fork.id, store) : this.resumeThread(fork.id);
+    return this.resumeThread(fork.id);
   }
 
   /** A stored thread, with its turns when asked, without loading it. */
   readThread(id: string, includeTurns: boolean): Thread {
     const loaded = this.sessions.get(id);
     if (loaded) return loaded.toThread(includeTurns);
-    const row = this.requireRow(id);
-    const turns = includeTurns ? replay(this.store.events(id)).turns : [];
-    return threadFromRow(row, turns);
+    const { row, store, ephemeral } = this.locate(id);
+    const turns = includeTurns ? replay(store.events(id)).turns : [];
+    return threadFromRow(row, turns, ephemeral);
   }
 
   listThreads(query: ThreadQuery): { data: Thread[]; nextCursor: string | null } {
     const { rows, nextCursor } = this.store.listThreads(query);
     return {
-      data: rows.map((row) => this.sessions.get(row.id)?.toThread() ?? threadFromRow(row, [])),
+      data: rows.map(
+        (row) => this.sessions.get(row.id)?.toThread() ?? threadFromRow(row, [], false),
+      ),
       nextCursor,
     };
   }
 
   setArchived(id: string, archived: boolean): void {
-    this.requireRow(id);
-    this.store.setArchived(id, archived);
+    this.locate(id).store.setArchived(id, archived);
   }
 
   get loadedThreadIds(): string[] {
@@ -345,10 +351,13 @@ export class ThreadManager {
     return this.sessions.get(id);
   }
 
-  /** Forgets a loaded thread (it stays stored). Refused while a turn runs. */
+  /**
+   * Forgets a loaded thread (it stays stored). Refused while a turn runs, and always for an
+   * ephemeral thread: it lives only in this process, so it stays loaded while it exists.
+   */
   unload(id: string): boolean {
     const session = this.sessions.get(id);
-    if (!session || session.activeTurnId) return false;
+    if (!session || session.activeTurnId || session.meta.ephemeral) return false;
     this.sessions.delete(id);
     return true;
   }
@@ -371,7 +380,7 @@ export class ThreadManager {
       preview?: string;
     },
   ): ThreadSession {
-    const store = meta.ephemeral ? this.memoryStore() : this.store;
+    const store = this.storeOf(meta.ephemeral);
     const id = uuidv7();
     const now = Date.now();
     store.createThread({
@@ -410,37 +419,17 @@ export class ThreadManager {
     return session;
   }
 
-  private reloadEphemeral(id: string, store: ThreadStore): ThreadSession {
-    const row = store.getThread(id)!;
-    const state = replay(store.events(id));
-    const session = new ThreadSession(
-      id,
-      { ...this.deps, store },
-      { ...(row.settings as ThreadSettings) },
-      state.history,
-      state.turns,
-      state.usage,
-      {
-        createdAt: row.createdAt,
-        preview: row.preview,
-        source: row.source as Thread['source'],
-        ephemeral: true,
-        name: null,
-        forkedFromId: row.forkedFrom,
-        preamble: state.preamble,
-        instructionSources: state.instructionSources,
-        scopedRuleIds: state.scopedRuleIds,
-      },
-    );
-    this.sessions.set(id, session);
-    return session;
-  }
-
-  private requireRow(id: string): ThreadRow {
-    const row = this.store.getThread(id) ?? this.ephemeralStore?.getThread(id) ?? null;
+  /**
+   * The one way to find a thread: its row, the store that holds it (ephemeral threads live in
+   * an in-memory store of this process, the others in SQLite) and which of the two that is.
+   */
+  private locate(id: string): { row: ThreadRow; store: ThreadStore; ephemeral: boolean } {
+    const memory = this.ephemeralStore?.getThread(id);
+    if (memory) return { row: memory, store: this.ephemeralStore!, ephemeral: true };
+    const row = this.store.getThread(id);
     if (!row)
       throw new RuntimeError('thread_not_found', `no thread ${id} in ${this.options.config.home}`);
-    return row;
+    return { row, store: this.store, ephemeral: false };
   }
 
   /**
@@ -473,7 +462,8 @@ export class ThreadManager {
     });
   }
 
-  private memoryStore(): ThreadStore {
+  private storeOf(ephemeral: boolean): ThreadStore {
+    if (!ephemeral) return this.store;
     this.ephemeralStore ??= new ThreadStore(openDb(':memory:'));
     return this.ephemeralStore;
   }
@@ -484,14 +474,14 @@ export class ThreadManager {
   }
 }
 
-function threadFromRow(row: ThreadRow, turns: Thread['turns']): Thread {
+function threadFromRow(row: ThreadRow, turns: Thread['turns'], ephemeral: boolean): Thread {
   const settings = row.settings as Partial<ThreadSettings>;
   return {
     id: row.id,
     sessionId: row.id,
     forkedFromId: row.forkedFrom,
     preview: row.preview,
-    ephemeral: false,
+    ephemeral,
     modelProvider: row.modelProvider,
     model: row.model,
     reasoningEffort: settings.reasoningEffort ?? null,

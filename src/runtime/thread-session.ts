@@ -41,6 +41,8 @@ type Listener = (event: SessionEvent) => void;
 
 type Running = {
   turn: Turn;
+  /** When the turn started, as stored (`turn.startedAt` is the same in seconds). */
+  startedAtMs: number;
   controller: AbortController;
   done: Promise<TurnResult>;
   /** Steering input not yet sent, and who wants to hear when more arrives. */
@@ -171,20 +173,24 @@ export class ThreadSession {
     const message = userMessage(input, overrides.cwd ?? this.settings.cwd);
     this.applyOverrides(overrides);
     const running = this.begin();
-    running.done = this.run(running, input, message, overrides.outputSchema ?? null);
+    running.done = this.guard(running, () =>
+      this.run(running, input, message, overrides.outputSchema ?? null),
+    );
     return { turnId: running.turn.id, done: running.done };
   }
 
   private begin(): Running {
+    const startedAtMs = Date.now();
     const turn: Turn = {
       id: uuidv7(),
       items: [],
       status: 'inProgress',
       error: null,
-      startedAt: sec(Date.now()),
+      startedAt: sec(startedAtMs),
     };
     this.running = {
       turn,
+      startedAtMs,
       controller: new AbortController(),
       done: Promise.resolve() as unknown as Promise<TurnResult>,
       input: [],
@@ -194,10 +200,9 @@ export class ThreadSession {
   }
 
   /** Turn bookkeeping shared by turns and compactions: stored, announced. */
-  private async announceTurn(turn: Turn): Promise<number> {
+  private async announceTurn({ turn, startedAtMs }: Running): Promise<number> {
     // Let the request that started the turn be answered before its notifications go out.
     await new Promise((resolve) => setImmediate(resolve));
-    const startedAtMs = Date.now();
     this.turns.push(turn);
     this.log(turn.id, { kind: 'turnStarted', data: { startedAtMs } });
     this.emitStatus();
@@ -210,7 +215,7 @@ export class ThreadSession {
 
   private async runCompaction(running: Running): Promise<TurnResult> {
     const { turn, controller } = running;
-    const startedAtMs = await this.announceTurn(turn);
+    const startedAtMs = await this.announceTurn(running);
     const item: ThreadItem = { type: 'contextCompaction', id: uuidv7() };
     this.itemStarted(turn.id, item);
     const stream = this.deps.streamFor(this.settings.modelProvider);
@@ -249,6 +254,35 @@ export class ThreadSession {
     return result;
   }
 
+  /**
+   * A turn's `done` never rejects: an unexpected error anywhere in the turn (a store write, a
+   * bug) ends that turn as failed with the reason, told to its listeners — never the process.
+   */
+  private async guard(running: Running, body: () => Promise<TurnResult>): Promise<TurnResult> {
+    try {
+      return await body();
+    } catch (err) {
+      const { turn } = running;
+      const error = { message: `internal error: ${err instanceof Error ? err.message : err}` };
+      const result: TurnResult = {
+        turnId: turn.id,
+        status: 'failed',
+        error,
+        lastMessage: null,
+        usage: ZERO_USAGE,
+      };
+      if (this.running === running) {
+        this.emit({
+          method: 'error',
+          params: { threadId: this.id, turnId: turn.id, error, willRetry: false },
+        });
+        if (!this.turns.includes(turn)) this.turns.push(turn);
+        this.finishTurn(turn, result, running.startedAtMs);
+      }
+      return result;
+    }
+  }
+
   private promptSettings(outputSchema: Record<string, unknown> | null): PromptSettings {
     return {
       model: this.settings.model,
@@ -271,7 +305,7 @@ export class ThreadSession {
       );
     }
     const running = this.begin();
-    running.done = this.runCompaction(running);
+    running.done = this.guard(running, () => this.runCompaction(running));
     return { turnId: running.turn.id, done: running.done };
   }
 
@@ -374,7 +408,7 @@ export class ThreadSession {
   ): Promise<TurnResult> {
     const { turn } = running;
     const turnId = turn.id;
-    const startedAtMs = await this.announceTurn(turn);
+    const startedAtMs = await this.announceTurn(running);
     const userItem: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
     this.itemStarted(turnId, userItem);
     this.itemCompleted(turn, userItem);
@@ -389,9 +423,15 @@ export class ThreadSession {
    * calls run again (and ask again — the question is re-sent to every subscriber), then the
    * turn goes on as if nothing happened.
    */
-  revive(turn: Turn, calls: FunctionCallItem[], staleApprovalIds: string[]): Promise<TurnResult> {
+  revive(
+    turn: Turn,
+    startedAtMs: number,
+    calls: FunctionCallItem[],
+    staleApprovalIds: string[],
+  ): Promise<TurnResult> {
     const running: Running = {
       turn,
+      startedAtMs,
       controller: new AbortController(),
       done: Promise.resolve() as unknown as Promise<TurnResult>,
       input: [],
@@ -411,8 +451,7 @@ export class ThreadSession {
         },
       });
     }
-    const startedAtMs = (turn.startedAt ?? Math.floor(Date.now() / 1000)) * 1000;
-    running.done = this.drive(running, startedAtMs, null, calls);
+    running.done = this.guard(running, () => this.drive(running, startedAtMs, null, calls));
     return running.done;
   }
 
@@ -527,12 +566,17 @@ export class ThreadSession {
     turn.error = result.error;
     turn.completedAt = sec(completedAtMs);
     turn.durationMs = completedAtMs - startedAtMs;
-    this.log(turn.id, {
-      kind: 'turnCompleted',
-      data: { status: result.status, error: result.error, completedAtMs },
-    });
-    this.deps.store.touchThread(this.id);
+    // The turn ends whatever happens to these writes (a failing store is why some turns fail).
     this.running = null;
+    try {
+      this.log(turn.id, {
+        kind: 'turnCompleted',
+        data: { status: result.status, error: result.error, completedAtMs },
+      });
+      this.deps.store.touchThread(this.id);
+    } catch {
+      // Not stored: on the next load the turn is unfinished and repaired as interrupted.
+    }
     this.emitStatus();
     const last = [...turn.items].reverse().find((i) => i.type === 'agentMessage');
     const items = last && result.status === 'completed' ? [last] : [];
@@ -614,8 +658,15 @@ export class ThreadSession {
     this.send({ type: 'notification', notification });
   }
 
+  /** A listener that throws is its own problem: the others and the turn go on. */
   private send(event: SessionEvent): void {
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // Listeners (the App Server, the task runner) handle their own errors.
+      }
+    }
   }
 }
 
