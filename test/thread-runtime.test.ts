@@ -119,6 +119,25 @@ test('approvals: accept, decline, acceptForSession, cancel — each recorded for
   );
 });
 
+test('applyNetworkPolicyAmendment: allow runs the command, deny declines it', async (t) => {
+  const { mock, repo, manager } = await setup(t, [
+    toolCall('shell', { command: 'touch allowed.txt' }),
+    toolCall('shell', { command: 'touch denied.txt' }),
+    text('done'),
+  ]);
+  const session = manager.startThread({ cwd: repo, approvalPolicy: 'untrusted' });
+  const { done } = session.startTurn([{ type: 'text', text: 'go' }]);
+  const amendment = (action: 'allow' | 'deny') => ({
+    applyNetworkPolicyAmendment: { network_policy_amendment: { host: 'example.com', action } },
+  });
+  session.resolveApproval((await nextApproval(session)).id, amendment('allow'), 'conn-1');
+  session.resolveApproval((await nextApproval(session)).id, amendment('deny'), 'conn-1');
+  assert.equal((await done).status, 'completed');
+  assert.ok(existsSync(join(repo, 'allowed.txt')));
+  assert.ok(!existsSync(join(repo, 'denied.txt')));
+  assert.match(text0(mock.requests[2]!.json), /The user declined to run this command/);
+});
+
 test('an interrupt while an approval is pending cancels it and ends the turn', async (t) => {
   const { repo, manager } = await setup(t, [toolCall('shell', { command: 'rm -rf x' })]);
   const session = manager.startThread({ cwd: repo, approvalPolicy: 'untrusted' });

@@ -35,6 +35,9 @@ export const FileChangeApprovalDecision = z.enum([
 ]);
 export type FileChangeApprovalDecision = z.infer<typeof FileChangeApprovalDecision>;
 
+/** Any answer to an approval request (a file change's decisions are a subset of a command's). */
+export type ApprovalDecision = CommandExecutionApprovalDecision | FileChangeApprovalDecision;
+
 const ApprovalTarget = {
   threadId: z.string(),
   turnId: z.string(),

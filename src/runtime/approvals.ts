@@ -1,6 +1,8 @@
 // The approval broker of one thread: every question a tool asks goes through here, out to
 // whoever is listening (every subscribed connection), and the first answer wins.
-import type { CommandAction, FileUpdateChange } from '../protocol/items.ts';
+import type { FileUpdateChange } from '../protocol/items.ts';
+import type { ApprovalDecision } from '../protocol/methods-approval.ts';
+import type { ParamsOf } from '../protocol/methods.ts';
 import type {
   ElicitationRequest,
   ElicitationRequestParams,
@@ -29,33 +31,8 @@ import {
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 
-export type ApprovalDecision =
-  | 'accept'
-  | 'acceptForSession'
-  | 'decline'
-  | 'cancel'
-  | { acceptWithExecpolicyAmendment: { execpolicy_amendment: string[] } };
-
-export type CommandApprovalParams = {
-  threadId: string;
-  turnId: string;
-  itemId: string;
-  startedAtMs: number;
-  command: string;
-  cwd: string;
-  commandActions: CommandAction[];
-  reason: string | null;
-  proposedExecpolicyAmendment: string[] | null;
-};
-
-export type FileChangeApprovalParams = {
-  threadId: string;
-  turnId: string;
-  itemId: string;
-  startedAtMs: number;
-  reason: string | null;
-  grantRoot: string | null;
-};
+export type CommandApprovalParams = ParamsOf<'item/commandExecution/requestApproval'>;
+export type FileChangeApprovalParams = ParamsOf<'item/fileChange/requestApproval'>;
 
 export type PendingApproval =
   | {
@@ -200,6 +177,13 @@ export class ApprovalBroker {
       if (typeof answer === 'object' && 'acceptWithExecpolicyAmendment' in answer) {
         env.amend(answer.acceptWithExecpolicyAmendment.execpolicy_amendment);
         return { approved: true, unsandboxed };
+      }
+      if (typeof answer === 'object') {
+        // A network rule for the host: Yoke keeps no per-host rules, so it decides this run.
+        const { action } = answer.applyNetworkPolicyAmendment.network_policy_amendment;
+        return action === 'allow'
+          ? { approved: true, unsandboxed }
+          : { approved: false, reason: declined };
       }
       switch (answer) {
         case 'accept':

@@ -145,7 +145,7 @@ export class AppServer {
         if (subscribers) for (const ctx of subscribers) this.ask(session, event.approval, ctx);
         return;
       case 'approvalResolved':
-        this.resolved(session, event.approval, event.decision);
+        this.resolved(session, event.approval);
         return;
     }
   }
@@ -153,36 +153,33 @@ export class AppServer {
   private ask(session: ThreadSession, approval: PendingApproval, ctx: ConnectionContext): void {
     const key = `${session.id}/${approval.id}`;
     const cancel = new AbortController();
-    const pending = ctx.startRequest(approval.method, approval.params as never, {
-      signal: cancel.signal,
-    });
+    const options = { signal: cancel.signal };
+    const answered = (answer: ApprovalAnswer) => {
+      try {
+        session.resolveApproval(approval.id, answer, ctx.connectionId);
+      } catch {
+        // Someone else answered first; this answer is ignored.
+      }
+    };
+    // Cancelled (answered elsewhere) or the connection closed: others may still answer.
+    const ignored = () => {};
+    let requestId: number;
+    if (approval.method === 'mcpServer/elicitation/request') {
+      // Elicitations are answered with the response itself; the others with a decision.
+      const pending = ctx.startRequest(approval.method, approval.params, options);
+      pending.result.then(answered, ignored);
+      requestId = pending.id;
+    } else {
+      const pending = ctx.startRequest(approval.method, approval.params, options);
+      pending.result.then(({ decision }) => answered(decision), ignored);
+      requestId = pending.id;
+    }
     const list = this.asked.get(key) ?? [];
-    list.push({ ctx, requestId: pending.id, cancel });
+    list.push({ ctx, requestId, cancel });
     this.asked.set(key, list);
-    pending.result.then(
-      (result) => {
-        try {
-          // Elicitations are answered with the response itself; the others with a decision.
-          const answer =
-            approval.method === 'mcpServer/elicitation/request'
-              ? (result as ApprovalAnswer)
-              : (result as { decision: ApprovalAnswer }).decision;
-          session.resolveApproval(approval.id, answer, ctx.connectionId);
-        } catch {
-          // Someone else answered first; this answer is ignored.
-        }
-      },
-      () => {
-        // Cancelled (answered elsewhere) or the connection closed: others may still answer.
-      },
-    );
   }
 
-  private resolved(
-    session: ThreadSession,
-    approval: PendingApproval,
-    _decision: ApprovalAnswer,
-  ): void {
+  private resolved(session: ThreadSession, approval: PendingApproval): void {
     const key = `${session.id}/${approval.id}`;
     for (const { ctx, requestId, cancel } of this.asked.get(key) ?? []) {
       cancel.abort();
