@@ -3,6 +3,7 @@
 // record of everything the user asked (verbatim, newest first), the summary and the most recent
 // items — so the task survives, which is what users of other harnesses say compaction loses.
 import type { HistoryItem, ModelError, StreamFn, Usage } from '../models/types.ts';
+import type { EngineEvent } from './events.ts';
 import { buildRequest, type PromptSettings } from './prompt.ts';
 
 export const COMPACTION_PROMPT = `Context checkpoint. Your conversation is about to be compacted: everything above will be replaced by the user's own messages, the summary you write now, and the last few steps.
@@ -32,6 +33,45 @@ export const DEFAULT_COMPACTION_BUDGET: CompactionBudget = {
 export type Summarized =
   | { ok: true; summary: string; usage: Usage | null }
   | { ok: false; error: ModelError | { kind: 'aborted'; message: string } };
+
+export type CompactionContext = {
+  stream: StreamFn;
+  settings: PromptSettings;
+  signal: AbortSignal;
+  /** Leading history items that are the thread's fixed context (kept as they are). */
+  preamble: number;
+  /** The id of the contextCompaction item. */
+  newId: () => string;
+};
+
+export type Compacted =
+  | { ok: true; history: HistoryItem[] }
+  | { ok: false; error: ModelError | { kind: 'aborted'; message: string } };
+
+/**
+ * Compaction, automatic (inside a turn) or manual (a turn of its own): a contextCompaction
+ * item, the summary request, then the history is replaced. The one implementation.
+ */
+export async function* compact(
+  ctx: CompactionContext,
+  history: readonly HistoryItem[],
+): AsyncGenerator<EngineEvent, Compacted> {
+  const id = ctx.newId();
+  yield { type: 'itemStarted', item: { type: 'contextCompaction', id } };
+  const summarized = await summarize(ctx.stream, ctx.settings, history, ctx.signal);
+  if (!summarized.ok) {
+    yield { type: 'itemCompleted', item: { type: 'contextCompaction', id } };
+    return summarized;
+  }
+  if (summarized.usage) yield { type: 'usage', usage: summarized.usage };
+  const next = compactedHistory(history, ctx.preamble, summarized.summary);
+  yield { type: 'historyReplaced', history: next };
+  yield {
+    type: 'itemCompleted',
+    item: { type: 'contextCompaction', id, summary: summarized.summary },
+  };
+  return { ok: true, history: next };
+}
 
 /** Asks the model for the summary: the history as is, then the compaction prompt, no tools. */
 export async function summarize(

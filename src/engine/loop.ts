@@ -5,8 +5,9 @@ import type { FunctionCallItem, HistoryItem, ModelError, StreamFn } from '../mod
 import type { ThreadItem } from '../protocol/items.ts';
 import type { Tool, ToolContext } from '../tools/types.ts';
 import type { EngineEvent } from './events.ts';
-import { compactedHistory, summarize } from './compaction.ts';
-import { buildRequest, TURN_ABORTED_NOTE, type PromptSettings } from './prompt.ts';
+import { compact, type Compacted } from './compaction.ts';
+import { interruptionItems } from './interruption.ts';
+import { buildRequest, type PromptSettings } from './prompt.ts';
 import { runToolCalls } from './tool-calls.ts';
 
 export type TurnContext = {
@@ -22,10 +23,10 @@ export type TurnContext = {
   /** Upper bound on model requests in one turn. */
   maxSteps?: number;
   /**
-   * Compact automatically when the next request is estimated to pass `limitTokens`;
+   * Compaction: automatic when the next request is estimated to pass `limitTokens`;
    * `preamble` leading history items are the thread's fixed context and are kept.
    */
-  autoCompact?: { limitTokens: number; preamble: number };
+  compaction?: { limitTokens: number; preamble: number };
   /** Ids for items the loop creates itself (contextCompaction). */
   newId?: () => string;
   /** Tool calls already in history, without outputs, to run before anything else (a revived turn). */
@@ -68,18 +69,17 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
       else yield event;
     }
     if (ctx.signal.aborted) {
-      yield append(userText(TURN_ABORTED_NOTE));
-      yield* end('interrupted', lastMessage);
+      yield* interrupted(history, lastMessage);
       return;
     }
   }
 
   for (let step = 1; ; step++) {
     for (const item of ctx.input?.take() ?? []) yield appendSized(item);
-    if (ctx.autoCompact && size.tokens > ctx.autoCompact.limitTokens) {
-      const compacted = yield* autoCompact(ctx, history, ctx.autoCompact.preamble);
+    if (ctx.compaction && size.tokens > ctx.compaction.limitTokens) {
+      const compacted = yield* compact(compactionContext(ctx), history);
       if (!compacted.ok) {
-        yield* end(ctx.signal.aborted ? 'interrupted' : 'failed', lastMessage, compacted.error);
+        yield* compactionFailed(compacted, history, lastMessage);
         return;
       }
       history.splice(0, history.length, ...compacted.history);
@@ -97,8 +97,7 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
     if (sampled.lastMessage !== null) lastMessage = sampled.lastMessage;
     if (sampled.stop.type === 'steered') continue;
     if (sampled.stop.type === 'aborted') {
-      yield append(userText(TURN_ABORTED_NOTE));
-      yield* end('interrupted', lastMessage);
+      yield* interrupted(history, lastMessage);
       return;
     }
     if (sampled.stop.type === 'error') {
@@ -123,11 +122,52 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
       else yield event;
     }
     if (ctx.signal.aborted) {
-      yield append(userText(TURN_ABORTED_NOTE));
-      yield* end('interrupted', lastMessage);
+      yield* interrupted(history, lastMessage);
       return;
     }
   }
+}
+
+/** A turn that only compacts the history (thread/compact/start): the same compaction. */
+export async function* runCompactionTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
+  const history = [...ctx.history];
+  const compacted = yield* compact(compactionContext(ctx), history);
+  if (compacted.ok) yield* end('completed', null);
+  else yield* compactionFailed(compacted, history, null);
+}
+
+function compactionContext(ctx: TurnContext) {
+  return {
+    stream: ctx.stream,
+    settings: ctx.settings,
+    signal: ctx.signal,
+    preamble: ctx.compaction?.preamble ?? 0,
+    newId: ctx.newId ?? (() => `compaction_${Date.now()}`),
+  };
+}
+
+/** Interrupted while compacting is interrupted like anywhere else; a failure fails the turn. */
+async function* compactionFailed(
+  compacted: Extract<Compacted, { ok: false }>,
+  history: HistoryItem[],
+  lastMessage: string | null,
+): AsyncGenerator<EngineEvent> {
+  const { error } = compacted;
+  if (error.kind === 'aborted') yield* interrupted(history, lastMessage);
+  else
+    yield* end('failed', lastMessage, { ...error, message: `compaction failed: ${error.message}` });
+}
+
+/** The one way a turn ends interrupted: close it in history, then end. */
+async function* interrupted(
+  history: HistoryItem[],
+  lastMessage: string | null,
+): AsyncGenerator<EngineEvent> {
+  for (const item of interruptionItems(history, 'aborted: the user interrupted the turn')) {
+    history.push(item);
+    yield { type: 'history', item };
+  }
+  yield* end('interrupted', lastMessage);
 }
 
 type Sampled = {
@@ -300,36 +340,4 @@ class ContextSize {
     this.bytes = 0;
     for (const item of history) this.add(item);
   }
-}
-
-type Compacted = { ok: true; history: HistoryItem[] } | { ok: false; error: ModelError };
-
-/** Compaction inside a turn: a contextCompaction item, then the history is replaced. */
-async function* autoCompact(
-  ctx: TurnContext,
-  history: readonly HistoryItem[],
-  preamble: number,
-): AsyncGenerator<EngineEvent, Compacted> {
-  const id = ctx.newId?.() ?? `compaction_${Date.now()}`;
-  yield { type: 'itemStarted', item: { type: 'contextCompaction', id } };
-  const summarized = await summarize(ctx.stream, ctx.settings, history, ctx.signal);
-  if (!summarized.ok) {
-    yield { type: 'itemCompleted', item: { type: 'contextCompaction', id } };
-    const error =
-      summarized.error.kind === 'aborted'
-        ? { kind: 'protocol' as const, message: 'interrupted during compaction' }
-        : summarized.error;
-    return {
-      ok: false,
-      error: { ...error, message: `automatic compaction failed: ${error.message}` },
-    };
-  }
-  if (summarized.usage) yield { type: 'usage', usage: summarized.usage };
-  const next = compactedHistory(history, preamble, summarized.summary);
-  yield { type: 'historyReplaced', history: next };
-  yield {
-    type: 'itemCompleted',
-    item: { type: 'contextCompaction', id, summary: summarized.summary },
-  };
-  return { ok: true, history: next };
 }

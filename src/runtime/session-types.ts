@@ -14,7 +14,6 @@ import type { Rule } from '../sandbox/exec-policy.ts';
 import type { McpRule } from '../sandbox/mcp-policy.ts';
 import type { SandboxPolicy } from '../sandbox/policy.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
-import type { ThreadStore } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
 import type { ApprovalAnswer, PendingApproval } from './approvals.ts';
 import type { ContextConfig } from './config.ts';
@@ -52,7 +51,6 @@ export type TurnOverrides = {
 };
 
 export type SessionDeps = {
-  store: ThreadStore;
   catalog: ModelCatalog;
   context: ContextConfig;
   /** Makes the model stream for a provider name (the settings may switch provider). */
@@ -62,7 +60,6 @@ export type SessionDeps = {
   instructions: string;
   commandTimeoutMs: number;
   outputBudgetBytes: number;
-  cliVersion: string;
   sandbox: SandboxDeps;
   /** Unanswered approvals are answered this way after this long (null: wait forever). */
   approvalTimeout: { ms: number; decision: 'decline' | 'cancel' } | null;
@@ -81,6 +78,8 @@ export type SandboxDeps = {
 
 export type ThreadMeta = {
   createdAt: number;
+  /** When the thread last changed, as stored (thread/list orders by it). */
+  updatedAt: number;
   preview: string;
   source: Thread['source'];
   ephemeral: boolean;
@@ -94,8 +93,12 @@ export type ThreadMeta = {
   scopedRuleIds: string[];
 };
 
-/** What a session tells its listeners: notifications, and approvals asked and answered. */
+/**
+ * What a session tells its listeners: notifications, approvals asked and answered, and the
+ * tokens each model request used (the engine's own count, for budgets).
+ */
 export type SessionEvent =
   | { type: 'notification'; notification: ServerNotification }
+  | { type: 'usage'; turnId: string; usage: Usage }
   | { type: 'approvalRequested'; approval: PendingApproval }
   | { type: 'approvalResolved'; approval: PendingApproval; decision: ApprovalAnswer; by: string };

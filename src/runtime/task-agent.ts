@@ -49,7 +49,14 @@ async function runStep(
     if (event.type === 'approvalRequested') request.onWaitingApproval(true);
     else if (event.type === 'approvalResolved')
       request.onWaitingApproval(session.pendingApprovals.length > 0);
-    else if (event.notification.method === 'item/completed') {
+    else if (event.type === 'usage') {
+      // The engine's own count of each model request, as it arrives.
+      tokens += event.usage.totalTokens;
+      if (request.tokenBudget !== null && tokens > request.tokenBudget && !overBudget) {
+        overBudget = 'tokens';
+        stop?.();
+      }
+    } else if (event.notification.method === 'item/completed') {
       const { item } = event.notification.params;
       if (item.type === 'commandExecution')
         request.onActivity(`$ ${item.command}  (${item.status}, exit ${item.exitCode ?? 'none'})`);
@@ -57,12 +64,6 @@ async function runStep(
         request.onActivity(
           `edited ${item.changes.map((c) => relative(request.cwd, c.path) || c.path).join(', ')} (${item.status})`,
         );
-    } else if (event.notification.method === 'thread/tokenUsage/updated') {
-      tokens += event.notification.params.tokenUsage.last.totalTokens;
-      if (request.tokenBudget !== null && tokens > request.tokenBudget && !overBudget) {
-        overBudget = 'tokens';
-        stop?.();
-      }
     }
   });
   const timer =
@@ -93,7 +94,7 @@ async function runStep(
       status: result.status === 'inProgress' ? 'failed' : result.status,
       message: result.lastMessage,
       error: result.error?.message ?? null,
-      tokens: Math.max(tokens, result.usage.totalTokens),
+      tokens: result.usage.totalTokens,
       overBudget,
     };
   } finally {

@@ -2,7 +2,7 @@
 import type { HistoryItem, Usage } from '../models/types.ts';
 import type { ThreadItem } from '../protocol/items.ts';
 import type { Turn, TurnError, TurnStatus } from '../protocol/thread.ts';
-import type { StoredEvent } from '../store/thread-store.ts';
+import type { StoredEvent, ThreadStore } from '../store/thread-store.ts';
 
 /** What a thread's log holds, one entry per kind. */
 export type LogEvent =
@@ -32,6 +32,29 @@ export type LogEvent =
       kind: 'turnCompleted';
       data: { status: TurnStatus; error: TurnError | null; completedAtMs: number };
     };
+
+/** An event as it was logged: what the store keeps of a LogEvent. */
+export type LoggedEvent = StoredEvent & LogEvent;
+
+/**
+ * One thread's log in its store. The runtime writes events only through here, typed; the
+ * store itself knows kinds only as strings.
+ */
+export class ThreadLog {
+  constructor(
+    readonly store: ThreadStore,
+    readonly threadId: string,
+  ) {}
+
+  append(turnId: string | null, event: LogEvent): void {
+    this.store.append(this.threadId, turnId, event.kind, event.data);
+  }
+
+  /** Every event, in order (each was written by append, so each is a LogEvent). */
+  events(): LoggedEvent[] {
+    return this.store.events(this.threadId) as LoggedEvent[];
+  }
+}
 
 export type ReplayedThread = {
   history: HistoryItem[];
@@ -69,7 +92,7 @@ export function addUsage(a: Usage, b: Usage): Usage {
   };
 }
 
-export function replay(events: StoredEvent[]): ReplayedThread {
+export function replay(events: readonly LoggedEvent[]): ReplayedThread {
   const history: HistoryItem[] = [];
   const turns: Turn[] = [];
   const startedMs = new Map<string, number>();
@@ -80,7 +103,7 @@ export function replay(events: StoredEvent[]): ReplayedThread {
   const scopedRuleIds: string[] = [];
   const asked = new Map<string, string>(); // approvalId → turnId, while unanswered
   let inPreamble = true;
-  for (const event of events as (StoredEvent & LogEvent)[]) {
+  for (const event of events) {
     switch (event.kind) {
       case 'history':
         history.push(event.data.item);
@@ -143,15 +166,6 @@ export function replay(events: StoredEvent[]): ReplayedThread {
       ? [...asked].filter(([, turnId]) => turnId === open!.id).map(([id]) => id)
       : [],
   };
-}
-
-/** Function calls in `history` that never got an output (the process died while they ran). */
-export function danglingCalls(history: readonly HistoryItem[]): string[] {
-  const answered = new Set<string>();
-  for (const item of history) if (item.type === 'function_call_output') answered.add(item.call_id);
-  return history
-    .filter((i) => i.type === 'function_call' && !answered.has(i.call_id))
-    .map((i) => (i as { call_id: string }).call_id);
 }
 
 export function sec(ms: number): number {

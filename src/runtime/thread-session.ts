@@ -1,22 +1,21 @@
-// A loaded thread: its history, its settings, the turn running on it, and everyone listening.
-// It runs turns through the agent loop, persists what is authoritative, and fans every event
-// out to its listeners — notifications, and approvals asked and answered.
-import type { EngineEvent } from '../engine/events.ts';
-import { renderScopedRules, ScopedRules } from '../context/scoped-rules.ts';
-import { compactedHistory, summarize } from '../engine/compaction.ts';
-import { runTurn, type PendingInput } from '../engine/loop.ts';
+// A loaded thread: its settings, the turn running on it, its approvals, and everyone
+// listening. It starts turns (user input, a compaction, a revived one), steers and interrupts
+// them; what changes is recorded by its journal (thread-journal.ts), and each turn runs in a
+// RunningTurn (turn-driver.ts) over the agent loop.
+import { runCompactionTurn, runTurn, type TurnContext } from '../engine/loop.ts';
+import { interruptionItems } from '../engine/interruption.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
 import type { FunctionCallItem, HistoryItem, Usage } from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
-import type { ServerNotification } from '../protocol/methods.ts';
 import type { Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
+import type { ThreadRow } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
 import { ApprovalBroker, type ApprovalAnswer, type PendingApproval } from './approvals.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
-import { addUsage, sec, ZERO_USAGE, type LogEvent } from './thread-log.ts';
-import { notificationFor } from './turn-notifications.ts';
+import { ScopedContext } from './scoped-context.ts';
 import { SessionSandbox } from './session-sandbox.ts';
+import { applySettings } from './settings-change.ts';
 import type {
   SessionDeps,
   SessionEvent,
@@ -25,6 +24,17 @@ import type {
   TurnOverrides,
   TurnResult,
 } from './session-types.ts';
+import { ThreadJournal } from './thread-journal.ts';
+import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './thread-log.ts';
+import { metaOfRow, threadObject } from './thread-object.ts';
+import { recoverUnfinishedTurn } from './thread-recovery.ts';
+import {
+  launchNow,
+  RunningTurn,
+  type Launch,
+  type TurnHost,
+  type TurnPlan,
+} from './turn-driver.ts';
 import { previewOf, userMessage } from './user-input.ts';
 
 export type {
@@ -36,88 +46,85 @@ export type {
   TurnOverrides,
   TurnResult,
 } from './session-types.ts';
-
-type Listener = (event: SessionEvent) => void;
-
-type Running = {
-  turn: Turn;
-  /** When the turn started, as stored (`turn.startedAt` is the same in seconds). */
-  startedAtMs: number;
-  controller: AbortController;
-  done: Promise<TurnResult>;
-  /** Steering input not yet sent, and who wants to hear when more arrives. */
-  input: HistoryItem[];
-  arrived: Set<() => void>;
-};
+export type { Launch } from './turn-driver.ts';
 
 export class ThreadSession {
-  private readonly listeners = new Set<Listener>();
-  private running: Running | null = null;
-  private scoped: ScopedRules | null = null;
+  private running: RunningTurn | null = null;
   private readonly broker: ApprovalBroker;
   private readonly sandbox: SessionSandbox;
+  private readonly scoped: ScopedContext;
+  private readonly journal: ThreadJournal;
+  private readonly host: TurnHost;
 
-  constructor(
+  private constructor(
     readonly id: string,
     private readonly deps: SessionDeps,
     readonly settings: ThreadSettings,
-    private readonly history: HistoryItem[],
-    readonly turns: Turn[],
-    private usage: Usage,
-    readonly meta: ThreadMeta,
+    log: ThreadLog,
+    state: ReplayedThread,
+    meta: ThreadMeta,
   ) {
+    this.journal = new ThreadJournal(log, state, meta, () => this.status);
     this.sandbox = new SessionSandbox(settings, deps.sandbox, deps.runner);
+    this.scoped = new ScopedContext(() => settings.cwd, deps.context, meta.scopedRuleIds);
+    this.host = {
+      journal: this.journal,
+      contextWindow: () => this.contextWindow,
+      contextFor: (turnId, item) => this.contextFor(turnId, item),
+      ended: (turn) => {
+        if (this.running === turn) this.running = null;
+      },
+    };
     this.broker = new ApprovalBroker({
       threadId: id,
-      requested: (approval) => {
-        this.log(approval.params.turnId, {
-          kind: 'approvalRequested',
-          data: {
-            approvalId: approval.id,
-            method: approval.method,
-            itemId: approval.params.itemId,
-          },
-        });
-        this.emitStatus();
-        this.send({ type: 'approvalRequested', approval });
-      },
-      resolved: (approval, decision, by) => {
-        const { itemId, turnId } = approval.params;
-        this.log(turnId, {
-          kind: 'approval',
-          data: {
-            approvalId: approval.id,
-            itemId,
-            method: approval.method,
-            decision,
-            by,
-            atMs: Date.now(),
-          },
-        });
-        this.send({ type: 'approvalResolved', approval, decision, by });
-        this.emitStatus();
-      },
+      requested: (approval) => this.journal.approvalRequested(approval),
+      resolved: (approval, answer, by) => this.journal.approvalResolved(approval, answer, by),
       cancelTurn: () => this.running?.controller.abort(),
       timeout: () => this.deps.approvalTimeout,
     });
   }
 
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * The one way to build a session: from a thread's stored row and log (a new thread has an
+   * empty log). A turn the process died in is revived or closed here (thread-recovery.ts).
+   */
+  static fromLog(deps: SessionDeps, log: ThreadLog, row: ThreadRow, ephemeral: boolean) {
+    const state = replay(log.events());
+    const meta: ThreadMeta = {
+      ...metaOfRow(row, ephemeral),
+      preamble: state.preamble,
+      instructionSources: state.instructionSources,
+      scopedRuleIds: state.scopedRuleIds,
+    };
+    const settings = { ...(row.settings as ThreadSettings) };
+    const session = new ThreadSession(row.id, deps, settings, log, state, meta);
+    recoverUnfinishedTurn(session, state);
+    return session;
+  }
+
+  subscribe(listener: (event: SessionEvent) => void): () => void {
+    return this.journal.subscribe(listener);
+  }
+
+  get meta(): ThreadMeta {
+    return this.journal.meta;
+  }
+
+  get turns(): Turn[] {
+    return this.journal.turns;
   }
 
   get activeTurnId(): string | null {
-    return this.running?.turn.id ?? null;
+    return this.running?.id ?? null;
   }
 
   /** The model-visible history (read-only view). */
   get historyItems(): readonly HistoryItem[] {
-    return this.history;
+    return this.journal.history;
   }
 
   get tokenUsage(): Usage {
-    return this.usage;
+    return this.journal.usage;
   }
 
   /** The current model's context window, from the catalog. */
@@ -135,152 +142,200 @@ export class ThreadSession {
     return { type: 'active', activeFlags: this.broker.pending.length ? ['waitingOnApproval'] : [] };
   }
 
+  /** The AGENTS.md files this thread's context came from. */
+  get instructionSources(): string[] {
+    return this.meta.instructionSources;
+  }
+
   toThread(withTurns = false): Thread {
-    return {
-      id: this.id,
-      sessionId: this.id,
-      forkedFromId: this.meta.forkedFromId,
-      preview: this.meta.preview,
-      ephemeral: this.meta.ephemeral,
-      modelProvider: this.settings.modelProvider,
-      model: this.settings.model,
-      reasoningEffort: this.settings.reasoningEffort,
-      createdAt: sec(this.meta.createdAt),
-      updatedAt: sec(Date.now()),
-      status: this.status,
-      path: null,
-      cwd: this.settings.cwd,
-      cliVersion: this.deps.cliVersion,
-      source: this.meta.source,
-      name: this.meta.name,
-      projectId: null,
-      turns: withTurns ? this.turns : [],
-    };
+    const { id, meta, settings, status } = this;
+    return threadObject({ id, meta, settings, status, turns: withTurns ? this.turns : [] });
   }
 
-  /** Starts a turn; `done` resolves when it ends. Only one turn runs at a time. */
-  startTurn(
-    input: UserInput[],
-    overrides: TurnOverrides = {},
-  ): { turnId: string; done: Promise<TurnResult> } {
-    if (this.running) {
-      throw new RuntimeError(
-        'thread_busy',
-        `thread ${this.id} is already running turn ${this.running.turn.id}`,
-      );
-    }
-    if (input.length === 0) throw new RuntimeError('input_invalid', 'a turn needs some input');
-    const message = userMessage(input, overrides.cwd ?? this.settings.cwd);
-    this.applyOverrides(overrides);
-    const running = this.begin();
-    running.done = this.guard(running, () =>
-      this.run(running, input, message, overrides.outputSchema ?? null),
-    );
-    return { turnId: running.turn.id, done: running.done };
-  }
-
-  private begin(): Running {
-    const startedAtMs = Date.now();
-    const turn: Turn = {
-      id: uuidv7(),
-      items: [],
-      status: 'inProgress',
-      error: null,
-      startedAt: sec(startedAtMs),
-    };
-    this.running = {
-      turn,
-      startedAtMs,
-      controller: new AbortController(),
-      done: Promise.resolve() as unknown as Promise<TurnResult>,
-      input: [],
-      arrived: new Set(),
-    };
-    return this.running;
-  }
-
-  /** Turn bookkeeping shared by turns and compactions: stored, announced. */
-  private async announceTurn({ turn, startedAtMs }: Running): Promise<number> {
-    // Let the request that started the turn be answered before its notifications go out.
-    await new Promise((resolve) => setImmediate(resolve));
-    this.turns.push(turn);
-    this.log(turn.id, { kind: 'turnStarted', data: { startedAtMs } });
-    this.emitStatus();
-    this.emit({
-      method: 'turn/started',
-      params: { threadId: this.id, turn: { ...turn, items: [] } },
-    });
-    return startedAtMs;
-  }
-
-  private async runCompaction(running: Running): Promise<TurnResult> {
-    const { turn, controller } = running;
-    const startedAtMs = await this.announceTurn(running);
-    const item: ThreadItem = { type: 'contextCompaction', id: uuidv7() };
-    this.itemStarted(turn.id, item);
-    const stream = this.deps.streamFor(this.settings.modelProvider);
-    const summarized = await summarize(
-      stream,
-      this.promptSettings(null),
-      this.history,
-      controller.signal,
-    );
-    let result: TurnResult;
-    if (summarized.ok) {
-      const next = compactedHistory(this.history, this.meta.preamble, summarized.summary);
-      this.history.splice(0, this.history.length, ...next);
-      this.log(turn.id, { kind: 'compacted', data: { history: next } });
-      if (summarized.usage)
-        this.onEngineEvent(turn, { type: 'usage', usage: summarized.usage }, []);
-      this.itemCompleted(turn, { ...item, summary: summarized.summary });
-      const usage = summarized.usage ?? ZERO_USAGE;
-      result = { turnId: turn.id, status: 'completed', error: null, lastMessage: null, usage };
-    } else {
-      this.itemCompleted(turn, item);
-      const interrupted = summarized.error.kind === 'aborted';
-      const error = interrupted
-        ? null
-        : { message: `compaction failed: ${summarized.error.message}` };
-      if (error) {
-        this.emit({
-          method: 'error',
-          params: { threadId: this.id, turnId: turn.id, error, willRetry: false },
-        });
-      }
-      const status = interrupted ? 'interrupted' : 'failed';
-      result = { turnId: turn.id, status, error, lastMessage: null, usage: ZERO_USAGE };
-    }
-    this.finishTurn(turn, result, startedAtMs);
-    return result;
+  /** A new thread's fixed context (thread-preamble.ts), and where it came from. */
+  appendPreamble(items: HistoryItem[], instructionSources: string[]): void {
+    for (const item of items) this.journal.appendHistory(null, item);
+    this.meta.instructionSources = instructionSources;
+    this.journal.record(null, { kind: 'context', data: { instructionSources } });
   }
 
   /**
-   * A turn's `done` never rejects: an unexpected error anywhere in the turn (a store write, a
-   * bug) ends that turn as failed with the reason, told to its listeners — never the process.
+   * Starts a turn; `done` resolves when it ends (it never rejects). Only one turn runs at a
+   * time. The turn is stored at once; its notifications and the model wait for `launch`
+   * (the App Server launches after its reply to turn/start is written).
    */
-  private async guard(running: Running, body: () => Promise<TurnResult>): Promise<TurnResult> {
-    try {
-      return await body();
-    } catch (err) {
-      const { turn } = running;
-      const error = { message: `internal error: ${err instanceof Error ? err.message : err}` };
-      const result: TurnResult = {
-        turnId: turn.id,
-        status: 'failed',
-        error,
-        lastMessage: null,
-        usage: ZERO_USAGE,
-      };
-      if (this.running === running) {
-        this.emit({
-          method: 'error',
-          params: { threadId: this.id, turnId: turn.id, error, willRetry: false },
-        });
-        if (!this.turns.includes(turn)) this.turns.push(turn);
-        this.finishTurn(turn, result, running.startedAtMs);
-      }
-      return result;
+  startTurn(
+    input: UserInput[],
+    overrides: TurnOverrides = {},
+    launch: Launch = launchNow,
+  ): { turnId: string; done: Promise<TurnResult> } {
+    this.refuseIfBusy('is already running turn');
+    if (input.length === 0) throw new RuntimeError('input_invalid', 'a turn needs some input');
+    const message = userMessage(input, overrides.cwd ?? this.settings.cwd);
+    this.applyOverrides(overrides);
+    const outputSchema = overrides.outputSchema ?? null;
+    return this.begin(
+      {
+        prologue: (turn) => {
+          turn.announce();
+          const item: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
+          this.journal.itemStarted(turn.id, item);
+          this.journal.itemCompleted(turn.turn, item);
+          this.journal.appendHistory(turn.id, message);
+          if (!this.meta.preview) this.meta.preview = previewOf(input);
+          this.journal.touch({ preview: this.meta.preview });
+        },
+        events: (turn) => runTurn(this.turnContext(turn, outputSchema)),
+      },
+      launch,
+    );
+  }
+
+  /**
+   * Compacts the context now, as a turn of its own with a contextCompaction item (the same
+   * compaction as the automatic one): history becomes preamble + task record + summary +
+   * recent items.
+   */
+  startCompaction(launch: Launch = launchNow): { turnId: string; done: Promise<TurnResult> } {
+    this.refuseIfBusy('is running turn', '; compact when it ends');
+    return this.begin(
+      {
+        prologue: (turn) => turn.announce(),
+        events: (turn) => runCompactionTurn(this.turnContext(turn, null)),
+      },
+      launch,
+    );
+  }
+
+  /**
+   * Brings back a turn that was waiting for an approval when the process stopped: its tool
+   * calls run again (and ask again — the question is re-sent to every subscriber), then the
+   * turn goes on as if nothing happened.
+   */
+  revive(turn: Turn, startedAtMs: number, calls: FunctionCallItem[], staleApprovalIds: string[]) {
+    for (const approvalId of staleApprovalIds) {
+      this.journal.record(turn.id, {
+        kind: 'approval',
+        data: {
+          approvalId,
+          itemId: '',
+          method: '',
+          decision: 'reissued',
+          by: 'restart',
+          atMs: Date.now(),
+        },
+      });
     }
+    this.running = new RunningTurn(this.host, turn, startedAtMs, {
+      events: (running) => runTurn(this.turnContext(running, null, calls)),
+    });
+    return this.running.done;
+  }
+
+  /** A turn the process died in, closed the way the loop closes an interrupted one. */
+  closeCrashedTurn(turn: Turn, startedAtMs: number): void {
+    for (const item of interruptionItems(
+      this.journal.history,
+      'aborted: Yoke stopped while this ran',
+    ))
+      this.journal.appendHistory(turn.id, item);
+    const error = { message: 'Yoke stopped before the turn ended' };
+    this.journal.turnCompleted(
+      turn,
+      { turnId: turn.id, status: 'interrupted', error, lastMessage: null, usage: ZERO_USAGE },
+      startedAtMs,
+    );
+  }
+
+  /** Adds input to the running turn; an in-flight model request is restarted with it. */
+  steer(input: UserInput[], expectedTurnId: string): string {
+    const running = this.running;
+    if (!running)
+      throw new RuntimeError('turn_not_found', `thread ${this.id} has no running turn to steer`);
+    if (running.id !== expectedTurnId) {
+      throw new RuntimeError(
+        'turn_not_found',
+        `the running turn is ${running.id}, not ${expectedTurnId}`,
+      );
+    }
+    if (input.length === 0) throw new RuntimeError('input_invalid', 'steering needs some input');
+    const message = userMessage(input, this.settings.cwd);
+    const item: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
+    this.journal.itemStarted(running.id, item);
+    this.journal.itemCompleted(running.turn, item);
+    running.addInput(message);
+    return running.id;
+  }
+
+  /** Interrupts the running turn (if `turnId` is given, only that one). */
+  interrupt(turnId?: string): Promise<TurnResult> | null {
+    if (!this.running || (turnId && this.running.id !== turnId)) return null;
+    this.running.controller.abort();
+    return this.running.done;
+  }
+
+  /** Answers a pending approval; the first answer wins. */
+  resolveApproval(approvalId: string, decision: ApprovalAnswer, by: string): void {
+    this.broker.resolve(approvalId, decision, by);
+  }
+
+  setName(name: string | null): void {
+    this.meta.name = name;
+    this.journal.log.store.setName(this.id, name);
+    this.journal.emit({
+      method: 'thread/name/updated',
+      params: { threadId: this.id, threadName: name },
+    });
+  }
+
+  /** Sticky settings changed between turns (thread/resume, thread/fork overrides). */
+  updateSettings(overrides: Omit<TurnOverrides, 'outputSchema'>): void {
+    this.applyOverrides(overrides);
+  }
+
+  private refuseIfBusy(what: string, advice = ''): void {
+    if (this.running)
+      throw new RuntimeError(
+        'thread_busy',
+        `thread ${this.id} ${what} ${this.running.id}${advice}`,
+      );
+  }
+
+  private begin(plan: TurnPlan, launch: Launch): { turnId: string; done: Promise<TurnResult> } {
+    const running = RunningTurn.begin(this.host, plan, launch);
+    this.running = running;
+    return { turnId: running.id, done: running.done };
+  }
+
+  private turnContext(
+    turn: RunningTurn,
+    outputSchema: Record<string, unknown> | null,
+    resumeCalls: FunctionCallItem[] = [],
+  ): TurnContext {
+    const { context } = this.deps;
+    return {
+      stream: this.deps.streamFor(this.settings.modelProvider),
+      settings: this.promptSettings(outputSchema),
+      tools: this.tools(),
+      history: this.journal.history,
+      toolContext: {
+        cwd: this.settings.cwd,
+        runner: this.sandbox.runner(),
+        commandTimeoutMs: this.deps.commandTimeoutMs,
+        outputBudgetBytes: this.deps.outputBudgetBytes,
+        authorize: this.broker.authorizer(turn.id, this.sandbox.authorizeEnv(), turn.signal),
+      },
+      signal: turn.signal,
+      input: turn.input,
+      compaction: {
+        limitTokens:
+          context.autoCompactTokenLimit ??
+          Math.floor(this.contextWindow * context.autoCompactShare),
+        preamble: this.meta.preamble,
+      },
+      newId: uuidv7,
+      resumeCalls,
+    };
   }
 
   private promptSettings(outputSchema: Record<string, unknown> | null): PromptSettings {
@@ -293,81 +348,12 @@ export class ThreadSession {
     };
   }
 
-  /**
-   * Compacts the context now, as a turn of its own with a contextCompaction item. The model
-   * writes a summary; the history becomes preamble + task record + summary + recent items.
-   */
-  startCompaction(): { turnId: string; done: Promise<TurnResult> } {
-    if (this.running) {
-      throw new RuntimeError(
-        'thread_busy',
-        `thread ${this.id} is running turn ${this.running.turn.id}; compact when it ends`,
-      );
-    }
-    const running = this.begin();
-    running.done = this.guard(running, () => this.runCompaction(running));
-    return { turnId: running.turn.id, done: running.done };
-  }
-
-  /** Adds input to the running turn; an in-flight model request is restarted with it. */
-  steer(input: UserInput[], expectedTurnId: string): string {
-    const running = this.running;
-    if (!running)
-      throw new RuntimeError('turn_not_found', `thread ${this.id} has no running turn to steer`);
-    if (running.turn.id !== expectedTurnId) {
-      throw new RuntimeError(
-        'turn_not_found',
-        `the running turn is ${running.turn.id}, not ${expectedTurnId}`,
-      );
-    }
-    if (input.length === 0) throw new RuntimeError('input_invalid', 'steering needs some input');
-    const message = userMessage(input, this.settings.cwd);
-    const item: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
-    this.itemStarted(running.turn.id, item);
-    this.itemCompleted(running.turn, item);
-    running.input.push(message);
-    for (const listener of running.arrived) listener();
-    return running.turn.id;
-  }
-
-  /** Interrupts the running turn (if `turnId` is given, only that one). */
-  interrupt(turnId?: string): Promise<TurnResult> | null {
-    if (!this.running || (turnId && this.running.turn.id !== turnId)) return null;
-    this.running.controller.abort();
-    return this.running.done;
-  }
-
-  /** Answers a pending approval; the first answer wins. */
-  resolveApproval(approvalId: string, decision: ApprovalAnswer, by: string): void {
-    this.broker.resolve(approvalId, decision, by);
-  }
-
-  setName(name: string | null): void {
-    this.meta.name = name;
-    this.deps.store.setName(this.id, name);
-    this.emit({ method: 'thread/name/updated', params: { threadId: this.id, threadName: name } });
-  }
-
-  appendHistory(turnId: string | null, item: HistoryItem): void {
-    if (turnId === null && this.turns.length === 0) this.meta.preamble++;
-    this.history.push(item);
-    this.log(turnId, { kind: 'history', data: { item } });
-  }
-
-  /** Sticky settings changed between turns (thread/resume, thread/fork overrides). */
-  updateSettings(overrides: Omit<TurnOverrides, 'outputSchema'>): void {
-    this.applyOverrides(overrides);
-  }
-
-  /** The AGENTS.md files this thread's context came from. */
-  get instructionSources(): string[] {
-    return this.meta.instructionSources;
-  }
-
-  /** Records where the preamble came from (thread start). */
-  setInstructionSources(sources: string[]): void {
-    this.meta.instructionSources = sources;
-    this.log(null, { kind: 'context', data: { instructionSources: sources } });
+  /** Scoped rules a tool's item brings in, recorded, as input for the next request. */
+  private contextFor(turnId: string, item: ThreadItem): HistoryItem[] {
+    const loaded = this.scoped.touch(item);
+    if (!loaded) return [];
+    this.journal.record(turnId, { kind: 'context', data: { scopedRuleIds: loaded.ids } });
+    return [loaded.message];
   }
 
   private tools(): readonly Tool[] {
@@ -376,312 +362,15 @@ export class ThreadSession {
   }
 
   private applyOverrides(overrides: TurnOverrides): void {
-    const previous = { ...this.settings };
-    const before = JSON.stringify(this.settings);
-    if (overrides.model) this.settings.model = overrides.model;
-    if (overrides.cwd) this.settings.cwd = overrides.cwd;
-    if (overrides.effort !== undefined) this.settings.reasoningEffort = overrides.effort;
-    if (overrides.approvalPolicy) this.settings.approvalPolicy = overrides.approvalPolicy;
-    if (overrides.sandboxMode) this.settings.sandboxMode = overrides.sandboxMode;
-    if (JSON.stringify(this.settings) === before) return;
-    this.deps.store.touchThread(this.id, { settings: { ...this.settings } });
-    // The model learns of the change from an appended message; the prefix stays as it was.
-    const changes: Record<string, [string, string]> = {};
-    for (const key of ['model', 'cwd', 'sandboxMode', 'approvalPolicy'] as const) {
-      if (previous[key] !== this.settings[key])
-        changes[key] = [String(previous[key]), String(this.settings[key])];
-    }
-    if (this.turns.length > 0 && Object.keys(changes).length > 0) {
-      this.appendHistory(null, {
+    const told = applySettings(this.settings, overrides);
+    if (!told) return;
+    this.journal.touch({ settings: { ...this.settings } });
+    if (this.turns.length > 0 && Object.keys(told).length > 0) {
+      this.journal.appendHistory(null, {
         type: 'message',
         role: 'developer',
-        content: [{ type: 'input_text', text: settingsChangedMessage(changes) }],
+        content: [{ type: 'input_text', text: settingsChangedMessage(told) }],
       });
     }
-  }
-
-  private async run(
-    running: Running,
-    input: UserInput[],
-    message: HistoryItem,
-    outputSchema: Record<string, unknown> | null,
-  ): Promise<TurnResult> {
-    const { turn } = running;
-    const turnId = turn.id;
-    const startedAtMs = await this.announceTurn(running);
-    const userItem: ThreadItem = { type: 'userMessage', id: uuidv7(), content: input };
-    this.itemStarted(turnId, userItem);
-    this.itemCompleted(turn, userItem);
-    this.appendHistory(turnId, message);
-    if (!this.meta.preview) this.meta.preview = previewOf(input);
-    this.deps.store.touchThread(this.id, { preview: this.meta.preview });
-    return this.drive(running, startedAtMs, outputSchema, []);
-  }
-
-  /**
-   * Brings back a turn that was waiting for an approval when the process stopped: its tool
-   * calls run again (and ask again — the question is re-sent to every subscriber), then the
-   * turn goes on as if nothing happened.
-   */
-  revive(
-    turn: Turn,
-    startedAtMs: number,
-    calls: FunctionCallItem[],
-    staleApprovalIds: string[],
-  ): Promise<TurnResult> {
-    const running: Running = {
-      turn,
-      startedAtMs,
-      controller: new AbortController(),
-      done: Promise.resolve() as unknown as Promise<TurnResult>,
-      input: [],
-      arrived: new Set(),
-    };
-    this.running = running;
-    for (const approvalId of staleApprovalIds) {
-      this.log(turn.id, {
-        kind: 'approval',
-        data: {
-          approvalId,
-          itemId: '',
-          method: '',
-          decision: 'reissued',
-          by: 'restart',
-          atMs: Date.now(),
-        },
-      });
-    }
-    running.done = this.guard(running, () => this.drive(running, startedAtMs, null, calls));
-    return running.done;
-  }
-
-  private async drive(
-    running: Running,
-    startedAtMs: number,
-    outputSchema: Record<string, unknown> | null,
-    resumeCalls: FunctionCallItem[],
-  ): Promise<TurnResult> {
-    const { turn, controller } = running;
-    const turnId = turn.id;
-    const settings = this.promptSettings(outputSchema);
-    let turnUsage = ZERO_USAGE;
-    let result: TurnResult = {
-      turnId,
-      status: 'failed',
-      error: null,
-      lastMessage: null,
-      usage: turnUsage,
-    };
-    const diffs: string[] = [];
-    try {
-      const events = runTurn({
-        stream: this.deps.streamFor(this.settings.modelProvider),
-        settings,
-        tools: this.tools(),
-        history: this.history,
-        toolContext: {
-          cwd: this.settings.cwd,
-          runner: this.sandbox.runner(),
-          commandTimeoutMs: this.deps.commandTimeoutMs,
-          outputBudgetBytes: this.deps.outputBudgetBytes,
-          authorize: this.broker.authorizer(turnId, this.sandbox.authorizeEnv(), controller.signal),
-        },
-        signal: controller.signal,
-        input: this.pendingInput(running),
-        autoCompact: { limitTokens: this.compactLimit(), preamble: this.meta.preamble },
-        newId: uuidv7,
-        resumeCalls,
-      });
-      for await (const event of events) {
-        if (event.type === 'usage') turnUsage = addUsage(turnUsage, event.usage);
-        if (event.type === 'turnEnd') {
-          const error = event.error ? { message: event.error.message } : null;
-          result = {
-            turnId,
-            status: event.status,
-            error,
-            lastMessage: event.lastMessage,
-            usage: turnUsage,
-          };
-          if (error)
-            this.emit({
-              method: 'error',
-              params: { threadId: this.id, turnId, error, willRetry: false },
-            });
-          continue;
-        }
-        this.onEngineEvent(turn, event, diffs);
-      }
-    } catch (err) {
-      // The loop never throws by design; if it does, the turn fails with the reason stored.
-      const message = `internal error: ${err instanceof Error ? err.message : String(err)}`;
-      result = {
-        turnId,
-        status: 'failed',
-        error: { message },
-        lastMessage: null,
-        usage: turnUsage,
-      };
-    }
-    this.finishTurn(turn, result, startedAtMs);
-    return result;
-  }
-
-  private onEngineEvent(turn: Turn, event: EngineEvent, diffs: string[]): void {
-    switch (event.type) {
-      case 'history':
-        this.appendHistory(turn.id, event.item);
-        return;
-      case 'historyReplaced':
-        this.history.splice(0, this.history.length, ...event.history);
-        this.log(turn.id, { kind: 'compacted', data: { history: event.history } });
-        return;
-      case 'itemStarted':
-        this.itemStarted(turn.id, event.item);
-        return;
-      case 'itemCompleted':
-        this.itemCompleted(turn, event.item);
-        this.loadScopedRules(turn.id, event.item);
-        if (event.item.type === 'fileChange' && event.item.status === 'completed') {
-          diffs.push(...event.item.changes.map((c) => c.diff));
-          this.emit({
-            method: 'turn/diff/updated',
-            params: { threadId: this.id, turnId: turn.id, diff: diffs.join('') },
-          });
-        }
-        return;
-      case 'usage':
-        this.usage = addUsage(this.usage, event.usage);
-        this.log(turn.id, { kind: 'usage', data: { last: event.usage } });
-        break;
-    }
-    const window = this.deps.catalog.lookup(this.settings.model).contextWindow;
-    const notification = notificationFor(event, this.id, turn.id, this.usage, window);
-    if (notification) this.emit(notification);
-  }
-
-  private finishTurn(turn: Turn, result: TurnResult, startedAtMs: number): void {
-    const completedAtMs = Date.now();
-    turn.status = result.status;
-    turn.error = result.error;
-    turn.completedAt = sec(completedAtMs);
-    turn.durationMs = completedAtMs - startedAtMs;
-    // The turn ends whatever happens to these writes (a failing store is why some turns fail).
-    this.running = null;
-    try {
-      this.log(turn.id, {
-        kind: 'turnCompleted',
-        data: { status: result.status, error: result.error, completedAtMs },
-      });
-      this.deps.store.touchThread(this.id);
-    } catch {
-      // Not stored: on the next load the turn is unfinished and repaired as interrupted.
-    }
-    this.emitStatus();
-    const last = [...turn.items].reverse().find((i) => i.type === 'agentMessage');
-    const items = last && result.status === 'completed' ? [last] : [];
-    this.emit({
-      method: 'turn/completed',
-      params: { threadId: this.id, turn: { ...turn, items, itemsView: 'summary' } },
-    });
-  }
-
-  /** Where automatic compaction starts for the current model. */
-  private compactLimit(): number {
-    const { context } = this.deps;
-    const window = this.deps.catalog.lookup(this.settings.model).contextWindow;
-    return context.autoCompactTokenLimit ?? Math.floor(window * context.autoCompactShare);
-  }
-
-  /**
-   * Rules scoped to a directory (a nested AGENTS.md, a .yoke/rules file with path globs) are
-   * appended the first time a tool touches a path they cover — appended, so the prefix holds.
-   */
-  private loadScopedRules(turnId: string, item: ThreadItem): void {
-    const paths = touchedPaths(item);
-    if (paths.length === 0 || !this.running) return;
-    this.scoped ??= new ScopedRules({
-      cwd: this.settings.cwd,
-      fallbackNames: this.deps.context.fallbackNames,
-      loadedIds: this.meta.scopedRuleIds,
-    });
-    const rules = paths.flatMap((path) => this.scoped!.touch(path));
-    if (rules.length === 0) return;
-    const ids = rules.map((r) => r.id);
-    this.meta.scopedRuleIds.push(...ids);
-    this.log(turnId, { kind: 'context', data: { scopedRuleIds: ids } });
-    this.running.input.push({
-      type: 'message',
-      role: 'user',
-      content: [{ type: 'input_text', text: renderScopedRules(rules) }],
-    });
-  }
-
-  private pendingInput(running: Running): PendingInput {
-    return {
-      take: () => running.input.splice(0),
-      onArrive: (listener) => {
-        running.arrived.add(listener);
-        return () => running.arrived.delete(listener);
-      },
-    };
-  }
-
-  private itemStarted(turnId: string, item: ThreadItem): void {
-    this.emit({
-      method: 'item/started',
-      params: { threadId: this.id, turnId, item, startedAtMs: Date.now() },
-    });
-  }
-
-  private itemCompleted(turn: Turn, item: ThreadItem): void {
-    turn.items.push(item);
-    this.log(turn.id, { kind: 'item', data: { item } });
-    this.emit({
-      method: 'item/completed',
-      params: { threadId: this.id, turnId: turn.id, item, completedAtMs: Date.now() },
-    });
-  }
-
-  private log(turnId: string | null, event: LogEvent): void {
-    this.deps.store.append(this.id, turnId, event.kind, event.data);
-  }
-
-  private emitStatus(): void {
-    this.emit({
-      method: 'thread/status/changed',
-      params: { threadId: this.id, status: this.status },
-    });
-  }
-
-  private emit(notification: ServerNotification): void {
-    this.send({ type: 'notification', notification });
-  }
-
-  /** A listener that throws is its own problem: the others and the turn go on. */
-  private send(event: SessionEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // Listeners (the App Server, the task runner) handle their own errors.
-      }
-    }
-  }
-}
-
-/** Paths a tool item read, wrote or ran in. */
-function touchedPaths(item: ThreadItem): string[] {
-  switch (item.type) {
-    case 'commandExecution':
-      return [item.cwd];
-    case 'fileChange':
-      return item.changes.map((c) => c.path);
-    case 'dynamicToolCall': {
-      const path = (item.arguments as { path?: unknown } | null)?.path;
-      return typeof path === 'string' ? [path] : [];
-    }
-    default:
-      return [];
   }
 }

@@ -1,15 +1,13 @@
 // How engine events of a turn become protocol notifications (the ephemeral ones: deltas,
-// plan, usage, retries). Items and turn boundaries are handled by the session, which stores them.
+// plan, retries). Items, usage and turn boundaries go through the thread's journal, which
+// stores them.
 import type { EngineEvent } from '../engine/events.ts';
-import type { Usage } from '../models/types.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 
 export function notificationFor(
   event: EngineEvent,
   threadId: string,
   turnId: string,
-  totalUsage: Usage,
-  contextWindow: number | null = null,
 ): ServerNotification | null {
   switch (event.type) {
     case 'agentMessageDelta':
@@ -42,15 +40,6 @@ export function notificationFor(
       return {
         method: 'turn/plan/updated',
         params: { threadId, turnId, explanation: event.explanation, plan: event.plan },
-      };
-    case 'usage':
-      return {
-        method: 'thread/tokenUsage/updated',
-        params: {
-          threadId,
-          turnId,
-          tokenUsage: { total: totalUsage, last: event.usage, modelContextWindow: contextWindow },
-        },
       };
     case 'retry': {
       const wait = (event.delayMs / 1000).toFixed(1);

@@ -9,6 +9,9 @@ import type { ConnectionContext, Handlers } from './router.ts';
 
 type SessionResult = ResultOf<'thread/start'>;
 
+/** A turn goes out after the reply that started it (the reply is written first). */
+const afterThisReply = (go: () => void) => setImmediate(go);
+
 export function threadHandlers(server: AppServer): Handlers {
   const { manager } = server;
 
@@ -103,7 +106,7 @@ export function threadHandlers(server: AppServer): Handlers {
       };
     },
     'thread/compact/start': (params) => {
-      session(params.threadId).startCompaction();
+      session(params.threadId).startCompaction(afterThisReply);
       return {};
     },
     'turn/start': (params) => {
@@ -116,16 +119,20 @@ export function threadHandlers(server: AppServer): Handlers {
       ) {
         throw new RuntimeError('input_invalid', 'outputSchema must be a JSON Schema object');
       }
-      const { turnId } = s.startTurn(params.input, {
-        ...(params.cwd ? { cwd: params.cwd } : {}),
-        ...(params.model ? { model: params.model } : {}),
-        ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
-        ...(params.sandboxPolicy ? { sandboxMode: sandboxMode(params.sandboxPolicy) } : {}),
-        ...(params.effort !== undefined
-          ? { effort: params.effort === 'none' ? null : params.effort }
-          : {}),
-        ...(schema ? { outputSchema: schema as Record<string, unknown> } : {}),
-      });
+      const { turnId } = s.startTurn(
+        params.input,
+        {
+          ...(params.cwd ? { cwd: params.cwd } : {}),
+          ...(params.model ? { model: params.model } : {}),
+          ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
+          ...(params.sandboxPolicy ? { sandboxMode: sandboxMode(params.sandboxPolicy) } : {}),
+          ...(params.effort !== undefined
+            ? { effort: params.effort === 'none' ? null : params.effort }
+            : {}),
+          ...(schema ? { outputSchema: schema as Record<string, unknown> } : {}),
+        },
+        afterThisReply,
+      );
       const turn: Turn = {
         id: turnId,
         items: [],

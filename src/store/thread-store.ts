@@ -103,13 +103,12 @@ export class ThreadStore {
     return seq;
   }
 
-  /** Marks the thread as changed now (call at turn boundaries, not per event). */
+  /** Marks the thread as changed at `updatedAt` (default now; at turn boundaries, not per event). */
   touchThread(
     threadId: string,
-    fields: { preview?: string; settings?: Record<string, unknown> } = {},
+    fields: { preview?: string; settings?: Record<string, unknown>; updatedAt?: number } = {},
   ): void {
-    const now = Date.now();
-    this.touch.run(now, threadId);
+    this.touch.run(fields.updatedAt ?? Date.now(), threadId);
     if (fields.preview !== undefined) {
       this.db
         .prepare("UPDATE threads SET preview = ? WHERE id = ? AND preview = ''")
