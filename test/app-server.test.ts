@@ -124,3 +124,47 @@ test('WebSocket safety: browser origins are refused, non-loopback needs a token'
   await ok.close();
   await assert.rejects(startWsServer(env, repo, ['--listen', 'ws://0.0.0.0:0']), /exited/);
 });
+
+test('what a request starts follows its reply: thread/started, turn/started, a compaction turn', async (t) => {
+  const mock = await startMockModel([text('hello'), text('The summary.')]);
+  t.after(() => mock.close());
+  const repo = tempRepo({}, t);
+  const { driver } = CodexDriver.stdio(yokeEnv(mock.url, tempDir('home', t)), repo);
+  t.after(() => driver.close());
+  await driver.initialize();
+  const reply = (id: number) =>
+    driver.transcript.findIndex((r) => r.dir === 's2c' && r.message.id === id && !r.message.method);
+  const first = (method: string) =>
+    driver.transcript.findIndex((r) => r.dir === 's2c' && r.message.method === method);
+  const started = await driver.request('thread/start', { cwd: repo });
+  const threadId = (started.thread as Json).id as string;
+  await driver.waitFor('thread/started');
+  assert.ok(reply(1) >= 0 && reply(1) < first('thread/started'));
+  const turn = (
+    await driver.request('turn/start', {
+      threadId,
+      input: [{ type: 'text', text: 'hi', text_elements: [] }],
+    })
+  ).turn as Json;
+  await driver.waitFor('turn/completed', (p) => (p.turn as Json).id === turn.id);
+  assert.ok(reply(2) < first('turn/started'), 'turn/start is answered before turn/started');
+  // The turn is stored when turn/start is answered: a read right away sees it.
+  const read = await driver.request('thread/read', { threadId, includeTurns: true });
+  assert.deepEqual(
+    ((read.thread as Json).turns as Json[]).map((x) => x.id),
+    [turn.id],
+  );
+  await driver.request('thread/compact/start', { threadId });
+  const compacted = await driver.waitFor('turn/completed', (p) => (p.turn as Json).id !== turn.id);
+  assert.equal((compacted.turn as Json).status, 'completed');
+  const compactReply = driver.transcript.findIndex(
+    (r) => r.dir === 's2c' && r.message.id === 4 && !r.message.method,
+  );
+  const compactStarted = driver.transcript.findIndex(
+    (r) =>
+      r.dir === 's2c' &&
+      r.message.method === 'turn/started' &&
+      ((r.message.params as Json).turn as Json).id === (compacted.turn as Json).id,
+  );
+  assert.ok(compactReply >= 0 && compactReply < compactStarted);
+});

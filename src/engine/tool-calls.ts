@@ -32,9 +32,12 @@ export async function* runToolCalls(
     void all.then(() => (settled = true));
     while (!settled) {
       await channel.wait(all);
+      // Resumed after each yield: the caller has handled the event (stored it, sent it on).
       yield* channel.drain();
+      channel.acknowledge();
     }
     yield* channel.drain();
+    channel.acknowledge();
     for (const item of await all) yield { type: 'output', item };
   }
 }
@@ -71,7 +74,7 @@ async function runOne(
   p: Prepared,
   base: Omit<ToolContext, 'signal' | 'progress'>,
   signal: AbortSignal,
-  emit: (event: ToolCallEvent) => void,
+  emit: (event: ToolCallEvent) => Promise<void>,
 ): Promise<FunctionCallOutputItem> {
   const callId = p.call.call_id;
   const output = (text: FunctionCallOutputItem['output']): FunctionCallOutputItem => ({
@@ -81,8 +84,8 @@ async function runOne(
   });
   if ('error' in p) {
     const item = failedDynamic(p.call, p.error);
-    emit({ type: 'itemStarted', item: { ...item, status: 'inProgress', contentItems: null } });
-    emit({ type: 'itemCompleted', item });
+    void emit({ type: 'itemStarted', item: { ...item, status: 'inProgress', contentItems: null } });
+    void emit({ type: 'itemCompleted', item });
     return output(p.error);
   }
   let started: ThreadItem;
@@ -91,24 +94,45 @@ async function runOne(
   } catch (err) {
     started = failedDynamic(p.call, String(err));
   }
-  emit({ type: 'itemStarted', item: started });
+  const announced = emit({ type: 'itemStarted', item: started });
   const progress = (event: ToolProgress) => {
     if (event.type === 'outputDelta') {
-      emit({ type: 'commandOutputDelta', itemId: callId, delta: event.delta });
+      void emit({ type: 'commandOutputDelta', itemId: callId, delta: event.delta });
     } else if (event.type === 'progress') {
-      emit({ type: 'toolProgress', itemId: callId, message: event.message });
-    } else emit({ type: 'planUpdated', explanation: event.explanation, plan: event.plan });
+      void emit({ type: 'toolProgress', itemId: callId, message: event.message });
+    } else void emit({ type: 'planUpdated', explanation: event.explanation, plan: event.plan });
   };
+  // A question about the call goes out only after the call's item/started: clients show (and
+  // take the diff of a file change from) that item.
+  const authorize: ToolContext['authorize'] = async (request) => {
+    await announced;
+    return base.authorize(request);
+  };
+  const { elicit } = base;
+  const asks = elicit
+    ? {
+        elicit: async (ask: Parameters<typeof elicit>[0]) => {
+          await announced;
+          return elicit(ask);
+        },
+      }
+    : {};
   try {
-    const result = await p.tool.execute(callId, p.args as never, { ...base, signal, progress });
-    emit({ type: 'itemCompleted', item: result.item });
+    const result = await p.tool.execute(callId, p.args as never, {
+      ...base,
+      signal,
+      progress,
+      authorize,
+      ...asks,
+    });
+    void emit({ type: 'itemCompleted', item: result.item });
     return output(result.output);
   } catch (err) {
     const message =
       err instanceof ToolError
         ? err.message
         : `internal error in ${p.tool.name}: ${err instanceof Error ? err.message : String(err)}`;
-    emit({ type: 'itemCompleted', item: failedItem(started, message) });
+    void emit({ type: 'itemCompleted', item: failedItem(started, message) });
     return output(message);
   }
 }

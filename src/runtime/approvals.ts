@@ -299,11 +299,9 @@ export class ApprovalBroker {
           resolve(decision);
         },
       });
-      // After the item's own item/started has gone out (it is queued behind this call), as Codex
-      // orders them: clients take the diff of a file change from that item.
-      setImmediate(() => {
-        if (this.waiting.has(approval.id)) this.hooks.requested(approval);
-      });
+      // The item's own item/started has gone out already (the engine holds a tool's questions
+      // until its item is announced), as Codex orders them.
+      this.hooks.requested(approval);
     });
   }
 

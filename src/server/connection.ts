@@ -292,10 +292,19 @@ export class Connection {
       this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
     }
     this.pendingClientRequests++;
-    void this.router.call(m, parsed.value, this.context).then((outcome) => {
+    const after: (() => void)[] = [];
+    const hooks = { afterReply: (fn: () => void) => void after.push(fn) };
+    void this.router.call(m, parsed.value, this.context, hooks).then((outcome) => {
       this.pendingClientRequests--;
       if (!outcome.ok && m === 'initialize') this.initialized = false;
       this.reply(id, outcome);
+      for (const fn of after) {
+        try {
+          fn();
+        } catch (err) {
+          this.log(`an after-reply hook of ${m} failed: ${String(err)}`);
+        }
+      }
     });
   }
 

@@ -5,12 +5,9 @@ import type { SandboxMode, SandboxPolicy, Turn } from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
 import type { AppServer } from './app-server.ts';
-import type { ConnectionContext, Handlers } from './router.ts';
+import type { ConnectionContext, Handlers, ReplyHooks } from './router.ts';
 
 type SessionResult = ResultOf<'thread/start'>;
-
-/** A turn goes out after the reply that started it (the reply is written first). */
-const afterThisReply = (go: () => void) => setImmediate(go);
 
 export function threadHandlers(server: AppServer): Handlers {
   const { manager } = server;
@@ -19,13 +16,14 @@ export function threadHandlers(server: AppServer): Handlers {
   const session = (threadId: string): ThreadSession =>
     manager.loaded(threadId) ?? manager.resumeThread(threadId);
 
-  const announce = (s: ThreadSession, ctx: ConnectionContext) => {
-    // Codex sends thread/started after the response to thread/start.
-    setImmediate(() => ctx.notify({ method: 'thread/started', params: { thread: s.toThread() } }));
-  };
+  // Codex sends thread/started after the response to thread/start (and thread/fork).
+  const announce = (s: ThreadSession, ctx: ConnectionContext, reply: ReplyHooks) =>
+    reply.afterReply(() =>
+      ctx.notify({ method: 'thread/started', params: { thread: s.toThread() } }),
+    );
 
   return {
-    'thread/start': (params, ctx) => {
+    'thread/start': (params, ctx, reply) => {
       const s = manager.startThread({
         ...(params.cwd ? { cwd: params.cwd } : {}),
         ...(params.model ? { model: params.model } : {}),
@@ -36,7 +34,7 @@ export function threadHandlers(server: AppServer): Handlers {
         source: 'appServer',
       });
       server.subscribe(s, ctx);
-      announce(s, ctx);
+      announce(s, ctx, reply);
       return sessionResult(s, false);
     },
     'thread/resume': (params, ctx) => {
@@ -45,7 +43,7 @@ export function threadHandlers(server: AppServer): Handlers {
       server.subscribe(s, ctx);
       return sessionResult(s, !params.excludeTurns);
     },
-    'thread/fork': (params, ctx) => {
+    'thread/fork': (params, ctx, reply) => {
       if (params.ephemeral && !params.excludeTurns) {
         throw new RuntimeError(
           'input_invalid',
@@ -58,7 +56,7 @@ export function threadHandlers(server: AppServer): Handlers {
       });
       applyThreadOverrides(s, params);
       server.subscribe(s, ctx);
-      announce(s, ctx);
+      announce(s, ctx, reply);
       return sessionResult(s, !params.excludeTurns);
     },
     'thread/list': (params) => {
@@ -105,11 +103,12 @@ export function threadHandlers(server: AppServer): Handlers {
         status: server.unsubscribe(params.threadId, ctx) ? 'unsubscribed' : 'notSubscribed',
       };
     },
-    'thread/compact/start': (params) => {
-      session(params.threadId).startCompaction(afterThisReply);
+    'thread/compact/start': (params, _ctx, reply) => {
+      // The compaction turn's notifications follow the reply.
+      session(params.threadId).startCompaction((go) => reply.afterReply(go));
       return {};
     },
-    'turn/start': (params) => {
+    'turn/start': (params, _ctx, reply) => {
       const s = session(params.threadId);
       const schema = params.outputSchema;
       if (
@@ -131,7 +130,8 @@ export function threadHandlers(server: AppServer): Handlers {
             : {}),
           ...(schema ? { outputSchema: schema as Record<string, unknown> } : {}),
         },
-        afterThisReply,
+        // The turn's notifications (turn/started first) follow the reply.
+        (go) => reply.afterReply(go),
       );
       const turn: Turn = {
         id: turnId,

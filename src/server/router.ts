@@ -47,9 +47,17 @@ export type ConnectionContext = {
   onClose(fn: (reason: string) => void): () => void;
 };
 
+/**
+ * What a handler may do about its own reply: run something right after it is written, so that
+ * what the request started (a thread's or a turn's notifications) follows it on the wire by
+ * construction. Hooks run even when the reply could not be written (the connection closed).
+ */
+export type ReplyHooks = { afterReply(fn: () => void): void };
+
 export type Handler<M extends ClientRequestMethod> = (
   params: ParamsOf<M>,
   ctx: ConnectionContext,
+  reply: ReplyHooks,
 ) => Promise<ResultOf<M>> | ResultOf<M>;
 
 export type Handlers = { [M in ClientRequestMethod]?: Handler<M> };
@@ -62,8 +70,16 @@ export type Router = {
   /** Validates params against the method's schema (absent params count as `{}`). */
   parseParams(method: ClientRequestMethod, params: unknown): Outcome;
   /** Runs the handler on already validated params. Never rejects. */
-  call(method: ClientRequestMethod, params: unknown, ctx: ConnectionContext): Promise<Outcome>;
+  call(
+    method: ClientRequestMethod,
+    params: unknown,
+    ctx: ConnectionContext,
+    reply?: ReplyHooks,
+  ): Promise<Outcome>;
 };
+
+/** For a caller that writes no reply of its own: the hooks run at once. */
+const IMMEDIATE: ReplyHooks = { afterReply: (fn) => queueMicrotask(fn) };
 
 const MAX_ISSUES = 5;
 const MAX_MESSAGE = 2000;
@@ -82,7 +98,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
 export function createRouter(handlers: Handlers): Router {
   const handlerFor = (method: ClientRequestMethod) =>
     (Object.hasOwn(handlers, method) ? handlers[method] : undefined) as
-      ((params: unknown, ctx: ConnectionContext) => unknown) | undefined;
+      ((params: unknown, ctx: ConnectionContext, reply: ReplyHooks) => unknown) | undefined;
 
   const resolve = (method: string): RpcErrorBody | null => {
     if (!isMethodName(method) || methods[method].direction !== 'clientRequest') {
@@ -112,12 +128,12 @@ export function createRouter(handlers: Handlers): Router {
       };
     },
 
-    async call(method, params, ctx) {
+    async call(method, params, ctx, reply = IMMEDIATE) {
       const handler = handlerFor(method);
       if (!handler)
         return { ok: false, error: resolve(method) ?? toRpcError(new Error('no handler')) };
       try {
-        const value = await handler(params, ctx);
+        const value = await handler(params, ctx, reply);
         // Every result in the table is an object; a handler that returns nothing means `{}`.
         return { ok: true, value: value === undefined ? {} : value };
       } catch (err) {
