@@ -1,8 +1,9 @@
 // `yoke exec` end to end: the real binary, a real git repo on disk, the scripted mock model.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { processGone } from './support/processes.ts';
 import {
   collect,
   jsonLines,
@@ -398,23 +399,3 @@ test('a crash mid-turn loses nothing: commands die with yoke, resume repairs the
   assert.match(tail[3]!, /carry on/);
   assert.ok(mock.requests[1]!.body.startsWith(prefixOf(mock.requests[0]!.body)));
 });
-
-/** Waits (bounded) until no live process has `needle` in its command line (zombies count as gone). */
-async function processGone(needle: string): Promise<boolean> {
-  const running = () =>
-    readdirSync('/proc')
-      .filter((d) => /^\d+$/.test(d))
-      .some((pid) => {
-        try {
-          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-          return (
-            cmd.includes(needle) && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
-          );
-        } catch {
-          return false;
-        }
-      });
-  for (let i = 0; i < 300 && running(); i++)
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  return !running();
-}

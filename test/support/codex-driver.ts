@@ -98,6 +98,11 @@ export class CodexDriver {
     );
   }
 
+  /** Resolves with the next message (from now on) that matches. */
+  nextMessage(match: (m: Json) => boolean): Promise<Json> {
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
   /** Resolves with the next server→client request of `method`. */
   nextServerRequest(method: string): Promise<Json> {
     return new Promise((resolve) =>
