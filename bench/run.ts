@@ -1,7 +1,9 @@
 // npm run bench: runs each benchmark and prints its figures. `npm run bench -- exec` runs one.
+// The soak (10 minutes) runs only when named: `npm run bench -- soak [--minutes N]`.
 import { benchAppServer } from './app-server.ts';
 import { benchContext } from './context.ts';
 import { benchExec } from './exec.ts';
+import { benchSoak } from './soak.ts';
 import { benchTasks } from './tasks.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -9,9 +11,11 @@ const benches: Record<string, () => Promise<void>> = {
   'app-server': benchAppServer,
   context: benchContext,
   tasks: benchTasks,
+  soak: benchSoak,
 };
-const wanted = process.argv.slice(2);
+const ON_REQUEST = new Set(['soak']);
+const wanted = process.argv.slice(2).filter((arg) => Object.hasOwn(benches, arg));
 for (const [name, run] of Object.entries(benches)) {
-  if (wanted.length && !wanted.includes(name)) continue;
+  if (wanted.length ? !wanted.includes(name) : ON_REQUEST.has(name)) continue;
   await run();
 }
