@@ -10,11 +10,14 @@ import type { SessionEvent, ThreadMeta, TurnResult } from './session-types.ts';
 import { addUsage, sec, type LogEvent, type ReplayedThread, type ThreadLog } from './thread-log.ts';
 
 type Listener = (event: SessionEvent) => void;
+type TurnEnd = Extract<LogEvent, { kind: 'turnCompleted' }>['data'];
 
 export class ThreadJournal {
   readonly history: HistoryItem[];
   readonly turns: Turn[];
   private total: Usage;
+  /** The end of a turn the store refused to take (saved before the next turn starts). */
+  private unsavedEnd: { turnId: string; data: TurnEnd } | null = null;
   private readonly listeners = new Set<Listener>();
 
   constructor(
@@ -47,16 +50,19 @@ export class ThreadJournal {
     this.log.append(turnId, event);
   }
 
+  // Each change is stored first, then held: when the store refuses a write (a full disk),
+  // what the thread holds stays exactly what was saved.
+
   appendHistory(turnId: string | null, item: HistoryItem): void {
+    this.record(turnId, { kind: 'history', data: { item } });
     if (turnId === null && this.turns.length === 0) this.meta.preamble++;
     this.history.push(item);
-    this.record(turnId, { kind: 'history', data: { item } });
   }
 
   /** Compaction: the one rewrite of history. */
   replaceHistory(turnId: string, history: HistoryItem[]): void {
-    this.history.splice(0, this.history.length, ...history);
     this.record(turnId, { kind: 'compacted', data: { history } });
+    this.history.splice(0, this.history.length, ...history);
   }
 
   /** A model request's usage: added to the total, stored, and told. */
@@ -82,8 +88,8 @@ export class ThreadJournal {
   }
 
   itemCompleted(turn: Turn, item: ThreadItem): void {
-    turn.items.push(item);
     this.record(turn.id, { kind: 'item', data: { item } });
+    turn.items.push(item);
     this.emit({
       method: 'item/completed',
       params: { threadId: this.id, turnId: turn.id, item, completedAtMs: Date.now() },
@@ -92,8 +98,12 @@ export class ThreadJournal {
 
   /** A turn begins: stored at once, so whoever reads the thread next sees it. */
   turnStarted(turn: Turn, startedAtMs: number): void {
-    this.turns.push(turn);
+    if (this.unsavedEnd) {
+      this.record(this.unsavedEnd.turnId, { kind: 'turnCompleted', data: this.unsavedEnd.data });
+      this.unsavedEnd = null;
+    }
     this.record(turn.id, { kind: 'turnStarted', data: { startedAtMs } });
+    this.turns.push(turn);
   }
 
   /**
@@ -106,14 +116,18 @@ export class ThreadJournal {
     turn.error = result.error;
     turn.completedAt = sec(completedAtMs);
     turn.durationMs = completedAtMs - startedAtMs;
+    const data: TurnEnd = { status: result.status, error: result.error, completedAtMs };
     try {
-      this.record(turn.id, {
-        kind: 'turnCompleted',
-        data: { status: result.status, error: result.error, completedAtMs },
-      });
+      this.record(turn.id, { kind: 'turnCompleted', data });
+    } catch {
+      // Not stored: saved before the next turn starts; a reload meanwhile repairs the turn.
+      this.unsavedEnd = { turnId: turn.id, data };
+      return;
+    }
+    try {
       this.touch();
     } catch {
-      // Not stored: the turn stays unfinished in the log and is closed when next loaded.
+      // Only the thread's list position: the next stored turn moves it.
     }
   }
 

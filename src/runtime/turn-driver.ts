@@ -12,6 +12,7 @@ import type { ThreadJournal } from './thread-journal.ts';
 import { addUsage, sec, ZERO_USAGE } from './thread-log.ts';
 import { notificationFor } from './turn-notifications.ts';
 import { uuidv7 } from './ids.ts';
+import { StoreError } from '../store/db.ts';
 
 /** What a turn needs of its thread. */
 export type TurnHost = {
@@ -112,8 +113,11 @@ export class RunningTurn {
     try {
       return await body();
     } catch (err) {
-      const message = `internal error: ${err instanceof Error ? err.message : String(err)}`;
-      return this.finish({ status: 'failed', error: { message }, lastMessage: null });
+      return this.finish({
+        status: 'failed',
+        error: { message: turnFailure(err) },
+        lastMessage: null,
+      });
     }
   }
 
@@ -191,4 +195,11 @@ export class RunningTurn {
     });
     return result;
   }
+}
+
+/** The one line a turn that stopped on an exception ends with. */
+function turnFailure(err: unknown): string {
+  if (err instanceof StoreError)
+    return `${err.message} — the turn stopped; the thread is kept as it was saved`;
+  return `internal error: ${err instanceof Error ? err.message : String(err)}`;
 }

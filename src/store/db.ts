@@ -18,7 +18,9 @@ export class StoreError extends Error {
       /** The store's server cannot be reached (PostgreSQL down, network cut). */
       | 'store_unavailable'
       /** A log append by a process that has not read the log (a bug in the caller). */
-      | 'store_unseeded',
+      | 'store_unseeded'
+      /** A write the store refused (a full disk, a read-only file). */
+      | 'store_write_failed',
     message: string,
   ) {
     super(message);
@@ -52,4 +54,21 @@ export function openDb(path: string): Db {
     );
   }
   return db;
+}
+
+/**
+ * Runs a write on `db`; SQLite's failures (a full disk, a read-only file, I/O errors) become
+ * one StoreError naming the store. SQLite rolls the statement back, so nothing is written half.
+ */
+export function writing<T>(db: Db, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_')) throw err;
+    throw new StoreError(
+      'store_write_failed',
+      `cannot write the Yoke store ${db.name}: ${(err as Error).message}`,
+    );
+  }
 }

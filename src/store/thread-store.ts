@@ -1,7 +1,7 @@
 // Threads as append-only event logs. The store knows event kinds only as strings and their
 // data only as JSON; the runtime decides what they mean and rebuilds state by replaying them.
 import type Database from 'better-sqlite3';
-import { StoreError, type Db } from './db.ts';
+import { StoreError, writing, type Db } from './db.ts';
 import type { StoreConflict } from './store.ts';
 
 export type ThreadRow = {
@@ -63,24 +63,26 @@ export class ThreadStore {
   }
 
   createThread(row: Omit<ThreadRow, 'archived'>): void {
-    this.db
-      .prepare(
-        `INSERT INTO threads (id, created_at, updated_at, cwd, model, model_provider, name, preview, source, forked_from, settings)
+    writing(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO threads (id, created_at, updated_at, cwd, model, model_provider, name, preview, source, forked_from, settings)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        row.id,
-        row.createdAt,
-        row.updatedAt,
-        row.cwd,
-        row.model,
-        row.modelProvider,
-        row.name,
-        row.preview,
-        row.source,
-        row.forkedFrom,
-        JSON.stringify(row.settings),
-      );
+        )
+        .run(
+          row.id,
+          row.createdAt,
+          row.updatedAt,
+          row.cwd,
+          row.model,
+          row.modelProvider,
+          row.name,
+          row.preview,
+          row.source,
+          row.forkedFrom,
+          JSON.stringify(row.settings),
+        ),
+    );
     this.nextSeq.set(row.id, 0);
   }
 
@@ -88,17 +90,20 @@ export class ThreadStore {
   append(threadId: string, turnId: string | null, kind: string, data: unknown): number {
     const seq = this.seqFor(threadId);
     const at = Date.now();
-    try {
-      this.insertEvent.run(threadId, seq, turnId, kind, JSON.stringify(data), at);
-    } catch (err) {
-      // Another process appended to this log since this one read it: its writer now.
-      if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
-      this.conflict({
-        entity: 'thread',
-        id: threadId,
-        message: `thread ${threadId} has an event ${seq} this process did not write`,
-      });
-    }
+    const json = JSON.stringify(data);
+    writing(this.db, () => {
+      try {
+        this.insertEvent.run(threadId, seq, turnId, kind, json, at);
+      } catch (err) {
+        // Another process appended to this log since this one read it: its writer now.
+        if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+        this.conflict({
+          entity: 'thread',
+          id: threadId,
+          message: `thread ${threadId} has an event ${seq} this process did not write`,
+        });
+      }
+    });
     this.nextSeq.set(threadId, seq + 1);
     return seq;
   }
@@ -108,25 +113,32 @@ export class ThreadStore {
     threadId: string,
     fields: { preview?: string; settings?: Record<string, unknown>; updatedAt?: number } = {},
   ): void {
-    this.touch.run(fields.updatedAt ?? Date.now(), threadId);
-    if (fields.preview !== undefined) {
-      this.db
-        .prepare("UPDATE threads SET preview = ? WHERE id = ? AND preview = ''")
-        .run(fields.preview, threadId);
-    }
-    if (fields.settings !== undefined) {
-      this.db
-        .prepare('UPDATE threads SET settings = ? WHERE id = ?')
-        .run(JSON.stringify(fields.settings), threadId);
-    }
+    writing(this.db, () => {
+      this.touch.run(fields.updatedAt ?? Date.now(), threadId);
+      if (fields.preview !== undefined) {
+        this.db
+          .prepare("UPDATE threads SET preview = ? WHERE id = ? AND preview = ''")
+          .run(fields.preview, threadId);
+      }
+      if (fields.settings !== undefined) {
+        this.db
+          .prepare('UPDATE threads SET settings = ? WHERE id = ?')
+          .run(JSON.stringify(fields.settings), threadId);
+      }
+    });
   }
 
   setName(threadId: string, name: string | null): void {
-    this.db.prepare('UPDATE threads SET name = ? WHERE id = ?').run(name, threadId);
+    writing(this.db, () =>
+      this.db.prepare('UPDATE threads SET name = ? WHERE id = ?').run(name, threadId),
+    );
   }
 
   setArchived(threadId: string, archived: boolean): void {
-    this.db.prepare('UPDATE threads SET archived = ? WHERE id = ?').run(archived ? 1 : 0, threadId);
+    const flag = archived ? 1 : 0;
+    writing(this.db, () =>
+      this.db.prepare('UPDATE threads SET archived = ? WHERE id = ?').run(flag, threadId),
+    );
   }
 
   /**
@@ -164,12 +176,14 @@ export class ThreadStore {
 
   /** Copies the events of `fromId` with seq <= `uptoSeq` (all when null) into thread `toId`. */
   copyEvents(fromId: string, toId: string, uptoSeq: number | null): void {
-    this.db
-      .prepare(
-        `INSERT INTO events (thread_id, seq, turn_id, kind, data, at)
+    writing(this.db, () =>
+      this.db
+        .prepare(
+          `INSERT INTO events (thread_id, seq, turn_id, kind, data, at)
          SELECT ?, seq, turn_id, kind, data, at FROM events WHERE thread_id = ? AND (? IS NULL OR seq <= ?)`,
-      )
-      .run(toId, fromId, uptoSeq, uptoSeq);
+        )
+        .run(toId, fromId, uptoSeq, uptoSeq),
+    );
     this.nextSeq.delete(toId);
   }
 
