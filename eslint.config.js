@@ -66,7 +66,15 @@ const layerRules = layers.flatMap((layer) => {
 });
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'test/support/codex-binary-stub/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'web/dist/',
+      'test/support/codex-binary-stub/',
+      '.scratch/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,14 +5,15 @@
 // the install hint (CI installs bubblewrap).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createBwrapRunner, requireBwrap } from '../src/sandbox/bwrap.ts';
 import { createDirectRunner } from '../src/sandbox/direct-runner.ts';
-import type { SandboxPolicy } from '../src/sandbox/policy.ts';
+import { resolvePolicy, type SandboxPolicy } from '../src/sandbox/policy.ts';
 import type { ProcessRunner, ProcessSpec } from '../src/sandbox/process-runner.ts';
+import { readRules } from '../src/sandbox/read-rules.ts';
 import { createSpawndRunner } from '../src/sandbox/spawnd-runner.ts';
 import {
   ATTACKS,
@@ -38,6 +39,7 @@ const policyFor = (h: AttackHost, networkAccess = false): SandboxPolicy => ({
   writableRoots: [h.ws, h.tmpDir],
   tmpDir: h.tmpDir,
   networkAccess,
+  read: readRules({ home: h.home, yokeHome: h.yokeHome }),
 });
 
 const bash = (h: AttackHost, script: string, timeoutMs = 20_000): ProcessSpec => ({
@@ -124,6 +126,76 @@ for (const [baseName, makeBase] of bases) {
         /\.git\/config: Read-only file system\n.*gitdir\/hooks: Read-only file system\n.*\.yoke\/z: No such file or directory\nran\n$/s,
       );
       assert.deepEqual(readdirSync(join(ws, 'gitdir')), []);
+    });
+
+    test('a workspace inside the Yoke home (a task worktree) works; the rest of it stays hidden', async (t) => {
+      const host = await setUpAttackHost(t);
+      const tree = join(host.yokeHome, 'worktrees', 'task-1');
+      mkdirSync(tree, { recursive: true });
+      const policy = resolvePolicy({
+        mode: 'workspace-write',
+        cwd: tree,
+        tmpDir: host.tmpDir,
+        read: readRules({ home: host.home, yokeHome: host.yokeHome }),
+      });
+      const runner = createBwrapRunner(policy, makeBase(), { hostEnv: host.hostEnv });
+      const o = await runner.run(
+        {
+          argv: ['bash', '-c', `echo made > made.txt && cat made.txt; ls -A ${host.yokeHome}`],
+          cwd: tree,
+          timeoutMs: 20_000,
+        },
+        { signal: never },
+      );
+      assert.equal(o.exitCode, 0, o.output);
+      assert.equal(o.output, 'made\nworktrees\n', 'serve.token and yoke.db are not listed');
+      assert.equal(readFileSync(join(tree, 'made.txt'), 'utf8'), 'made\n');
+    });
+
+    test('HOME as the workspace: its credentials stay hidden and unwritable; allow_read opens one', async (t) => {
+      const host = await setUpAttackHost(t);
+      const policy = resolvePolicy({
+        mode: 'workspace-write',
+        cwd: host.home,
+        tmpDir: host.tmpDir,
+        read: readRules({ home: host.home, yokeHome: host.yokeHome, allow: ['~/.aws'] }),
+      });
+      const runner = createBwrapRunner(policy, makeBase(), { hostEnv: host.hostEnv });
+      const o = await runner.run(
+        {
+          argv: [
+            'bash',
+            '-c',
+            'cat .ssh/id_ed25519 .yoke/serve.token; echo k > .ssh/authorized_keys; cat .aws/credentials; echo w > mine.txt && echo wrote',
+          ],
+          cwd: host.home,
+          timeoutMs: 20_000,
+        },
+        { signal: never },
+      );
+      assert.match(o.output, /\.ssh\/id_ed25519: No such file or directory/);
+      assert.match(o.output, /\.yoke\/serve\.token: No such file or directory/);
+      assert.match(o.output, /authorized_keys: Read-only file system/);
+      assert.match(o.output, /\.aws\/credentials=s3cret/, 'the hole is readable');
+      assert.match(o.output, /wrote\n$/);
+      assert.equal(existsSync(join(host.home, '.ssh', 'authorized_keys')), false);
+      assert.equal(o.output.match(new RegExp(host.secret, 'g'))?.length, 1);
+    });
+
+    test('workdir /tmp is the private /tmp, never the host one', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner(policyFor(host), makeBase(), { hostEnv: host.hostEnv });
+      const o = await runner.run(
+        {
+          argv: ['bash', '-c', 'pwd; ls -A | grep -v "^yoke-" | wc -l'],
+          cwd: '/tmp',
+          timeoutMs: 20_000,
+        },
+        { signal: never },
+      );
+      assert.equal(o.exitCode, 0, o.output);
+      // The host /tmp holds at least the attack's own workspace (yoke-attack-*) and more.
+      assert.equal(o.output, '/tmp\n0\n');
     });
 
     test('read-only policy: the workspace cannot be written either', async (t) => {

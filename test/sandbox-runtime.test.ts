@@ -35,10 +35,16 @@ for (const attack of REPLAYED) {
       text('tried'),
     ]);
     t.after(() => mock.close());
-    const home = tempDir('home', t);
+    // The host's fake user: its HOME and Yoke home are what the runtime hides. Ephemeral, so
+    // the store does not open the fake yoke.db.
     const manager = new ThreadManager({
       config: loadConfig({
-        env: { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' },
+        env: {
+          YOKE_HOME: host.yokeHome,
+          HOME: host.home,
+          OPENAI_BASE_URL: mock.url,
+          OPENAI_API_KEY: 'k',
+        },
         cwd: host.ws,
       }),
     });
@@ -47,6 +53,7 @@ for (const attack of REPLAYED) {
       cwd: host.ws,
       sandboxMode: 'workspace-write',
       approvalPolicy: 'never',
+      ephemeral: true,
     });
     const result = await session.startTurn([{ type: 'text', text: 'go' }]).done;
     assert.equal(result.status, 'completed');
@@ -67,6 +74,51 @@ for (const attack of REPLAYED) {
     await attack.check(outcome, host);
   });
 }
+
+test('scripted model: read_file and list_dir cannot read hidden paths; the model is told', async (t) => {
+  const host = await setUpAttackHost(t);
+  symlinkSync(join(host.home, '.ssh', 'id_ed25519'), join(host.ws, 'innocent.txt'));
+  const mock = await startMockModel([
+    toolCall('read_file', { path: join(host.home, '.ssh', 'id_ed25519') }),
+    toolCall('read_file', { path: join(host.yokeHome, 'serve.token') }),
+    toolCall('read_file', { path: 'innocent.txt' }),
+    toolCall('list_dir', { path: host.yokeHome }),
+    toolCall('list_dir', { path: host.home, depth: 3 }),
+    text('tried'),
+  ]);
+  t.after(() => mock.close());
+  const manager = new ThreadManager({
+    config: loadConfig({
+      env: {
+        YOKE_HOME: host.yokeHome,
+        HOME: host.home,
+        OPENAI_BASE_URL: mock.url,
+        OPENAI_API_KEY: 'k',
+      },
+      cwd: host.ws,
+    }),
+  });
+  t.after(() => manager.close());
+  const session = manager.startThread({
+    cwd: host.ws,
+    sandboxMode: 'workspace-write',
+    approvalPolicy: 'never',
+    ephemeral: true,
+  });
+  await session.startTurn([{ type: 'text', text: 'go' }]).done;
+  type Input = { type: string; output?: string };
+  const last = mock.requests.at(-1)!.json as { input: Input[] };
+  const outputs = last.input
+    .filter((i) => i.type === 'function_call_output')
+    .map((i) => String(i.output));
+  assert.equal(outputs.length, 5);
+  for (const output of outputs.slice(0, 4)) assert.match(output, /hidden by the sandbox/);
+  assert.match(outputs[4]!, /\.ssh\//, 'the hidden directory is listed…');
+  assert.doesNotMatch(outputs[4]!, /id_ed25519|serve\.token|Cookies/, '…but not what is inside');
+  for (const output of outputs) assert.ok(!output.includes(host.secret));
+  const permissions = JSON.stringify((mock.requests[0]!.json as { input: Input[] }).input);
+  assert.match(permissions, /Hidden from commands and the file tools[^"]*~\/\.ssh/);
+});
 
 test('scripted model: apply_patch cannot leave the workspace (../, absolute, symlinked dir)', async (t) => {
   const ws = tempDir('ws', t);

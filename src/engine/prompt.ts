@@ -36,6 +36,8 @@ export function permissionsMessage(p: {
   approvalPolicy: string;
   writableRoots: readonly string[];
   network: boolean;
+  /** What commands and the file tools cannot read (read-rules.ts hiddenSummary). */
+  hidden?: string;
 }): string {
   const sandbox: Record<string, string> = {
     'read-only': 'Commands run in a read-only sandbox: they can read files but not change them.',
@@ -54,6 +56,11 @@ export function permissionsMessage(p: {
   return [
     '<permissions>',
     sandbox[p.sandbox] ?? `Sandbox: ${p.sandbox}.`,
+    ...(p.hidden && p.sandbox !== 'danger-full-access'
+      ? [
+          `Hidden from commands and the file tools (they look empty or missing): ${p.hidden}. Do not try to read credentials.`,
+        ]
+      : []),
     `Network access from commands is ${p.network ? 'enabled' : 'disabled'}.`,
     approvals[p.approvalPolicy] ?? `Approval policy: ${p.approvalPolicy}.`,
     '</permissions>',

@@ -6,6 +6,7 @@ import { def } from './method-def.ts';
 import {
   AskForApproval,
   ReasoningEffort,
+  SandboxDetails,
   SandboxMode,
   SandboxPolicy,
   Thread,
@@ -36,6 +37,8 @@ export const ThreadSessionResult = z.object({
   sandbox: SandboxPolicy,
   reasoningEffort: ReasoningEffort.nullable(),
   instructionSources: z.array(z.string()),
+  /** Yoke addition: what the sandbox hides; absent with danger-full-access. */
+  sandboxDetails: SandboxDetails.optional(),
 });
 
 /** Where a stored thread came from, as thread/list filters it. */

@@ -85,6 +85,15 @@ export const SandboxPolicy = z.discriminatedUnion('type', [
 ]);
 export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
 
+/** Yoke addition (responses only): what the thread's sandbox hides and lets through. */
+export const SandboxDetails = z.object({
+  /** Paths commands and the file tools cannot read, that exist now (HOME written as ~). */
+  hiddenPaths: z.array(z.string()),
+  /** Host unix sockets commands may connect to; every other one outside the sandbox is refused. */
+  unixSockets: z.array(z.string()),
+});
+export type SandboxDetails = z.infer<typeof SandboxDetails>;
+
 export const TokenUsageBreakdown = z.object({
   totalTokens: z.number().int(),
   inputTokens: z.number().int(),

@@ -30,6 +30,8 @@ export type ResolvedConfig = {
   sandboxMode: SandboxMode;
   networkAccess: boolean;
   writableRoots: string[];
+  /** What sandboxed commands may not read, the holes in it, the host sockets they may reach. */
+  sandboxAccess: SandboxAccessConfig;
   commandTimeoutMs: number;
   outputBudgetBytes: number;
   context: ContextConfig;
@@ -37,6 +39,17 @@ export type ResolvedConfig = {
   approvalTimeout: { ms: number; decision: ApprovalTimeoutDecision } | null;
   /** Things the user should hear about (unknown keys, ignored values). */
   warnings: string[];
+};
+
+export type SandboxAccessConfig = {
+  /** The home of the user running Yoke (`~` in the lists below). */
+  userHome: string;
+  /** `sandbox_workspace_write.deny_read`: hidden on top of the defaults. */
+  denyRead: string[];
+  /** `sandbox_workspace_write.allow_read`: holes in the hidden paths (user config only). */
+  allowRead: string[];
+  /** `sandbox_workspace_write.allow_unix_sockets`: host sockets commands may use (user config only). */
+  allowUnixSockets: string[];
 };
 
 export type ContextConfig = {
@@ -135,6 +148,12 @@ function resolveConfig(
     sandboxMode: c.sandbox_mode ?? 'workspace-write',
     networkAccess: sww.network_access ?? false,
     writableRoots: sww.writable_roots ?? [],
+    sandboxAccess: {
+      userHome: env.HOME || homedir(),
+      denyRead: sww.deny_read ?? [],
+      allowRead: sww.allow_read ?? [],
+      allowUnixSockets: sww.allow_unix_sockets ?? [],
+    },
     commandTimeoutMs: c.command_timeout_ms ?? 10 * 60 * 1000,
     outputBudgetBytes: c.tool_output_budget_bytes ?? 24 * 1024,
     context: {
@@ -184,14 +203,42 @@ function tighten(user: ConfigFile, project: Layer, warnings: string[]): ConfigFi
       delete out[key];
     }
   }
-  if (
-    out.sandbox_workspace_write?.network_access &&
-    !user.sandbox_workspace_write?.network_access
-  ) {
+  if (out.sandbox_workspace_write)
+    out.sandbox_workspace_write = tightenSandbox(
+      user.sandbox_workspace_write ?? {},
+      out.sandbox_workspace_write,
+      where,
+      warnings,
+    );
+  return out;
+}
+
+type SandboxTable = NonNullable<ConfigFile['sandbox_workspace_write']>;
+
+/**
+ * A project may hide more (its deny_read adds to yours); it may not open anything: network,
+ * writable roots, read holes and host sockets come from your own config only.
+ */
+function tightenSandbox(
+  user: SandboxTable,
+  project: SandboxTable,
+  where: string,
+  warnings: string[],
+): SandboxTable {
+  const out: SandboxTable = { ...project };
+  if (project.deny_read) out.deny_read = [...(user.deny_read ?? []), ...project.deny_read];
+  if (project.network_access && !user.network_access) {
     warnings.push(
       `${where}: sandbox_workspace_write.network_access = true needs your own config; ignored`,
     );
-    out.sandbox_workspace_write = { ...out.sandbox_workspace_write, network_access: false };
+    out.network_access = false;
+  }
+  for (const key of ['writable_roots', 'allow_read', 'allow_unix_sockets'] as const) {
+    if (project[key] === undefined) continue;
+    warnings.push(
+      `${where}: sandbox_workspace_write.${key} can only be set in your own config; ignored`,
+    );
+    delete out[key];
   }
   return out;
 }

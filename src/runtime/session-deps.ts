@@ -15,6 +15,7 @@ import { createSandboxRunner } from '../sandbox/select.ts';
 import { builtinTools } from '../tools/registry.ts';
 import { loadConfig, type ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
+import { sandboxReadRules } from './sandbox-access.ts';
 import type { SessionDeps } from './session-types.ts';
 
 export type DepsOptions = {
@@ -42,6 +43,9 @@ export function sessionDeps(options: DepsOptions): SessionDeps {
     sandbox: {
       writableRoots: config.writableRoots,
       networkAccess: config.networkAccess,
+      read: sandboxReadRules(config),
+      unixSockets: config.sandboxAccess.allowUnixSockets,
+      userHome: config.sandboxAccess.userHome,
       // An injected runner is used as it is. A sandboxed policy whose backend is missing is
       // a clear error with the install hint — never a quiet run without a sandbox.
       wrap: (policy) => {

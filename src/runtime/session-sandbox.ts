@@ -2,10 +2,14 @@
 // (approved escalations run outside it), and the exec-policy rules its approvals consult.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Rule } from '../sandbox/exec-policy.ts';
+import type { SandboxDetails } from '../protocol/thread.ts';
+import { findHidden } from '../sandbox/bwrap-mounts.ts';
 import type { McpRule } from '../sandbox/mcp-policy.ts';
-import { resolvePolicy, type SandboxPolicy } from '../sandbox/policy.ts';
+import { realpathForWrite } from '../sandbox/path-resolve.ts';
+import { canRead, resolvePolicy, type SandboxPolicy } from '../sandbox/policy.ts';
+import { tildePath } from '../sandbox/read-rules.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { AuthorizeEnv } from './approvals.ts';
 import type { SandboxDeps, ThreadSettings } from './session-types.ts';
@@ -35,10 +39,33 @@ export class SessionSandbox {
         extraRoots: this.deps.writableRoots,
         networkAccess: network,
         tmpDir: this.tmpDir,
+        read: this.deps.read,
+        unixSockets: this.deps.unixSockets,
       });
       this.cache = { key, policy };
     }
     return this.cache.policy;
+  }
+
+  /** What the sandbox hides now and the host sockets it lets through (null: no sandbox). */
+  details(): SandboxDetails | null {
+    const policy = this.policy();
+    if (policy.type === 'danger-full-access') return null;
+    const home = this.deps.userHome;
+    const hidden = policy.read ? findHidden(policy.read).hidden : [];
+    return {
+      hiddenPaths: hidden.map((h) => tildePath(h.path, home)),
+      unixSockets: policy.unixSockets ?? [],
+    };
+  }
+
+  /**
+   * May the file tools read `path` (absolute)? Both the path as written and where its symlinks
+   * lead must be visible: a link in the workspace to ~/.ssh/id_rsa is as hidden as the key.
+   */
+  canRead(path: string): boolean {
+    const policy = this.policy();
+    return canRead(policy, resolve(path)) && canRead(policy, realpathForWrite(path));
   }
 
   /** Commands run sandboxed by the current policy; approved escalations run outside it. */

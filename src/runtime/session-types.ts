@@ -13,6 +13,7 @@ import type {
 import type { Rule } from '../sandbox/exec-policy.ts';
 import type { McpRule } from '../sandbox/mcp-policy.ts';
 import type { SandboxPolicy } from '../sandbox/policy.ts';
+import type { ReadRules } from '../sandbox/read-rules.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { Tool } from '../tools/types.ts';
 import type { ApprovalAnswer, PendingApproval } from './approvals.ts';
@@ -68,6 +69,12 @@ export type SessionDeps = {
 export type SandboxDeps = {
   writableRoots: string[];
   networkAccess: boolean;
+  /** Hidden paths and holes (read-rules.ts), the same for every thread. */
+  read: ReadRules;
+  /** Host unix sockets commands may connect to. */
+  unixSockets: string[];
+  /** The home of the user running Yoke (`~` when paths are shown). */
+  userHome: string;
   /** Wraps the base runner in the sandbox backend for a policy (throws when unavailable). */
   wrap: (policy: () => SandboxPolicy) => ProcessRunner;
   loadRules: (cwd: string) => readonly Rule[];

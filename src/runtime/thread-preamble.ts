@@ -3,6 +3,7 @@
 import { discoverAgentsMd } from '../context/agents-md.ts';
 import { environmentContext, permissionsMessage } from '../engine/prompt.ts';
 import type { HistoryItem } from '../models/types.ts';
+import { hiddenSummary } from '../sandbox/read-rules.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { ThreadSettings } from './session-types.ts';
 
@@ -20,6 +21,7 @@ export function threadPreamble(
         approvalPolicy: settings.approvalPolicy,
         writableRoots: [settings.cwd, ...config.writableRoots],
         network,
+        hidden: hiddenSummary(config.sandboxAccess.denyRead, config.sandboxAccess.allowRead),
       }),
     ),
   ];

@@ -7,7 +7,7 @@ import { interruptionItems } from '../engine/interruption.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
 import type { FunctionCallItem, HistoryItem, Usage } from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
-import type { Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
+import type { SandboxDetails, Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
 import type { ThreadRow } from '../store/thread-store.ts';
 import type { Tool } from '../tools/types.ts';
 import { ApprovalBroker, type ApprovalAnswer, type PendingApproval } from './approvals.ts';
@@ -140,6 +140,11 @@ export class ThreadSession {
   get status(): ThreadStatus {
     if (!this.running) return { type: 'idle' };
     return { type: 'active', activeFlags: this.broker.pending.length ? ['waitingOnApproval'] : [] };
+  }
+
+  /** What the sandbox hides now (null without a sandbox). */
+  sandboxDetails(): SandboxDetails | null {
+    return this.sandbox.details();
   }
 
   /** The AGENTS.md files this thread's context came from. */
@@ -323,6 +328,7 @@ export class ThreadSession {
         runner: this.sandbox.runner(),
         commandTimeoutMs: this.deps.commandTimeoutMs,
         outputBudgetBytes: this.deps.outputBudgetBytes,
+        canRead: (path) => this.sandbox.canRead(path),
         authorize: this.broker.authorizer(turn.id, this.sandbox.authorizeEnv(), turn.signal),
       },
       signal: turn.signal,

@@ -3,16 +3,18 @@
 //
 // Inside: / read-only; fresh /dev, /proc, /tmp and /run (host temp files and sockets such as
 // docker.sock or an ssh agent stay out of reach); the writable roots bound read-write, with
-// their .git and .yoke bound read-only on top; no network unless the policy allows it; own pid,
+// their .git and .yoke bound read-only on top; the hidden paths (credentials, $YOKE_HOME) empty
+// (bwrap-mounts.ts); no network unless the policy allows it; own pid,
 // ipc and uts namespaces; no capabilities. bwrap sets PR_SET_NO_NEW_PRIVS itself (verified:
 // NoNewPrivs is 1 inside as root and as a user), so setuid binaries cannot raise privileges.
 // With --unshare-pid, bwrap's pid 1 dies with bwrap (--die-with-parent), and the kernel kills
 // every process of the namespace: killing bwrap's process group on a timeout takes the whole
 // tree down, even what the command moved to a new session.
 import { spawnSync } from 'node:child_process';
+import { findHidden, HIDDEN_DIRS, mountArgs, type HiddenPath } from './bwrap-mounts.ts';
 import { BWRAP_INSTALL_HINT, SandboxError } from './errors.ts';
 import { commandEnv, type EnvPolicyConfig } from './env-policy.ts';
-import { existingProtected } from './path-resolve.ts';
+import { existingProtected, existingSockets } from './path-resolve.ts';
 import { isWithin, protectedPaths, type SandboxPolicy } from './policy.ts';
 import {
   notStarted,
@@ -41,10 +43,13 @@ export type BwrapArgvOptions = {
    * symlinks followed). Default: every root's .git and .yoke with `--ro-bind-try`.
    */
   protectedPaths?: readonly string[];
+  /** The policy's hidden paths as findHidden() found them on disk (default: none). */
+  hidden?: readonly HiddenPath[];
+  /** Paths bound back over hidden ones (real paths). */
+  holes?: readonly string[];
+  /** The host unix sockets the policy allows, that exist (real paths). */
+  sockets?: readonly string[];
 };
-
-/** Host directories replaced by an empty tmpfs inside the sandbox. */
-const HIDDEN_DIRS = ['/tmp', '/run'];
 
 /** The bwrap command line for `spec` under `policy`. Pure. */
 export function bwrapArgv(
@@ -54,7 +59,7 @@ export function bwrapArgv(
 ): string[] {
   if (policy.type === 'danger-full-access')
     throw new SandboxError('policy_invalid', 'danger-full-access has no sandbox to build');
-  const roots = policy.type === 'workspace-write' ? sortRoots(policy.writableRoots) : [];
+  const roots = policy.type === 'workspace-write' ? policy.writableRoots : [];
   const argv = [options.bwrapPath ?? 'bwrap', '--die-with-parent', '--new-session'];
   if (options.unshareUser) argv.push('--unshare-user');
   argv.push('--unshare-pid', '--unshare-ipc', '--unshare-uts');
@@ -65,21 +70,24 @@ export function bwrapArgv(
   // With the network on, DNS may need systemd-resolved's resolv.conf, which lives in /run.
   if (policy.networkAccess)
     argv.push('--ro-bind-try', '/run/systemd/resolve', '/run/systemd/resolve');
-  // A read-only cwd under a hidden directory must still be there.
-  if (HIDDEN_DIRS.some((d) => isWithin(spec.cwd, d)) && !roots.some((r) => isWithin(spec.cwd, r)))
+  // A read-only cwd below a hidden directory must still be there (a workspace under /tmp in
+  // read-only mode). /tmp itself is always the private one, whatever the cwd.
+  if (
+    HIDDEN_DIRS.some((d) => isWithin(spec.cwd, d) && spec.cwd !== d) &&
+    !roots.some((r) => isWithin(spec.cwd, r))
+  )
     argv.push('--ro-bind', spec.cwd, spec.cwd);
-  for (const root of roots) argv.push('--bind', root, root);
-  // After every writable bind, so that no later bind covers them again. `-try`: a .git that
-  // does not exist is skipped (bwrap would otherwise create it on the host as a mount point).
-  for (const path of options.protectedPaths ?? protectedPaths(policy))
-    argv.push('--ro-bind-try', path, path);
+  argv.push(
+    ...mountArgs({
+      roots,
+      protectedPaths: options.protectedPaths ?? protectedPaths(policy),
+      hidden: options.hidden ?? [],
+      holes: options.holes ?? [],
+      sockets: options.sockets ?? [],
+    }),
+  );
   argv.push('--chdir', spec.cwd, '--', ...(options.innerPrefix ?? []), ...spec.argv);
   return argv;
-}
-
-/** Parents before children, so a nested root's bind is not hidden by its parent's. */
-function sortRoots(roots: readonly string[]): string[] {
-  return [...roots].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
 export type BwrapStatus = { ok: true; version: string } | { ok: false; message: string };
@@ -193,11 +201,18 @@ export function createBwrapRunner(
       const env = commandEnv(source, options.envPolicy, tmp).env;
       const bound = limit();
       const roots = sandboxed.type === 'workspace-write' ? sandboxed.writableRoots : [];
+      // Looked up at every run: a .git created by the previous command is protected from now,
+      // a credential file created since is hidden.
+      const { hidden, holes } = sandboxed.read
+        ? findHidden(sandboxed.read)
+        : { hidden: [], holes: [] };
       let argv = bwrapArgv(sandboxed, spec, {
         bwrapPath,
         unshareUser: !root,
-        // Looked up at every run: a .git created by the previous command is protected from now.
         protectedPaths: existingProtected(protectedPaths(sandboxed), roots),
+        hidden,
+        holes,
+        sockets: existingSockets(sandboxed.unixSockets ?? []),
         ...(bound.kind === 'rlimit' ? { innerPrefix: bound.wrapper } : {}),
       });
       let lease: CgroupLease | null = null;

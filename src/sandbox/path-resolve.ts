@@ -84,3 +84,16 @@ export function existingProtected(paths: readonly string[], roots: readonly stri
   }
   return [...out];
 }
+
+/** Of `paths` (unix sockets the policy lets commands reach), those that exist, as real paths. */
+export function existingSockets(paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const path of paths) {
+    try {
+      out.add(realpathSync(path));
+    } catch {
+      // Not there (yet): nothing to bind.
+    }
+  }
+  return [...out];
+}

@@ -5,21 +5,32 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { SandboxMode, SandboxPolicy as WireSandboxPolicy } from '../protocol/thread.ts';
 import { SandboxError } from './errors.ts';
 import { realpathExisting } from './path-resolve.ts';
+import { isWithin, readable, type ReadRules } from './read-rules.ts';
+
+export { isWithin };
+
+/** What both sandboxed policies may carry besides their writes and network switch. */
+type Hiding = {
+  /** Hidden paths and the holes in them (read-rules.ts). Absent: nothing hidden. */
+  read?: ReadRules;
+  /** Unix sockets outside the sandbox that commands may connect to (absolute paths). */
+  unixSockets?: string[];
+};
 
 export type SandboxPolicy =
   /** Nothing on disk may be written (a throwaway /tmp aside). */
-  | { type: 'read-only'; networkAccess: boolean }
+  | ({ type: 'read-only'; networkAccess: boolean } & Hiding)
   /**
    * Writes only under `writableRoots` (absolute, real paths: the workspace, configured extra
    * roots and the task's private temp dir), never under their `.git` or `.yoke`.
    */
-  | {
+  | ({
       type: 'workspace-write';
       writableRoots: string[];
       /** The private temp dir (also one of the roots); commands get it as TMPDIR. */
       tmpDir: string;
       networkAccess: boolean;
-    }
+    } & Hiding)
   /** No sandbox at all: only when the user chose it explicitly. */
   | { type: 'danger-full-access' };
 
@@ -37,6 +48,10 @@ export type ResolvePolicyInput = {
   networkAccess?: boolean;
   /** The task's private temp dir; required for workspace-write. It must exist. */
   tmpDir?: string;
+  /** What commands may not read (read-rules.ts: readRules()). */
+  read?: ReadRules;
+  /** Host unix sockets commands may connect to. */
+  unixSockets?: readonly string[];
 };
 
 /** The concrete policy for a mode: absolute, real-path roots, deduplicated. Reads the disk. */
@@ -45,8 +60,14 @@ export function resolvePolicy(
   realpath: (path: string) => string = realpathExisting,
 ): SandboxPolicy {
   const networkAccess = input.networkAccess ?? false;
+  const hiding: Hiding = {
+    // The workspace itself stays visible even inside a hidden directory (read-only mode has no
+    // writable root to say so).
+    ...(input.read ? { read: withVisible(input.read, input.cwd, realpath) } : {}),
+    ...(input.unixSockets?.length ? { unixSockets: [...input.unixSockets] } : {}),
+  };
   if (input.mode === 'danger-full-access') return { type: 'danger-full-access' };
-  if (input.mode === 'read-only') return { type: 'read-only', networkAccess };
+  if (input.mode === 'read-only') return { type: 'read-only', networkAccess, ...hiding };
   if (!input.tmpDir)
     throw new SandboxError('policy_invalid', 'workspace-write needs a private temp dir (tmpDir)');
   const real = (path: string, what: string): string => {
@@ -70,7 +91,18 @@ export function resolvePolicy(
     writableRoots: [...new Set(roots)],
     tmpDir,
     networkAccess,
+    ...hiding,
   };
+}
+
+function withVisible(rules: ReadRules, cwd: string, realpath: (p: string) => string): ReadRules {
+  let real = cwd;
+  try {
+    real = realpath(cwd);
+  } catch {
+    // A missing workspace fails later with a clearer message.
+  }
+  return rules.allowed.includes(real) ? rules : { ...rules, allowed: [...rules.allowed, real] };
 }
 
 /** Paths that stay read-only inside the writable roots (whether or not they exist yet). */
@@ -91,13 +123,21 @@ export function canWrite(policy: SandboxPolicy, absolutePath: string): boolean {
   if (!policy.writableRoots.some((root) => isWithin(path, root))) return false;
   // Against every root: in nested roots, the inner root's .git must not be writable through
   // the outer one.
-  return !protectedPaths(policy).some((protectedPath) => isWithin(path, protectedPath));
+  if (protectedPaths(policy).some((protectedPath) => isWithin(path, protectedPath))) return false;
+  // A hidden path inside a root (~/.ssh when the workspace is HOME) is not writable either.
+  return canRead(policy, path);
 }
 
-/** `path` is `parent` or below it (both absolute and normalized). */
-export function isWithin(path: string, parent: string): boolean {
-  if (path === parent || parent === '/') return true;
-  return path.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
+/**
+ * May a command or a file tool read `absolutePath`? Pure: pass the real path (symlinks
+ * resolved), as for canWrite. Hidden paths (read-rules.ts) are not readable unless a hole or a
+ * writable root inside them says so.
+ */
+export function canRead(policy: SandboxPolicy, absolutePath: string): boolean {
+  if (policy.type === 'danger-full-access' || !policy.read) return true;
+  if (!isAbsolute(absolutePath)) return false;
+  const roots = policy.type === 'workspace-write' ? policy.writableRoots : [];
+  return readable(policy.read, roots, resolve(absolutePath));
 }
 
 /** The policy's network switch (danger-full-access always has the network). */

@@ -1,13 +1,16 @@
 // The macOS backend: a Seatbelt profile (SBPL) generated from the same policy, applied with
 // `sandbox-exec -p PROFILE -DNAME=VALUE … -- argv`. Paths go in as -D parameters, not into the
 // profile text, so no path needs escaping and the profile text depends only on the policy's
-// shape. Deny by default; reading is allowed everywhere (as on Linux), writing only under the
-// writable roots minus their .git and .yoke, the network only when the policy allows it.
+// shape. Deny by default; reading is allowed everywhere except the hidden paths (as on Linux),
+// writing only under the writable roots minus their .git and .yoke and hidden paths, the
+// network only when the policy allows it, host unix sockets only when the policy lists them.
 import { existsSync } from 'node:fs';
 import { commandEnv, type EnvPolicyConfig } from './env-policy.ts';
 import { SandboxError } from './errors.ts';
+import { findHidden } from './bwrap-mounts.ts';
 import { existingProtected } from './path-resolve.ts';
 import { PROTECTED_NAMES, protectedPaths, type SandboxPolicy } from './policy.ts';
+import { seatbeltReadRules, seatbeltSocketRules } from './seatbelt-read.ts';
 import {
   notStarted,
   type ProcessOutcome,
@@ -71,17 +74,27 @@ const NETWORK = `
 
 /**
  * The profile for `policy`. Pure. Seatbelt checks real paths, so `extraProtected` adds the
- * targets of .git/.yoke symlinks (existingProtected()); the literal .git/.yoke of every root are
- * always denied, existing or not.
+ * targets of .git/.yoke symlinks (existingProtected()) and `realHidden` those of hidden
+ * symlinks; the literal .git/.yoke of every root are always denied, existing or not.
  */
 export function seatbeltProfile(
   policy: SandboxPolicy,
   extraProtected: readonly string[] = [],
+  realHidden: readonly string[] = [],
 ): SeatbeltProfile {
   if (policy.type === 'danger-full-access')
     throw new SandboxError('policy_invalid', 'danger-full-access has no sandbox to build');
   const params: Record<string, string> = {};
   let text = BASE;
+  const read = policy.read
+    ? seatbeltReadRules(
+        policy.read,
+        policy.type === 'workspace-write' ? policy.writableRoots : [],
+        realHidden,
+        params,
+      )
+    : { text: '', writeExclusions: [] };
+  text += read.text;
   if (policy.type === 'workspace-write') {
     const roots: string[] = [];
     const excluded: string[] = [];
@@ -101,13 +114,17 @@ export function seatbeltProfile(
         params[`PROTECTED_${k}`] = path;
         excluded.push(`(require-not (subpath (param "PROTECTED_${k}")))`);
       });
-    // One rule: under any root, and under no root's .git/.yoke (nested roots included), so
-    // the answer does not depend on how Seatbelt orders rules.
+    excluded.push(...read.writeExclusions);
+    // One rule: under any root, and under no root's .git/.yoke (nested roots included) or
+    // hidden path, so the answer does not depend on how Seatbelt orders rules.
     text +=
       "\n; the writable roots, minus every root's .git and .yoke\n(allow file-write*\n" +
       `  (require-all\n    (require-any ${roots.join(' ')})\n    ${excluded.join('\n    ')}))\n`;
   }
   if (policy.networkAccess) text += NETWORK;
+  // With the network off, deny-by-default already refuses every socket connection.
+  if (policy.networkAccess || policy.unixSockets?.length)
+    text += seatbeltSocketRules(policy.unixSockets ?? [], params);
   return { profile: text, params };
 }
 
@@ -116,8 +133,9 @@ export function seatbeltArgv(
   policy: SandboxPolicy,
   spec: Pick<ProcessSpec, 'argv'>,
   extraProtected: readonly string[] = [],
+  realHidden: readonly string[] = [],
 ): string[] {
-  const { profile, params } = seatbeltProfile(policy, extraProtected);
+  const { profile, params } = seatbeltProfile(policy, extraProtected, realHidden);
   return [
     SANDBOX_EXEC,
     '-p',
@@ -161,7 +179,8 @@ export function createSeatbeltRunner(
       const env = commandEnv(source, options.envPolicy, tmp).env;
       const roots = active.type === 'workspace-write' ? active.writableRoots : [];
       const extra = existingProtected(protectedPaths(active), roots);
-      return base.run({ ...spec, argv: seatbeltArgv(active, spec, extra), env }, opts);
+      const hidden = active.read ? findHidden(active.read).hidden.map((h) => h.path) : [];
+      return base.run({ ...spec, argv: seatbeltArgv(active, spec, extra, hidden), env }, opts);
     },
   };
 }

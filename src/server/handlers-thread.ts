@@ -1,7 +1,7 @@
 // Handlers of the thread, turn and model methods: thin translations between the wire shapes
 // and the runtime. Anything they throw becomes a JSON-RPC error in the router.
 import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
-import type { SandboxMode, SandboxPolicy, Turn } from '../protocol/thread.ts';
+import type { SandboxDetails, SandboxMode, SandboxPolicy, Turn } from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
 import type { AppServer } from './app-server.ts';
@@ -186,7 +186,12 @@ function sessionResult(s: ThreadSession, withTurns: boolean): SessionResult {
     sandbox: sandboxPolicy(settings.sandboxMode),
     reasoningEffort: settings.reasoningEffort,
     instructionSources: s.instructionSources,
+    ...optionalDetails(s.sandboxDetails()),
   };
+}
+
+function optionalDetails(details: SandboxDetails | null): { sandboxDetails?: SandboxDetails } {
+  return details ? { sandboxDetails: details } : {};
 }
 
 export function sandboxPolicy(mode: SandboxMode): SandboxPolicy {

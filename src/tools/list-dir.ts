@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { dynamicDone, dynamicStart } from './dynamic-item.ts';
-import { ToolError, type Tool } from './types.ts';
+import { hiddenMessage, ToolError, type Tool } from './types.ts';
 
 const SKIP = new Set(['.git', 'node_modules', '.yoke']);
 
@@ -26,6 +26,7 @@ export const listDirTool: Tool<typeof schema> = {
     const limit = args.limit ?? 500;
     const out: string[] = [];
     let truncated = false;
+    if (ctx.canRead && !ctx.canRead(root)) throw new ToolError(hiddenMessage(args.path ?? '.'));
     const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
       let entries;
       try {
@@ -46,8 +47,10 @@ export const listDirTool: Tool<typeof schema> = {
         const name = rel + entry.name;
         if (entry.isDirectory()) {
           out.push(`${name}/`);
-          if (depth > 1 && !SKIP.has(entry.name))
-            await walk(join(dir, entry.name), `${name}/`, depth - 1);
+          const child = join(dir, entry.name);
+          // A hidden directory is listed, as the sandbox shows it: empty.
+          if (depth > 1 && !SKIP.has(entry.name) && (ctx.canRead?.(child) ?? true))
+            await walk(child, `${name}/`, depth - 1);
         } else {
           out.push(entry.isSymbolicLink() ? `${name}@` : name);
         }

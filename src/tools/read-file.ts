@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { dynamicDone, dynamicStart } from './dynamic-item.ts';
-import { ToolError, type Tool } from './types.ts';
+import { hiddenMessage, ToolError, type Tool } from './types.ts';
 
 const MAX_LINE_CHARS = 2000;
 
@@ -25,6 +25,7 @@ export const readFileTool: Tool<typeof schema> = {
     const path = resolve(ctx.cwd, args.path);
     const offset = args.offset ?? 1;
     const limit = args.limit ?? 400;
+    if (ctx.canRead && !ctx.canRead(path)) throw new ToolError(hiddenMessage(args.path));
     let content: string;
     try {
       const handle = await open(path, 'r');

@@ -10,6 +10,11 @@ export class ToolError extends Error {
   readonly code = 'tool_error';
 }
 
+/** The error for a path the sandbox hides. */
+export function hiddenMessage(path: string): string {
+  return `${path} is hidden by the sandbox (credentials and Yoke's own files are not readable)`;
+}
+
 /** What a running tool may tell the loop while it works. */
 export type ToolProgress =
   | { type: 'outputDelta'; delta: string }
@@ -74,6 +79,11 @@ export type ToolContext = {
     server: string;
     request: ElicitationRequest;
   }) => Promise<ElicitationResponse>;
+  /**
+   * May the file tools read this absolute path? The sandbox's hidden paths (credentials,
+   * Yoke's state) say no. Absent: everything may be read.
+   */
+  canRead?: (absolutePath: string) => boolean;
 };
 
 /** A part of a tool's output: text, or an image (a data: URL) for models that take images. */

@@ -19,9 +19,10 @@ import {
   realpathSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ProcessOutcome } from '../../src/sandbox/process-runner.ts';
 
 export type AttackHost = {
@@ -40,7 +41,24 @@ export type AttackHost = {
   /** The value of secret variables set in the environment commands start from. */
   secret: string;
   hostEnv: Record<string, string | undefined>;
+  /**
+   * A user's home outside /tmp (so that only the hidden-path rules keep it out of reach), with
+   * credentials holding `secret`: ~/.ssh/id_ed25519, ~/.aws/credentials, ~/.netrc, a browser
+   * cookie jar; and its Yoke home ~/.yoke with serve.token and yoke.db.
+   */
+  home: string;
+  yokeHome: string;
 };
+
+/** The credential files of AttackHost.home, relative to it. */
+export const SECRET_FILES = [
+  '.ssh/id_ed25519',
+  '.aws/credentials',
+  '.netrc',
+  '.config/google-chrome/Default/Cookies',
+  '.yoke/serve.token',
+  '.yoke/yoke.db',
+];
 
 export type Attack = {
   name: string;
@@ -155,6 +173,34 @@ export const ATTACKS: Attack[] = [
     },
   },
   {
+    name: 'credentials in HOME and the Yoke home are hidden (cat, grep -r, find)',
+    script: (h) =>
+      [
+        ...SECRET_FILES.map((f) => `cat ${h.home}/${f}`),
+        `grep -r . ${h.home} ${h.yokeHome}`,
+        `find ${h.home} -type f`,
+        `ls -A ${h.yokeHome} | wc -l`,
+        'echo done',
+      ].join('; '),
+    check: (o, h) => {
+      // The files are there and hold the secret: the sandbox, not their absence, hides them.
+      for (const f of SECRET_FILES)
+        assert.ok(readFileSync(join(h.home, f), 'utf8').includes(h.secret), f);
+      assert.ok(!o.output.includes(h.secret), 'a secret file is readable inside');
+      assert.match(o.output, /\.ssh\/id_ed25519: No such file or directory/);
+      assert.match(o.output, /\n0\ndone\n$/, 'the Yoke home looks empty');
+    },
+  },
+  {
+    name: 'hidden files cannot be written or replaced either',
+    script: (h) => `echo x > ${h.home}/.netrc; echo y > ${h.yokeHome}/serve.token; echo done`,
+    check: (o, h) => {
+      assert.match(o.output, /done\n$/);
+      assert.ok(readFileSync(join(h.home, '.netrc'), 'utf8').includes(h.secret));
+      assert.ok(readFileSync(join(h.yokeHome, 'serve.token'), 'utf8').includes(h.secret));
+    },
+  },
+  {
     name: 'no privileges: no capabilities, no new privileges, no mounts',
     script: () =>
       'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; mkdir -p mnt && mount -t tmpfs none mnt',
@@ -191,6 +237,12 @@ export async function setUpAttackHost(t: {
   const outside = realpathSync(mkdtempSync('/var/tmp/yoke-attack-outside-'));
   chmodSync(outside, 0o755);
   symlinkSync(outside, join(ws, 'escape'));
+  const secret = `s3cret-${process.pid}-value`;
+  const home = realpathSync(mkdtempSync('/var/tmp/yoke-attack-home-'));
+  for (const file of SECRET_FILES) {
+    mkdirSync(join(home, dirname(file)), { recursive: true });
+    writeFileSync(join(home, file), `${file}=${secret}\n`);
+  }
   t.after(() => {
     // Only there if the sandbox failed: leave the machine as it was.
     spawnSync('umount', [join(ws, 'mnt')], { stdio: 'ignore' });
@@ -198,6 +250,7 @@ export async function setUpAttackHost(t: {
     rmSync('/tmp/yoke-attack-leak', { force: true });
     rmSync(base, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
   });
 
   let connections = 0;
@@ -215,7 +268,6 @@ export async function setUpAttackHost(t: {
   t.after(() => {
     victim.kill('SIGKILL');
   });
-  const secret = `s3cret-${process.pid}-value`;
   return {
     ws,
     tmpDir,
@@ -236,6 +288,8 @@ export async function setUpAttackHost(t: {
     victimPid: victim.pid!,
     secret,
     hostEnv: { ...process.env, YOKE_TEST_SECRET_TOKEN: secret, OPENAI_API_KEY: secret },
+    home,
+    yokeHome: join(home, '.yoke'),
   };
 }
 

@@ -162,6 +162,7 @@ export class TuiController {
         cwd: opened.cwd,
         approvalPolicy: opened.approvalPolicy,
         sandbox: sandboxLabel(opened.sandbox),
+        ...(opened.sandboxDetails ? { sandboxDetails: opened.sandboxDetails } : {}),
       },
       entries: entriesFromTurns(opened.thread.turns),
       turnId: running?.id ?? null,

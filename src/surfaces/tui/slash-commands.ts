@@ -2,6 +2,7 @@
 // App Server requests; what they change shows up through the controller's state.
 import type { AskForApproval } from '../../protocol/thread.ts';
 import type { TuiController } from './controller.ts';
+import type { Session } from './state.ts';
 import { compactCount } from './text-layout.ts';
 
 export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] = [
@@ -124,6 +125,11 @@ async function showDiff(ctrl: TuiController): Promise<void> {
   ctrl.addEntry({ kind: 'diff', id: ctrl.localId('diff'), title: 'git diff', diff });
 }
 
+function sandboxLines(details: Session['sandboxDetails']): string[] {
+  if (!details) return [];
+  return [`hidden     ${details.hiddenPaths.join(', ') || 'nothing'}`];
+}
+
 export function statusText(ctrl: TuiController): string {
   const { session, overrides, usage, remote } = ctrl.getState();
   if (!session) return 'no thread open';
@@ -133,6 +139,7 @@ export function statusText(ctrl: TuiController): string {
     `model      ${session.model} (${session.modelProvider})${next(overrides.model)}`,
     `approvals  ${session.approvalPolicy}${next(overrides.approvalPolicy)}`,
     `sandbox    ${session.sandbox}`,
+    ...sandboxLines(session.sandboxDetails),
     `cwd        ${session.cwd}`,
     `server     ${remote ?? 'in this process'}`,
   ];

@@ -35,6 +35,8 @@ export type Session = {
   cwd: string;
   approvalPolicy: AskForApproval;
   sandbox: string;
+  /** What the sandbox hides and the host sockets it lets through (server's answer). */
+  sandboxDetails?: { hiddenPaths: string[]; unixSockets: string[] };
 };
 
 export type ApprovalPrompt =
