@@ -218,7 +218,7 @@ describe('config sources', () => {
   it('precedence: user file < project file < environment < -c < flags; tables merge', (t) => {
     const { load } = setup(t, {
       user: 'model = "user"\ncommand_timeout_ms = 1000\n[sandbox_workspace_write]\nnetwork_access = true\n',
-      project: 'model = "project"\n[sandbox_workspace_write]\nwritable_roots = ["/p"]\n',
+      project: 'model = "project"\n[sandbox_workspace_write]\ndeny_read = ["/p"]\n',
     });
     assert.equal(load().model, 'project');
     assert.equal(load({ env: { YOKE_MODEL: 'env' } }).model, 'env');
@@ -231,7 +231,7 @@ describe('config sources', () => {
       true,
       "the user's network_access survives the project table",
     );
-    assert.deepEqual(flagged.writableRoots, ['/p']);
+    assert.deepEqual(flagged.sandboxAccess.denyRead, ['/p']);
   });
 
   it('a project file may tighten safety but not loosen it', (t) => {

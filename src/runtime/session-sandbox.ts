@@ -49,13 +49,13 @@ export class SessionSandbox {
 
   /** What the sandbox hides now and the host sockets it lets through (null: no sandbox). */
   details(): SandboxDetails | null {
-    const policy = this.policy();
-    if (policy.type === 'danger-full-access') return null;
+    // From the settings, not the resolved policy: a workspace that does not exist (yet) is
+    // an error for the first command, not for the thread's answer.
+    if (this.settings.sandboxMode === 'danger-full-access') return null;
     const home = this.deps.userHome;
-    const hidden = policy.read ? findHidden(policy.read).hidden : [];
     return {
-      hiddenPaths: hidden.map((h) => tildePath(h.path, home)),
-      unixSockets: policy.unixSockets ?? [],
+      hiddenPaths: findHidden(this.deps.read).hidden.map((h) => tildePath(h.path, home)),
+      unixSockets: this.deps.unixSockets,
     };
   }
 
