@@ -1,7 +1,8 @@
 // Builds dist/: the CLI bundled by esbuild into dist/yoke.js (start-up loads one file), the
-// terminal UI into its own bundle dist/yoke-tui.js, and the native command starter
-// dist/yoke-spawnd from native/spawnd.c when a C compiler exists (without it, Yoke starts
-// commands from Node, a few milliseconds slower each).
+// terminal UI into its own bundle dist/yoke-tui.js, and the native helpers when a C compiler
+// exists: dist/yoke-spawnd from native/spawnd.c (without it, Yoke starts commands from Node, a
+// few milliseconds slower each) and dist/yoke-sandbox-exec from native/sandbox-exec.c (without
+// it, sandboxed commands can reach the host's unix sockets; Yoke warns).
 //
 // The terminal UI (React, Ink, about 1 MB) is a bundle of its own: the CLI reaches it only by
 // a dynamic import, which the plugin below points at dist/yoke-tui.js instead of inlining it,
@@ -78,20 +79,34 @@ console.log(
   `built dist/yoke.js and dist/yoke-tui.js in ${Math.round(performance.now() - started)} ms`,
 );
 
-const source = 'native/spawnd.c';
-const binary = 'dist/yoke-spawnd';
-if (
-  process.platform === 'linux' &&
-  (!existsSync(binary) || statSync(binary).mtimeMs < statSync(source).mtimeMs)
-) {
+// Native helpers, rebuilt when their source is newer: yoke-spawnd (command starts) and
+// yoke-sandbox-exec (rlimits and the connect() supervisor inside bwrap).
+const natives = [
+  {
+    source: 'native/spawnd.c',
+    binary: 'dist/yoke-spawnd',
+    flags: [],
+    without: 'commands will start from Node (slower)',
+  },
+  {
+    source: 'native/sandbox-exec.c',
+    binary: 'dist/yoke-sandbox-exec',
+    flags: ['-pthread'],
+    without: 'sandboxed commands will be able to reach unix sockets of the host',
+  },
+];
+for (const { source, binary, flags, without } of natives) {
+  if (
+    process.platform !== 'linux' ||
+    (existsSync(binary) && statSync(binary).mtimeMs >= statSync(source).mtimeMs)
+  )
+    continue;
   mkdirSync('dist', { recursive: true });
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-Wall', '-o', binary, source], { stdio: 'inherit' });
-  if (r.error || r.status !== 0) {
-    console.log(
-      `note: could not compile ${source} with ${cc}; commands will start from Node (slower)`,
-    );
-  } else console.log(`built ${binary}`);
+  const r = spawnSync(cc, ['-O2', '-Wall', ...flags, '-o', binary, source], { stdio: 'inherit' });
+  if (r.error || r.status !== 0)
+    console.log(`note: could not compile ${source} with ${cc}; ${without}`);
+  else console.log(`built ${binary}`);
 }
 
 // The web page `yoke serve` serves (skipped when web/dist is up to date).

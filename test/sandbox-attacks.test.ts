@@ -5,11 +5,12 @@
 // the install hint (CI installs bubblewrap).
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createBwrapRunner, requireBwrap } from '../src/sandbox/bwrap.ts';
+import { createBwrapRunner } from '../src/sandbox/bwrap-runner.ts';
+import { requireBwrap } from '../src/sandbox/bwrap.ts';
 import { createDirectRunner } from '../src/sandbox/direct-runner.ts';
 import { resolvePolicy, type SandboxPolicy } from '../src/sandbox/policy.ts';
 import type { ProcessRunner, ProcessSpec } from '../src/sandbox/process-runner.ts';
@@ -72,6 +73,7 @@ for (const [baseName, makeBase] of bases) {
     for (const attack of ATTACKS) {
       test(attack.name, async (t) => {
         const host = await setUpAttackHost(t);
+        await attack.prepare?.(host, t);
         const runner = createBwrapRunner(policyFor(host), makeBase(), { hostEnv: host.hostEnv });
         const outcome = await runner.run(bash(host, attack.script(host)), { signal: never });
         await attack.check(outcome, host);
@@ -252,7 +254,7 @@ for (const [baseName, makeBase] of bases) {
       // Sampling while the bomb runs (a measurement, not a synchronization).
       const sampler = setInterval(() => (peak = Math.max(peak, processesWith(marker).length)), 25);
       const o = await runner.run(
-        bash(host, `: ${marker}; ${boundedOnly(max)}; b(){ b|b& }; b; sleep 1000`, 2000),
+        bash(host, `: ${marker}; ${boundedOnly(max)}; b(){ b|b& }; b; sleep 1000`, 4000),
         { signal: never },
       );
       clearInterval(sampler);
@@ -271,6 +273,57 @@ for (const [baseName, makeBase] of bases) {
       assert.deepEqual(await noneLeft(marker), []);
       const fine = await runner.run(bash(host, 'echo fine'), { signal: never });
       assert.equal(fine.output, 'fine\n');
+    });
+
+    test('without yoke-sandbox-exec the host tmux is reachable: what the filter closes (control)', async (t) => {
+      const host = await setUpAttackHost(t);
+      const tmux = ATTACKS.find((a) => a.name.includes('tmux'))!;
+      await tmux.prepare!(host, t);
+      const runner = createBwrapRunner(policyFor(host), makeBase(), {
+        hostEnv: host.hostEnv,
+        sandboxExec: null,
+      });
+      assert.equal(runner.socketFilter, false);
+      const o = await runner.run(bash(host, tmux.script(host)), { signal: never });
+      assert.equal(o.output.match(/^rc=0$/gm)?.length, 2, o.output);
+    });
+
+    test('memory: a command past its limit ends, and the result says which limit', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner(policyFor(host), makeBase(), {
+        hostEnv: host.hostEnv,
+        memoryBytes: 64 * 1024 * 1024,
+      });
+      const o = await runner.run(
+        bash(host, `x=$(head -c 300000000 /dev/zero | tr '\\0' a); echo "survived \${#x}"`),
+        { signal: never },
+      );
+      assert.doesNotMatch(o.output, /survived 300000000/);
+      const kind = runner.memoryLimit().kind;
+      assert.match(
+        o.limit ?? '',
+        kind === 'cgroup'
+          ? /^killed: memory limit 64 MiB \(sandbox_limits\.memory_mb\)$/
+          : /^memory limit 64 MiB per process reached/,
+        `${kind}: ${o.output}`,
+      );
+      const fine = await runner.run(bash(host, 'echo fine'), { signal: never });
+      assert.equal(fine.output, 'fine\n');
+      assert.equal(fine.limit, undefined);
+    });
+
+    test('file size: a write past the limit stops there, and the result says so', async (t) => {
+      const host = await setUpAttackHost(t);
+      const runner = createBwrapRunner(policyFor(host), makeBase(), {
+        hostEnv: host.hostEnv,
+        fileSizeBytes: 1024 * 1024,
+      });
+      const o = await runner.run(bash(host, 'head -c 5000000 /dev/zero > big.bin'), {
+        signal: never,
+      });
+      assert.notEqual(o.exitCode, 0);
+      assert.match(o.limit ?? '', /^file size limit 1 MiB reached/, JSON.stringify(o));
+      assert.equal(statSync(join(host.ws, 'big.bin')).size, 1024 * 1024);
     });
 
     test('a gigabyte of output is bounded in memory', async (t) => {

@@ -156,51 +156,83 @@ describe('realpathForWrite', () => {
 });
 
 describe('env policy', () => {
-  test('secrets go, the rest stays, the allowlist keeps, TMPDIR is set', () => {
-    const env = {
-      PATH: '/usr/bin',
-      HOME: '/home/u',
-      LANG: 'C.UTF-8',
-      TERM: 'xterm',
-      LC_ALL: 'C',
-      OPENAI_API_KEY: 'sk-1',
-      ANTHROPIC_BASE_URL: 'x',
-      AWS_REGION: 'eu',
-      AZURE_TENANT: 't',
-      GOOGLE_APPLICATION_CREDENTIALS: '/k.json',
-      GH_TOKEN: 'g',
-      MY_SERVICE_TOKEN: 't',
-      DB_PASSWORD: 'p',
-      STRIPE_SECRET: 's',
-      NPM_TOKEN: 'n',
-      CODEX_HOME: '/c',
-      YOKE_TEST_SECRET_TOKEN: 'y',
-      SSH_AUTH_SOCK: '/tmp/agent',
-      EDITOR: 'vi',
-      KEYBOARD: 'us',
-      UNSET: undefined,
-    };
-    const { env: out, dropped } = commandEnv(env, { allow: ['NPM_*'], set: { CI: '1' } }, '/tmp/t');
-    assert.deepEqual(Object.keys(out).sort(), [
-      'CI',
-      'EDITOR',
+  const env = {
+    PATH: '/usr/bin',
+    HOME: '/home/u',
+    LANG: 'C.UTF-8',
+    TERM: 'xterm',
+    LC_ALL: 'C',
+    PWD: '/work',
+    GOPATH: '/home/u/go',
+    https_proxy: 'http://proxy:3128',
+    HTTP_PROXY: 'http://me:hunter2@proxy:3128',
+    OPENAI_API_KEY: 'sk-1',
+    AWS_REGION: 'eu',
+    GH_TOKEN: 'g',
+    NPM_TOKEN: 'n',
+    PGPASSWORD: 'p',
+    MYSQL_PWD: 'p',
+    SSHPASS: 'p',
+    MONGODB_URI: 'mongodb://u:p@db/x',
+    SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+    GPG_PASSPHRASE: 'p',
+    SSH_AUTH_SOCK: '/tmp/agent',
+    EDITOR: 'vi',
+    KEYBOARD: 'us',
+    UNSET: undefined,
+  };
+  const names = (out: Record<string, string>) => Object.keys(out).sort();
+
+  test('by default only the known-safe set passes; TMPDIR is the sandbox one', () => {
+    const { env: out, dropped } = commandEnv(env, {}, '/tmp/t');
+    assert.deepEqual(names(out), [
+      'GOPATH',
       'HOME',
-      'KEYBOARD',
       'LANG',
       'LC_ALL',
-      'NPM_TOKEN',
       'PATH',
-      'SSH_AUTH_SOCK',
+      'PWD',
       'TEMP',
       'TERM',
       'TMP',
       'TMPDIR',
+      'https_proxy',
     ]);
     assert.equal(out.TMPDIR, '/tmp/t');
-    assert.ok(dropped.includes('OPENAI_API_KEY') && dropped.includes('YOKE_TEST_SECRET_TOKEN'));
-    assert.ok(!dropped.includes('NPM_TOKEN'));
-    assert.equal(isSecretName('PATH'), false);
+    for (const secret of ['PGPASSWORD', 'MYSQL_PWD', 'SSHPASS', 'MONGODB_URI', 'HTTP_PROXY'])
+      assert.ok(dropped.includes(secret), secret);
+  });
+
+  test('inherit = all still drops what looks like a credential, by name or by value', () => {
+    const { env: out } = commandEnv(env, { inherit: 'all' });
+    assert.deepEqual(names(out), [
+      'EDITOR',
+      'GOPATH',
+      'HOME',
+      'KEYBOARD',
+      'LANG',
+      'LC_ALL',
+      'PATH',
+      'PWD',
+      'SSH_AUTH_SOCK',
+      'TERM',
+      'https_proxy',
+    ]);
     assert.equal(isSecretName('github_token'), true);
+    assert.equal(isSecretName('PATH'), false);
+  });
+
+  test("Codex's order: inherit, default excludes, exclude, set, include_only", () => {
+    const all = commandEnv(env, {
+      inherit: 'all',
+      ignoreDefaultExcludes: true,
+      exclude: ['*_TOKEN'],
+    });
+    assert.ok(all.env.PGPASSWORD && !all.env.GH_TOKEN && !all.env.NPM_TOKEN);
+    const none = commandEnv(env, { inherit: 'none', set: { PATH: '/bin', CI: '1' } });
+    assert.deepEqual(none.env, { PATH: '/bin', CI: '1' });
+    const only = commandEnv(env, { set: { X: '1', Y: '2' }, includeOnly: ['path', 'X'] });
+    assert.deepEqual(only.env, { PATH: '/usr/bin', X: '1' }, 'patterns ignore case');
   });
 });
 

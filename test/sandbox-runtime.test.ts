@@ -19,13 +19,11 @@ const REPLAYED = ATTACKS.filter((a) => !/control|cgroup/.test(a.name));
 for (const attack of REPLAYED) {
   test(`scripted model: ${attack.name}`, async (t) => {
     const host = await setUpAttackHost(t);
+    await attack.prepare?.(host, t);
     const previous = { ...process.env };
-    Object.assign(process.env, {
-      YOKE_TEST_SECRET_TOKEN: host.secret,
-      OPENAI_API_KEY: host.secret,
-    });
+    Object.assign(process.env, host.secretEnv);
     t.after(() => {
-      for (const key of ['YOKE_TEST_SECRET_TOKEN', 'OPENAI_API_KEY']) {
+      for (const key of Object.keys(host.secretEnv)) {
         if (previous[key] === undefined) delete process.env[key];
         else process.env[key] = previous[key];
       }
@@ -157,4 +155,26 @@ test('scripted model: apply_patch cannot leave the workspace (../, absolute, sym
   assert.ok(!existsSync(join(outside, 'abs.txt')));
   assert.ok(!existsSync(join(outside, 'through-link.txt')));
   assert.ok(!existsSync(join(ws, '.git', 'hooks', 'pre-commit')));
+});
+
+test('scripted model: a sandbox limit that ended a command is in its output (sandbox_limits)', async (t) => {
+  const ws = tempDir('ws', t);
+  const mock = await startMockModel([
+    toolCall('shell', { command: 'head -c 3000000 /dev/zero > big.bin' }),
+    text('done'),
+  ]);
+  t.after(() => mock.close());
+  const manager = new ThreadManager({
+    config: loadConfig({
+      env: { YOKE_HOME: tempDir('home', t), OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' },
+      cwd: ws,
+      overrides: ['sandbox_limits.file_size_mb=1'],
+    }),
+  });
+  t.after(() => manager.close());
+  const session = manager.startThread({ cwd: ws, sandboxMode: 'workspace-write', ephemeral: true });
+  await session.startTurn([{ type: 'text', text: 'go' }]).done;
+  const last = mock.requests.at(-1)!.json as { input: { type: string; output?: string }[] };
+  const output = last.input.find((i) => i.type === 'function_call_output')!.output!;
+  assert.match(output, /^Sandbox limit: file size limit 1 MiB reached/m);
 });

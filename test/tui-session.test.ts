@@ -136,6 +136,9 @@ test('/help, /status, /model and /approvals; the overrides reach the next turn/s
   const threadId = h.controller.getState().session!.threadId;
   await waitForScreen(h.screen, `thread     ${threadId}`);
   await waitForScreen(h.screen, 'model      gpt-5.5 (openai) (next turn: gpt-other)');
+  // What the sandbox hides on this machine (the Yoke home at least) and the socket rule.
+  await waitForScreen(h.screen, /hidden {5}\S/);
+  await waitForScreen(h.screen, 'sockets    host unix sockets refused');
 
   await type(h.screen, 'go');
   // The approval mode applies: the command now asks.

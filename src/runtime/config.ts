@@ -19,6 +19,8 @@ import {
 import { EFFORT_ALIASES } from './config/model-keys.ts';
 import { OPENAI_DEFAULT_URL, resolveProvider } from './config/provider.ts';
 import type { ConfigFile } from './config/schema.ts';
+import type { EnvPolicyConfig } from '../sandbox/env-policy.ts';
+import { defaultLimits, type SandboxLimits } from '../sandbox/process-limit.ts';
 import { RuntimeError } from './errors.ts';
 
 export type ResolvedConfig = {
@@ -32,6 +34,10 @@ export type ResolvedConfig = {
   writableRoots: string[];
   /** What sandboxed commands may not read, the holes in it, the host sockets they may reach. */
   sandboxAccess: SandboxAccessConfig;
+  /** Per-command limits from `[sandbox_limits]`; unset ones take the sandbox's defaults. */
+  sandboxLimits: Partial<SandboxLimits>;
+  /** What commands' environment holds (`[shell_environment_policy]`, Codex's shape). */
+  shellEnvironmentPolicy: EnvPolicyConfig;
   commandTimeoutMs: number;
   outputBudgetBytes: number;
   context: ContextConfig;
@@ -154,6 +160,18 @@ function resolveConfig(
       allowRead: sww.allow_read ?? [],
       allowUnixSockets: sww.allow_unix_sockets ?? [],
     },
+    shellEnvironmentPolicy: defined({
+      inherit: c.shell_environment_policy?.inherit,
+      ignoreDefaultExcludes: c.shell_environment_policy?.ignore_default_excludes,
+      exclude: c.shell_environment_policy?.exclude,
+      set: c.shell_environment_policy?.set,
+      includeOnly: c.shell_environment_policy?.include_only,
+    }),
+    sandboxLimits: defined({
+      memoryBytes: mib(c.sandbox_limits?.memory_mb),
+      fileSizeBytes: mib(c.sandbox_limits?.file_size_mb),
+      processes: c.sandbox_limits?.processes,
+    }),
     commandTimeoutMs: c.command_timeout_ms ?? 10 * 60 * 1000,
     outputBudgetBytes: c.tool_output_budget_bytes ?? 24 * 1024,
     context: {
@@ -203,6 +221,21 @@ function tighten(user: ConfigFile, project: Layer, warnings: string[]): ConfigFi
       delete out[key];
     }
   }
+  if (out.shell_environment_policy) {
+    // A project may keep more out of commands' environment, never let more in.
+    const { exclude, ...rest } = out.shell_environment_policy;
+    for (const key of Object.keys(rest))
+      warnings.push(
+        `${where}: shell_environment_policy.${key} can only be set in your own config; ignored`,
+      );
+    out.shell_environment_policy = {
+      ...user.shell_environment_policy,
+      ...(exclude
+        ? { exclude: [...(user.shell_environment_policy?.exclude ?? []), ...exclude] }
+        : {}),
+    };
+  }
+  if (out.sandbox_limits) out.sandbox_limits = lowerOnly(user, out.sandbox_limits, where, warnings);
   if (out.sandbox_workspace_write)
     out.sandbox_workspace_write = tightenSandbox(
       user.sandbox_workspace_write ?? {},
@@ -214,6 +247,38 @@ function tighten(user: ConfigFile, project: Layer, warnings: string[]): ConfigFi
 }
 
 type SandboxTable = NonNullable<ConfigFile['sandbox_workspace_write']>;
+type LimitsTable = NonNullable<ConfigFile['sandbox_limits']>;
+
+/** A project's sandbox_limits may lower yours (or the defaults), never raise them. */
+function lowerOnly(
+  user: ConfigFile,
+  project: LimitsTable,
+  where: string,
+  warnings: string[],
+): LimitsTable {
+  const defaults = defaultLimits();
+  const current: Required<LimitsTable> = {
+    memory_mb: user.sandbox_limits?.memory_mb ?? defaults.memoryBytes / MIB,
+    file_size_mb: user.sandbox_limits?.file_size_mb ?? defaults.fileSizeBytes / MIB,
+    processes: user.sandbox_limits?.processes ?? defaults.processes,
+  };
+  const out: LimitsTable = { ...project };
+  for (const key of ['memory_mb', 'file_size_mb', 'processes'] as const) {
+    const wanted = project[key];
+    if (wanted === undefined || wanted <= current[key]) continue;
+    warnings.push(
+      `${where}: sandbox_limits.${key} = ${wanted} is above your ${current[key]}; ignored`,
+    );
+    delete out[key];
+  }
+  return out;
+}
+
+const MIB = 1024 * 1024;
+
+function mib(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * MIB;
+}
 
 /**
  * A project may hide more (its deny_read adds to yours); it may not open anything: network,

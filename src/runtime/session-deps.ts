@@ -51,7 +51,13 @@ export function sessionDeps(options: DepsOptions): SessionDeps {
       wrap: (policy) => {
         if (options.runner) return options.runner;
         try {
-          return createSandboxRunner({ policy, base: runner, mode: 'auto' }).runner;
+          return createSandboxRunner({
+            policy,
+            base: runner,
+            mode: 'auto',
+            limits: config.sandboxLimits,
+            envPolicy: config.shellEnvironmentPolicy,
+          }).runner;
         } catch (err) {
           throw new RuntimeError('config_invalid', (err as Error).message);
         }

@@ -11,24 +11,11 @@
 // every process of the namespace: killing bwrap's process group on a timeout takes the whole
 // tree down, even what the command moved to a new session.
 import { spawnSync } from 'node:child_process';
-import { findHidden, HIDDEN_DIRS, mountArgs, type HiddenPath } from './bwrap-mounts.ts';
+import { HIDDEN_DIRS, mountArgs, type HiddenPath } from './bwrap-mounts.ts';
 import { BWRAP_INSTALL_HINT, SandboxError } from './errors.ts';
-import { commandEnv, type EnvPolicyConfig } from './env-policy.ts';
-import { existingProtected, existingSockets } from './path-resolve.ts';
 import { isWithin, protectedPaths, type SandboxPolicy } from './policy.ts';
-import {
-  notStarted,
-  type ProcessOutcome,
-  type ProcessRunner,
-  type ProcessSpec,
-} from './process-runner.ts';
-import {
-  DEFAULT_MAX_PROCESSES,
-  leaseCgroup,
-  probeProcessLimit,
-  type CgroupLease,
-  type ProcessLimit,
-} from './process-limit.ts';
+import type { ProcessSpec } from './process-runner.ts';
+import { SANDBOX_EXEC_INSIDE } from './sandbox-exec.ts';
 
 type Sandboxed = Exclude<SandboxPolicy, { type: 'danger-full-access' }>;
 
@@ -49,6 +36,10 @@ export type BwrapArgvOptions = {
   holes?: readonly string[];
   /** The host unix sockets the policy allows, that exist (real paths). */
   sockets?: readonly string[];
+  /** yoke-sandbox-exec on the host, bound in at SANDBOX_EXEC_INSIDE. */
+  sandboxExec?: string;
+  /** Size of the private /tmp (tmpfs pages are memory; default: the kernel's, half of RAM). */
+  tmpBytes?: number;
 };
 
 /** The bwrap command line for `spec` under `policy`. Pure. */
@@ -66,7 +57,12 @@ export function bwrapArgv(
   if (!policy.networkAccess) argv.push('--unshare-net');
   argv.push('--cap-drop', 'ALL');
   argv.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
-  for (const dir of HIDDEN_DIRS) argv.push('--tmpfs', dir);
+  for (const dir of HIDDEN_DIRS) {
+    if (dir === '/tmp' && options.tmpBytes !== undefined)
+      argv.push('--size', String(options.tmpBytes));
+    argv.push('--tmpfs', dir);
+  }
+  if (options.sandboxExec) argv.push('--ro-bind', options.sandboxExec, SANDBOX_EXEC_INSIDE);
   // With the network on, DNS may need systemd-resolved's resolv.conf, which lives in /run.
   if (policy.networkAccess)
     argv.push('--ro-bind-try', '/run/systemd/resolve', '/run/systemd/resolve');
@@ -154,105 +150,4 @@ export function requireBwrap(bwrapPath = 'bwrap'): string {
   const status = checkBwrap(bwrapPath);
   if (!status.ok) throw new SandboxError('sandbox_unavailable', status.message);
   return status.version;
-}
-
-export type BwrapRunnerOptions = {
-  bwrapPath?: string;
-  /** Which variables a command keeps (secrets are dropped by default). */
-  envPolicy?: EnvPolicyConfig;
-  /** The environment commands start from when a spec has none (default: process.env). */
-  hostEnv?: Readonly<Record<string, string | undefined>>;
-  /** Processes (threads count) one command may have at once. */
-  maxProcesses?: number;
-};
-
-export type BwrapRunner = ProcessRunner & {
-  /** How the process count is bounded here (see process-limit.ts). */
-  processLimit: () => ProcessLimit;
-};
-
-/**
- * A runner that sandboxes every command with bwrap under the current policy (`policy` may be a
- * getter, read at each run). danger-full-access runs go straight to `base` (with the env
- * policy still applied). If bwrap is missing, the command does not run: its outcome carries a
- * spawnError with the install hint — never an unsandboxed fallback.
- */
-export function createBwrapRunner(
-  policy: SandboxPolicy | (() => SandboxPolicy),
-  base: ProcessRunner,
-  options: BwrapRunnerOptions = {},
-): BwrapRunner {
-  const current = typeof policy === 'function' ? policy : () => policy;
-  const bwrapPath = options.bwrapPath ?? 'bwrap';
-  const limit = () => probeProcessLimit(options.maxProcesses ?? DEFAULT_MAX_PROCESSES);
-  const root = process.geteuid?.() === 0;
-  return {
-    name: 'bwrap',
-    processLimit: limit,
-    async run(spec, opts) {
-      const active = current();
-      const source = spec.env ?? options.hostEnv ?? process.env;
-      if (active.type === 'danger-full-access')
-        return base.run({ ...spec, env: commandEnv(source, options.envPolicy).env }, opts);
-      const status = checkBwrap(bwrapPath);
-      if (!status.ok) return refused(status.message);
-      const sandboxed: Sandboxed = active;
-      const tmp = sandboxed.type === 'workspace-write' ? sandboxed.tmpDir : '/tmp';
-      const env = commandEnv(source, options.envPolicy, tmp).env;
-      const bound = limit();
-      const roots = sandboxed.type === 'workspace-write' ? sandboxed.writableRoots : [];
-      // Looked up at every run: a .git created by the previous command is protected from now,
-      // a credential file created since is hidden.
-      const { hidden, holes } = sandboxed.read
-        ? findHidden(sandboxed.read)
-        : { hidden: [], holes: [] };
-      let argv = bwrapArgv(sandboxed, spec, {
-        bwrapPath,
-        unshareUser: !root,
-        protectedPaths: existingProtected(protectedPaths(sandboxed), roots),
-        hidden,
-        holes,
-        sockets: existingSockets(sandboxed.unixSockets ?? []),
-        ...(bound.kind === 'rlimit' ? { innerPrefix: bound.wrapper } : {}),
-      });
-      let lease: CgroupLease | null = null;
-      if (bound.kind === 'cgroup') {
-        try {
-          lease = leaseCgroup(bound);
-        } catch (err) {
-          return refused(`could not create the pids cgroup: ${(err as Error).message}`);
-        }
-        argv = [...lease.prefix, ...argv];
-      }
-      try {
-        return startFailure(await base.run({ ...spec, argv, env }, opts));
-      } finally {
-        // Everything in the cgroup died with the pid namespace; removing the (empty) cgroup may
-        // take the kernel a few ms more, which the command's result need not wait for.
-        void lease?.release();
-      }
-    },
-  };
-}
-
-function refused(message: string): ProcessOutcome {
-  return notStarted({ spawnError: message });
-}
-
-/** bwrap's own "could not start the command" lines, reported as the direct runner would. */
-const START_FAILURE =
-  /^(?:bwrap: execvp [^\n]*|prlimit: failed to execute [^\n]*|bwrap: Can't chdir to [^\n]*): (No such file or directory|Permission denied)\n?$/;
-
-function startFailure(outcome: ProcessOutcome): ProcessOutcome {
-  if (outcome.exitCode === 1 || outcome.exitCode === 126 || outcome.exitCode === 127) {
-    const m = START_FAILURE.exec(outcome.output);
-    if (m) {
-      const code =
-        m[1] === 'Permission denied'
-          ? 'EACCES: permission denied'
-          : 'ENOENT: no such file or directory';
-      return { ...outcome, spawnError: `${code} (${outcome.output.trim()})` };
-    }
-  }
-  return outcome;
 }

@@ -26,6 +26,8 @@ export type ProcessOutcome = {
   pid: number | null;
   /** Set when the process could not be started at all. */
   spawnError?: string;
+  /** The sandbox limit that most likely ended it ("killed: memory limit 2 GiB …"). */
+  limit?: string;
 };
 
 export type ProcessRunner = {

@@ -1,13 +1,15 @@
 // Choosing the backend for a platform and a policy: bwrap on Linux, Seatbelt on macOS, `none`
 // only when the user chose danger-full-access (or `--sandbox none`). A sandboxed policy whose
 // backend is missing is an error with the install hint — never a quiet run without a sandbox.
-import { createBwrapRunner, requireBwrap } from './bwrap.ts';
+import { requireBwrap } from './bwrap.ts';
+import { createBwrapRunner } from './bwrap-runner.ts';
 import type { EnvPolicyConfig } from './env-policy.ts';
 import { SandboxError } from './errors.ts';
 import { createNoneRunner, NO_SANDBOX_WARNING } from './none.ts';
 import type { SandboxPolicy } from './policy.ts';
 import { notStarted, type ProcessRunner } from './process-runner.ts';
-import { probeProcessLimit, type ProcessLimit } from './process-limit.ts';
+import type { ProcessLimit, SandboxLimits } from './process-limit.ts';
+import { NO_SANDBOX_EXEC_WARNING } from './sandbox-exec.ts';
 import { createSeatbeltRunner, SANDBOX_EXEC, seatbeltAvailable } from './seatbelt.ts';
 
 export type SandboxBackend = 'bwrap' | 'seatbelt' | 'none';
@@ -22,8 +24,11 @@ export type CreateSandboxRunnerInput = {
   platform?: NodeJS.Platform;
   envPolicy?: EnvPolicyConfig;
   hostEnv?: Readonly<Record<string, string | undefined>>;
-  maxProcesses?: number;
+  /** Per-command limits (config `sandbox_limits`); unset ones take process-limit.ts defaults. */
+  limits?: Partial<SandboxLimits>;
   bwrapPath?: string;
+  /** yoke-sandbox-exec; undefined: looked up beside the bundle; null: do without it. */
+  sandboxExec?: string | null;
 };
 
 export type SandboxRunner = {
@@ -65,17 +70,22 @@ export function createSandboxRunner(input: CreateSandboxRunnerInput): SandboxRun
     // Checked now only if the policy needs it now; a later switch to a sandboxed policy
     // reports the same message as the command's spawnError.
     if (sandboxed) requireBwrap(input.bwrapPath);
+    const limits = input.limits ?? {};
     const runner = createBwrapRunner(get, input.base, {
       ...shared,
       ...(input.bwrapPath ? { bwrapPath: input.bwrapPath } : {}),
-      ...(input.maxProcesses ? { maxProcesses: input.maxProcesses } : {}),
+      ...(limits.processes ? { maxProcesses: limits.processes } : {}),
+      ...(limits.memoryBytes ? { memoryBytes: limits.memoryBytes } : {}),
+      ...(limits.fileSizeBytes ? { fileSizeBytes: limits.fileSizeBytes } : {}),
+      ...(input.sandboxExec !== undefined ? { sandboxExec: input.sandboxExec } : {}),
     });
-    const processLimit = probeProcessLimit(input.maxProcesses);
+    const processLimit = runner.processLimit();
     const warnings = [
       sandboxed ? null : NO_SANDBOX_WARNING,
       sandboxed && processLimit.kind === 'none'
         ? `warning: sandboxed commands have no process limit here (${processLimit.reason}); a fork bomb is only stopped by the timeout`
         : null,
+      sandboxed && !runner.socketFilter ? `warning: ${NO_SANDBOX_EXEC_WARNING}` : null,
     ].filter((w): w is string => w !== null);
     return {
       runner,

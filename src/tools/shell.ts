@@ -108,6 +108,7 @@ export const shellTool: Tool<typeof schema> = {
       lines.push(`Timed out: killed after ${args.timeout_ms ?? ctx.commandTimeoutMs} ms`);
     if (outcome.aborted) lines.push('Interrupted: the user stopped the command');
     else if (outcome.signal) lines.push(`Killed by signal ${outcome.signal}`);
+    if (outcome.limit) lines.push(`Sandbox limit: ${outcome.limit}`);
     lines.push('Output:', cut.text);
     return { output: lines.join('\n'), item };
   },

@@ -41,6 +41,8 @@ export type AttackHost = {
   /** The value of secret variables set in the environment commands start from. */
   secret: string;
   hostEnv: Record<string, string | undefined>;
+  /** The secret variables of hostEnv (each holding `secret`). */
+  secretEnv: Record<string, string>;
   /**
    * A user's home outside /tmp (so that only the hidden-path rules keep it out of reach), with
    * credentials holding `secret`: ~/.ssh/id_ed25519, ~/.aws/credentials, ~/.netrc, a browser
@@ -49,6 +51,23 @@ export type AttackHost = {
   home: string;
   yokeHome: string;
 };
+
+/**
+ * Credentials in the environment, as a developer's shell has them: the ones Yoke already
+ * dropped by name, and the ones that went through when only *_KEY/*_TOKEN/*_SECRET did.
+ */
+function secretEnv(secret: string): Record<string, string> {
+  return {
+    YOKE_TEST_SECRET_TOKEN: secret,
+    OPENAI_API_KEY: secret,
+    PGPASSWORD: secret,
+    MYSQL_PWD: secret,
+    SSHPASS: secret,
+    MONGODB_URI: `mongodb://app:${secret}@db.internal/prod`,
+    SLACK_WEBHOOK_URL: `https://hooks.slack.com/services/T0/B0/${secret}`,
+    GPG_PASSPHRASE: secret,
+  };
+}
 
 /** The credential files of AttackHost.home, relative to it. */
 export const SECRET_FILES = [
@@ -62,9 +81,22 @@ export const SECRET_FILES = [
 
 export type Attack = {
   name: string;
+  /** Set-up on the host before the script runs (servers the attack aims at). */
+  prepare?: (host: AttackHost, t: TestHooks) => void | Promise<void>;
   script: (host: AttackHost) => string;
   check: (outcome: ProcessOutcome, host: AttackHost) => void | Promise<void>;
 };
+
+type TestHooks = { after: (fn: () => void | Promise<void>) => void };
+
+/** The host tmux servers of the tmux attack: one socket outside /tmp, one in the workspace. */
+const tmuxSockets = (h: AttackHost) => [
+  join(h.outside, 'host-tmux.sock'),
+  join(h.ws, 'ws-tmux.sock'),
+];
+
+/** Perl's number for a syscall on this machine (perl-base is on every Debian). */
+const SECCOMP_NR = process.arch === 'arm64' ? 277 : 317;
 
 const failedWith = (o: ProcessOutcome, reason: RegExp) => {
   assert.equal(o.spawnError, undefined, o.spawnError);
@@ -166,10 +198,8 @@ export const ATTACKS: Attack[] = [
       assert.ok(/^HOME=/m.test(o.output), 'HOME is set');
       // Deliberately no output in these messages: it could hold the host's environment.
       assert.ok(!o.output.includes(h.secret), 'a secret value is visible inside');
-      assert.ok(
-        !/YOKE_TEST_SECRET_TOKEN|OPENAI_API_KEY/.test(o.output),
-        'a secret name is visible',
-      );
+      for (const name of Object.keys(h.secretEnv))
+        assert.ok(!new RegExp(`^${name}=`, 'm').test(o.output), `${name} is visible`);
     },
   },
   {
@@ -195,9 +225,69 @@ export const ATTACKS: Attack[] = [
     name: 'hidden files cannot be written or replaced either',
     script: (h) => `echo x > ${h.home}/.netrc; echo y > ${h.yokeHome}/serve.token; echo done`,
     check: (o, h) => {
-      assert.match(o.output, /done\n$/);
+      // stdout and stderr may arrive in either order
+      assert.match(o.output, /^done$/m);
       assert.ok(readFileSync(join(h.home, '.netrc'), 'utf8').includes(h.secret));
       assert.ok(readFileSync(join(h.yokeHome, 'serve.token'), 'utf8').includes(h.secret));
+    },
+  },
+  {
+    name: "a host tmux server's socket (outside /tmp, and in the workspace) cannot be reached",
+    prepare: (h, t) => {
+      for (const sock of tmuxSockets(h)) {
+        // The pane runs cat: even if a key got through, nothing would run on the host.
+        execFileSync('tmux', [
+          '-S',
+          sock,
+          '-f',
+          '/dev/null',
+          'new-session',
+          '-d',
+          '-s',
+          'yoke',
+          'cat',
+        ]);
+        t.after(() => {
+          spawnSync('tmux', ['-S', sock, 'kill-server'], { stdio: 'ignore' });
+        });
+      }
+    },
+    script: (h) =>
+      tmuxSockets(h)
+        .map(
+          (sock) =>
+            `tmux -S ${sock} send-keys -t yoke 'touch ${h.outside}/pwned' Enter; echo "rc=$?"`,
+        )
+        .join('; '),
+    check: (o, h) => {
+      for (const sock of tmuxSockets(h)) {
+        // The servers are up and answer the host: only the sandbox is shut out.
+        execFileSync('tmux', ['-S', sock, 'has-session', '-t', 'yoke']);
+        assert.match(o.output, new RegExp(`error connecting to ${sock} \\(Permission denied\\)`));
+      }
+      assert.equal(o.output.match(/^rc=1$/gm)?.length, 2, 'both clients failed');
+      assert.equal(existsSync(join(h.outside, 'pwned')), false);
+    },
+  },
+  {
+    name: 'with the network off: no socket families beyond local ones, no io_uring, no seccomp listener',
+    script: () =>
+      [
+        `perl -e 'socket(my $s, 17, 3, 0) or print "packet: $!\\n"'`,
+        `perl -e 'socket(my $s, 40, 1, 0) or print "vsock: $!\\n"'`,
+        `perl -e '$p = "\\0" x 120; syscall(425, 4, $p) < 0 ? print "io_uring: $!\\n" : print "io_uring: open\\n"'`,
+        `perl -e 'syscall(${SECCOMP_NR}, 1, 8, 0); print "listener: $!\\n"'`,
+        `perl -MIO::Socket::INET -e '$l = IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0") or die; IO::Socket::INET->new(PeerAddr => "127.0.0.1:" . $l->sockport) or die "$!"; print "loopback ok\\n"'`,
+      ].join('; '),
+    check: (o) => {
+      assert.equal(
+        o.output,
+        'packet: Address family not supported by protocol\n' +
+          'vsock: Address family not supported by protocol\n' +
+          'io_uring: Function not implemented\n' +
+          'listener: Operation not permitted\n' +
+          'loopback ok\n',
+      );
     },
   },
   {
@@ -287,7 +377,8 @@ export async function setUpAttackHost(t: {
       }),
     victimPid: victim.pid!,
     secret,
-    hostEnv: { ...process.env, YOKE_TEST_SECRET_TOKEN: secret, OPENAI_API_KEY: secret },
+    hostEnv: { ...process.env, ...secretEnv(secret) },
+    secretEnv: secretEnv(secret),
     home,
     yokeHome: join(home, '.yoke'),
   };

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
+import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { AppServer } from '../../server/app-server.ts';
 import { createStdioTransport } from '../../server/stdio-transport.ts';
@@ -77,7 +78,8 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`unknown app-server command "${positionals[0]}"`);
 
   const config = loadConfig({ overrides: args.config ?? [] });
-  for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+  for (const warning of [...config.warnings, ...sandboxWarnings(config)])
+    process.stderr.write(`warning: ${warning}\n`);
   const manager = new ThreadManager({ config });
   const server = new AppServer(manager);
   // After the first messages are read: answering initialize does not wait for the store.

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { UserInput } from '../../protocol/items.ts';
 import type { SandboxMode, TokenUsageBreakdown, Turn } from '../../protocol/thread.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
+import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import { YokeClient } from '../../client/client.ts';
 import type { ResultOf } from '../../protocol/methods.ts';
 import { createMemoryTransportPair } from '../../protocol/transport.ts';
@@ -69,7 +70,8 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
       ...(args['add-dir'] ? { writableRoots: args['add-dir'].map((dir) => resolve(dir)) } : {}),
     },
   });
-  for (const warning of config.warnings) io.stderr.write(`warning: ${warning}\n`);
+  for (const warning of [...config.warnings, ...sandboxWarnings(config)])
+    io.stderr.write(`warning: ${warning}\n`);
   requireModelAccess(config);
   if (!args['skip-git-repo-check'] && !insideGitRepo(cwd)) {
     throw new UsageError(

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
+import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import { createTaskService } from '../../runtime/task-service.ts';
 import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { AppServer } from '../../server/app-server.ts';
@@ -97,7 +98,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     throw new UsageError('--listen takes a loopback ws:// URL, e.g. ws://127.0.0.1:4500');
 
   const config = loadConfig({ overrides: args.config ?? [] });
-  for (const warning of config.warnings) process.stderr.write(`warning: ${warning}\n`);
+  for (const warning of [...config.warnings, ...sandboxWarnings(config)])
+    process.stderr.write(`warning: ${warning}\n`);
   const ready = readyFd === undefined ? null : createWriteStream('', { fd: readyFd });
   const holder = acquireLock(config.home);
   if (holder !== null) {

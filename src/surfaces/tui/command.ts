@@ -7,6 +7,7 @@ import { render } from 'ink';
 import { createElement } from 'react';
 import { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
+import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import {
   choiceOption,
   command,
@@ -118,7 +119,7 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
         ...(approvalPolicy ? { approvalPolicy } : {}),
       },
     });
-    warnings = config.warnings;
+    warnings = [...config.warnings, ...sandboxWarnings(config)];
     requireModelAccess(config);
     connected = await connectInProcess(config, sink);
   }

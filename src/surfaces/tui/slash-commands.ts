@@ -127,7 +127,10 @@ async function showDiff(ctrl: TuiController): Promise<void> {
 
 function sandboxLines(details: Session['sandboxDetails']): string[] {
   if (!details) return [];
-  return [`hidden     ${details.hiddenPaths.join(', ') || 'nothing'}`];
+  return [
+    `hidden     ${details.hiddenPaths.join(', ') || 'nothing'}`,
+    `sockets    host unix sockets refused${details.unixSockets.length ? `, except ${details.unixSockets.join(', ')}` : ''}`,
+  ];
 }
 
 export function statusText(ctrl: TuiController): string {
