@@ -17,8 +17,6 @@ import { isWithin, protectedPaths, type SandboxPolicy } from './policy.ts';
 import type { ProcessSpec } from './process-runner.ts';
 import { SANDBOX_EXEC_INSIDE } from './sandbox-exec.ts';
 
-type Sandboxed = Exclude<SandboxPolicy, { type: 'danger-full-access' }>;
-
 export type BwrapArgvOptions = {
   bwrapPath?: string;
   /** Run inside the sandbox before the command (the RLIMIT_NPROC wrapper). */
