@@ -14,6 +14,8 @@ import { requireBwrap } from '../src/sandbox/bwrap.ts';
 import { createDirectRunner } from '../src/sandbox/direct-runner.ts';
 import { resolvePolicy, type SandboxPolicy } from '../src/sandbox/policy.ts';
 import type { ProcessRunner, ProcessSpec } from '../src/sandbox/process-runner.ts';
+import { loadConfig } from '../src/runtime/config.ts';
+import { createTaskCommandRunner } from '../src/runtime/task-commands.ts';
 import { readRules } from '../src/sandbox/read-rules.ts';
 import { createSpawndRunner } from '../src/sandbox/spawnd-runner.ts';
 import {
@@ -345,6 +347,52 @@ for (const [baseName, makeBase] of bases) {
     });
   });
 }
+
+test(`task commands (setup, run, checks) are sandboxed with the task's network (${WHO})`, async (t) => {
+  const host = await setUpAttackHost(t);
+  const config = loadConfig({ env: { YOKE_HOME: host.yokeHome, HOME: host.home }, cwd: host.ws });
+  const runner = createTaskCommandRunner(
+    config,
+    readRules({ home: host.home, yokeHome: host.yokeHome }),
+    createSpawndRunner(SPAWND),
+  );
+  // The worktree lives in the Yoke home, as task worktrees do.
+  const tree = join(host.yokeHome, 'worktrees', 'task-1');
+  mkdirSync(tree, { recursive: true });
+  const script = [
+    `cat ${host.yokeHome}/serve.token ${host.home}/.ssh/id_ed25519`,
+    `echo pwned > ${host.outside}/w`,
+    `echo cached > ${host.home}/.npm/entry && echo cache-ok`,
+    'echo built > out.txt && echo tree-ok',
+    `(exec 3<>/dev/tcp/127.0.0.1/${host.port}) && echo net-on || echo net-off`,
+    'env',
+  ].join('; ');
+  const run = (networkAccess: boolean) =>
+    runner.run(
+      {
+        argv: ['bash', '-c', script],
+        cwd: tree,
+        timeoutMs: 20_000,
+        env: host.hostEnv as Record<string, string>,
+        sandbox: { networkAccess, extraRoots: ['~/.npm'] },
+      },
+      { signal: never },
+    );
+  const setupRun = await run(true);
+  const checkRun = await run(false);
+  for (const o of [setupRun, checkRun]) {
+    assert.ok(!o.output.includes(host.secret), 'a secret reached a task command');
+    assert.match(o.output, /serve\.token: No such file or directory/);
+    assert.match(o.output, /Read-only file system/, 'outside the worktree is read-only');
+    assert.match(o.output, /^cache-ok$/m);
+    assert.match(o.output, /^tree-ok$/m);
+  }
+  assert.match(setupRun.output, /^net-on$/m);
+  assert.match(checkRun.output, /^net-off$/m);
+  assert.equal(existsSync(join(host.outside, 'w')), false);
+  assert.equal(readFileSync(join(tree, 'out.txt'), 'utf8'), 'built\n');
+  assert.equal(readFileSync(join(host.home, '.npm', 'entry'), 'utf8'), 'cached\n');
+});
 
 if (ROOT && !process.env.YOKE_SBX_AS_USER) {
   test(`the same attacks as the unprivileged user ${TEST_USER}`, { timeout: 600_000 }, () => {

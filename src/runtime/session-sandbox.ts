@@ -1,8 +1,6 @@
 // A thread's sandbox: the policy its current settings resolve to, the runner that applies it
 // (approved escalations run outside it), and the exec-policy rules its approvals consult.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Rule } from '../sandbox/exec-policy.ts';
 import type { SandboxDetails } from '../protocol/thread.ts';
 import { findHidden } from '../sandbox/bwrap-mounts.ts';
@@ -12,6 +10,7 @@ import { canRead, resolvePolicy, type SandboxPolicy } from '../sandbox/policy.ts
 import { tildePath } from '../sandbox/read-rules.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { AuthorizeEnv } from './approvals.ts';
+import { makeCommandTmp, removeCommandTmp } from './command-tmp.ts';
 import type { SandboxDeps, ThreadSettings } from './session-types.ts';
 
 export class SessionSandbox {
@@ -30,13 +29,14 @@ export class SessionSandbox {
   /** The policy of the current settings (paths resolved; cached until the settings change). */
   policy(): SandboxPolicy {
     const network = this.settings.networkAccess ?? this.deps.networkAccess;
-    const key = `${this.settings.sandboxMode}\0${this.settings.cwd}\0${network}`;
+    const extra = [...this.deps.writableRoots, ...(this.settings.writableRoots ?? [])];
+    const key = JSON.stringify([this.settings.sandboxMode, this.settings.cwd, network, extra]);
     if (this.cache?.key !== key) {
-      this.tmpDir ??= mkdtempSync(join(tmpdir(), 'yoke-cmd-'));
+      this.tmpDir ??= makeCommandTmp();
       const policy = resolvePolicy({
         mode: this.settings.sandboxMode,
         cwd: this.settings.cwd,
-        extraRoots: this.deps.writableRoots,
+        extraRoots: extra,
         networkAccess: network,
         tmpDir: this.tmpDir,
         read: this.deps.read,
@@ -45,6 +45,13 @@ export class SessionSandbox {
       this.cache = { key, policy };
     }
     return this.cache.policy;
+  }
+
+  /** Removes the commands' private temp dir (the thread is unloaded). */
+  dispose(): void {
+    if (this.tmpDir) removeCommandTmp(this.tmpDir);
+    this.tmpDir = null;
+    this.cache = null;
   }
 
   /** What the sandbox hides now and the host sockets it lets through (null: no sandbox). */

@@ -9,6 +9,7 @@ import type { SubmitInput } from '../tasks/submission.ts';
 import { TaskStore } from '../store/task-store.ts';
 import { builtinTools } from '../tools/registry.ts';
 import { threadAgentPort } from './task-agent.ts';
+import { createTaskCommandRunner } from './task-commands.ts';
 import type { ThreadManager } from './thread-manager.ts';
 
 export type { TaskRunner, TaskUpdate, SubmitInput };
@@ -20,8 +21,8 @@ export type TaskServiceOptions = {
   perRepo?: number;
   /** Prepared worktrees kept per repository (default 0). */
   warm?: number;
-  /** SANDBOX SEAM: what runs setup, `run` and check commands (default: unsandboxed, like the
-   * user running them in a checkout; the agent's own commands are always sandboxed). */
+  /** What runs setup, `run` and check commands (default: the sandbox of task-commands.ts,
+   * on the thread manager's base runner). */
   runner?: ProcessRunner;
   log?: (line: string) => void;
 };
@@ -35,7 +36,9 @@ export function createTaskService(
     store: new TaskStore(manager.store.db),
     agent: threadAgentPort(manager),
     toolNames: builtinTools().map((t) => t.name),
-    runner: options.runner ?? createDefaultRunner(),
+    runner:
+      options.runner ??
+      createTaskCommandRunner(manager.config, manager.sandboxReadRules, createDefaultRunner()),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.perRepo ? { perRepo: options.perRepo } : {}),
     ...(options.warm !== undefined ? { warm: options.warm } : {}),

@@ -6,8 +6,10 @@ import type { StreamFn } from '../models/types.ts';
 import type { Model } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import type { ReadRules } from '../sandbox/read-rules.ts';
 import { openDb } from '../store/db.ts';
 import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
+import { sweepCommandTmp } from './command-tmp.ts';
 import type { ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
@@ -44,12 +46,19 @@ export class ThreadManager {
   constructor(private readonly options: ManagerOptions) {
     this.storeInstance = options.store ?? null;
     this.deps = sessionDeps(options);
+    // Temp dirs of commands that a dead Yoke process left behind.
+    sweepCommandTmp();
   }
 
   /** The SQLite store, opened on first use (a server answers `initialize` without it). */
   get store(): ThreadStore {
     this.storeInstance ??= new ThreadStore(openDb(join(this.options.config.home, 'yoke.db')));
     return this.storeInstance;
+  }
+
+  /** What sandboxed commands may not read (the same for threads and task commands). */
+  get sandboxReadRules(): ReadRules {
+    return this.deps.sandbox.read;
   }
 
   get config(): ResolvedConfig {
@@ -196,6 +205,7 @@ export class ThreadManager {
   unload(id: string): boolean {
     const session = this.sessions.get(id);
     if (!session || session.activeTurnId || session.meta.ephemeral) return false;
+    session.dispose();
     this.sessions.delete(id);
     return true;
   }
@@ -210,6 +220,7 @@ export class ThreadManager {
   }
 
   close(): void {
+    for (const session of this.sessions.values()) session.dispose();
     this.storeInstance?.db.close();
     this.ephemeralStore?.db.close();
   }

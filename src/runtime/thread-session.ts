@@ -142,6 +142,16 @@ export class ThreadSession {
     return { type: 'active', activeFlags: this.broker.pending.length ? ['waitingOnApproval'] : [] };
   }
 
+  /** Lets go of what the thread holds on disk besides its log (the commands' temp dir). */
+  dispose(): void {
+    this.sandbox.dispose();
+  }
+
+  /** Whether commands of this thread have the network (its own setting, else the config's). */
+  get networkAccess(): boolean {
+    return this.settings.networkAccess ?? this.deps.sandbox.networkAccess;
+  }
+
   /** What the sandbox hides now (null without a sandbox). */
   sandboxDetails(): SandboxDetails | null {
     return this.sandbox.details();

@@ -11,6 +11,19 @@ export type ProcessSpec = {
   stdin?: string;
   /** Run outside the sandbox (only after the user approved exactly that). */
   unsandboxed?: boolean;
+  /**
+   * For runners that sandbox each command on its own (a task's setup, `run` and check
+   * commands): what this command may do. Such a runner makes `cwd` the workspace.
+   */
+  sandbox?: CommandSandbox;
+};
+
+export type CommandSandbox = {
+  /** read-only: nothing written (a private /tmp aside); default workspace-write. */
+  mode?: 'read-only' | 'workspace-write';
+  networkAccess: boolean;
+  /** More writable directories (a task's declared caches), absolute. */
+  extraRoots?: readonly string[];
 };
 
 export type ProcessOutcome = {

@@ -1,10 +1,11 @@
-// Deterministic commands of a task — setup, `run` nodes and checks — run through the same
-// ProcessRunner the agent's tools use (own process group, killed on abort; through yoke-spawnd
-// they also die with the daemon), and the check that a check command exists at all.
+// Deterministic commands of a task — setup, `run` nodes and checks — run sandboxed like the
+// agent's tools (a repository's scripts must not read the secrets the sandbox hides either):
+// writes only in the worktree and the task's declared cache folders, the task's network
+// setting, own process group, killed on abort. And the check that a check command exists.
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { TaskCheckResult } from '../protocol/methods-task.ts';
-import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import type { CommandSandbox, ProcessRunner } from '../sandbox/process-runner.ts';
 import { TaskError } from './errors.ts';
 import { pathExists } from './git.ts';
 
@@ -28,6 +29,8 @@ export type RunCommandOptions = {
   timeoutMs: number;
   onOutput?: (chunk: string) => void;
   env?: Record<string, string>;
+  /** What the command may do (network, cache folders); the runner sandboxes it. */
+  sandbox: CommandSandbox;
 };
 
 export async function runCommand(command: string, options: RunCommandOptions): Promise<CommandRun> {
@@ -36,6 +39,7 @@ export async function runCommand(command: string, options: RunCommandOptions): P
       argv: ['bash', '-c', command],
       cwd: options.cwd,
       timeoutMs: options.timeoutMs,
+      sandbox: options.sandbox,
       ...(options.env ? { env: options.env } : {}),
     },
     { signal: options.signal, ...(options.onOutput ? { onOutput: options.onOutput } : {}) },
@@ -120,7 +124,12 @@ export async function assertCheckRunnable(
       existsSync(join(repo, program));
   } else {
     const outcome = await runner.run(
-      { argv: ['bash', '-c', 'command -v -- "$1"', 'check', program], cwd: repo, timeoutMs: 5000 },
+      {
+        argv: ['bash', '-c', 'command -v -- "$1"', 'check', program],
+        cwd: repo,
+        timeoutMs: 5000,
+        sandbox: { mode: 'read-only', networkAccess: false },
+      },
       { signal: AbortSignal.timeout(10_000) },
     );
     found = outcome.exitCode === 0;

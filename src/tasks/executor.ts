@@ -21,7 +21,7 @@ export type ExecEnv = {
   spec: TaskSpec;
   state: TaskState;
   agent: AgentPort;
-  /** SANDBOX SEAM for deterministic commands (setup, run, checks): see runner.ts. */
+  /** Runs deterministic commands (setup, run, checks) in their sandbox: see runner.ts. */
   runner: ProcessRunner;
   toolNames: readonly string[];
   signal: AbortSignal;

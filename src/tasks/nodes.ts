@@ -5,6 +5,7 @@ import { renderTemplate, type BlueprintNode, type TemplateVariables } from './bl
 import { checkResult, failureReport, runCommand } from './commands.ts';
 import type { ExecEnv } from './executor.ts';
 import { commitAll, git, gitRaw } from './git.ts';
+import { commandSandbox } from './task-config.ts';
 
 export type NodeOutcome = { ok: boolean; summary: string; skipped?: boolean };
 
@@ -23,9 +24,9 @@ export async function runNode(
         return { ok: true, summary: 'done ahead in the warm pool', skipped: true };
       if (env.spec.config.setup.length === 0)
         return { ok: true, summary: 'nothing to set up', skipped: true };
-      return commands(env, id, env.spec.config.setup);
+      return commands(env, id, env.spec.config.setup, 'setup');
     case 'run':
-      return commands(env, id, node.commands);
+      return commands(env, id, node.commands, 'command');
     case 'checks':
       return checks(env, id);
     case 'agent':
@@ -39,12 +40,18 @@ export async function runNode(
   }
 }
 
-async function commands(env: ExecEnv, id: string, list: readonly string[]): Promise<NodeOutcome> {
+async function commands(
+  env: ExecEnv,
+  id: string,
+  list: readonly string[],
+  phase: 'setup' | 'command',
+): Promise<NodeOutcome> {
   for (const command of list) {
     env.hooks.log({ type: 'output', node: id, text: `$ ${command}\n` });
     const run = await runCommand(command, {
       cwd: env.state.worktree!,
       runner: env.runner,
+      sandbox: commandSandbox(env.spec.config, phase),
       signal: env.signal,
       timeoutMs: env.spec.config.commandTimeoutS * 1000,
       onOutput: (text) => env.hooks.log({ type: 'output', node: id, text }),
@@ -67,6 +74,7 @@ async function checks(env: ExecEnv, id: string): Promise<NodeOutcome> {
     const run = await runCommand(command, {
       cwd: env.state.worktree!,
       runner: env.runner,
+      sandbox: commandSandbox(env.spec.config, 'command'),
       signal: env.signal,
       timeoutMs: env.spec.config.commandTimeoutS * 1000,
       onOutput: (text) => env.hooks.log({ type: 'output', node: id, text }),

@@ -36,8 +36,8 @@ export type TaskRunnerOptions = {
   agent: AgentPort;
   /** The tools that exist (task.toml and blueprints may name a subset). */
   toolNames: readonly string[];
-  /** SANDBOX SEAM: runs setup, `run` and check commands — the repository's own, trusted like
-   * `npm ci` in a checkout; unsandboxed by default (the agent's commands are sandboxed). */
+  /** Runs setup, `run` and check commands, sandboxing each as its ProcessSpec.sandbox says
+   * (src/runtime/task-commands.ts). */
   runner: ProcessRunner;
   /** Default: the embedded queue with the limits below. */
   queue?: TaskQueue;

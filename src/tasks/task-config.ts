@@ -9,7 +9,9 @@
 //   time_budget_s = 3600                # the whole task, wall time
 //   token_budget = 2000000              # all agent steps together (omit: no limit)
 //   tools = ["shell", "apply_patch", "read_file", "list_dir", "grep", "update_plan"]
-//   network = false                     # network inside the agent's sandbox
+//   network = false                     # network for the agent, `run` nodes and checks
+//   setup_network = true                # network for setup (installing dependencies)
+//   cache_dirs = ["~/.npm"]             # folders setup/run/checks may write besides the worktree
 //   approval_policy = "never"           # "untrusted" etc. make the task wait for approvals
 //   blueprint = "default"               # used when the submission names none
 //   command_timeout_s = 600             # each setup / run / check command
@@ -18,6 +20,45 @@ import * as z from 'zod';
 import { TaskError } from './errors.ts';
 
 export const TASK_CONFIG_PATH = '.yoke/task.toml';
+
+/**
+ * The cache folders a task may declare writable: package caches, whose entries are checked by
+ * hash when used. A repository's task.toml is not trusted to name any other folder (~/.config
+ * would let it plant code that runs on your next login).
+ */
+export const CACHE_DIRS = [
+  '~/.npm',
+  '~/.yarn',
+  '~/.pnpm-store',
+  '~/.local/share/pnpm',
+  '~/.bun/install/cache',
+  '~/.deno',
+  '~/.cargo/registry',
+  '~/.cargo/git',
+  '~/go/pkg/mod',
+  '~/.m2/repository',
+  '~/.gradle/caches',
+  '~/.gradle/wrapper',
+  '~/.ivy2/cache',
+  '~/.nuget/packages',
+  '~/.composer/cache',
+];
+
+function isCacheDir(path: string): boolean {
+  const clean = path.replace(/\/+$/, '');
+  return CACHE_DIRS.includes(clean) || /^~\/\.cache\/[^/.][^/]*$/.test(clean);
+}
+
+/** What a task's setup (phase "setup") or other command may do: network, cache folders. */
+export function commandSandbox(
+  config: TaskConfig,
+  phase: 'setup' | 'command',
+): { networkAccess: boolean; extraRoots: string[] } {
+  return {
+    networkAccess: phase === 'setup' ? config.setupNetwork : config.network,
+    extraRoots: config.cacheDirs,
+  };
+}
 
 const APPROVAL_POLICIES = ['untrusted', 'on-failure', 'on-request', 'never'] as const;
 
@@ -30,6 +71,14 @@ const schema = z
     tokenBudget: z.number().int().positive().nullable().default(null),
     tools: z.array(z.string()).nullable().default(null),
     network: z.boolean().default(false),
+    setupNetwork: z.boolean().default(true),
+    cacheDirs: z
+      .array(
+        z.string().refine(isCacheDir, {
+          message: `expected a package cache under ~/ (${CACHE_DIRS.join(', ')}, or ~/.cache/NAME)`,
+        }),
+      )
+      .default([]),
     approvalPolicy: z.enum(APPROVAL_POLICIES).default('never'),
     blueprint: z.string().min(1).default('default'),
     commandTimeoutS: z.number().int().positive().default(600),

@@ -2,6 +2,7 @@
 // worktree), and closing it — describing the branch, keeping a failed attempt's work as a
 // commit, and removing the worktree (the branch stays; a cancelled task's branch goes too).
 import { commitAll, describeBranch } from './git.ts';
+import { commandSandbox } from './task-config.ts';
 import type { TaskRecord } from './task-model.ts';
 import type { PoolKey, WarmPool } from './warm-pool.ts';
 import type { Workspaces } from './workspaces.ts';
@@ -19,6 +20,7 @@ export const poolKey = (task: Pick<TaskRecord, 'spec'>): PoolKey => ({
   baseRef: task.spec.baseRef,
   setup: task.spec.config.setup,
   commandTimeoutMs: task.spec.config.commandTimeoutS * 1000,
+  sandbox: commandSandbox(task.spec.config, 'setup'),
 });
 
 /** Gives the task a worktree on its branch. The path is saved before git creates it, so a

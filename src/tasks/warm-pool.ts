@@ -3,7 +3,7 @@
 // ready"). A task takes one whose commit is its base commit and puts it on its own branch; the
 // pool refills in the background. Entries at an older commit are dropped as the base moves.
 import { randomBytes } from 'node:crypto';
-import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import type { CommandSandbox, ProcessRunner } from '../sandbox/process-runner.ts';
 import { runCommand } from './commands.ts';
 import { resolveCommit } from './git.ts';
 import type { Workspaces } from './workspaces.ts';
@@ -13,6 +13,8 @@ export type PoolKey = {
   baseRef: string;
   setup: readonly string[];
   commandTimeoutMs: number;
+  /** What setup may do (network, cache folders): part of the key, as setup's result is. */
+  sandbox: CommandSandbox;
 };
 
 type Entry = { dir: string; commit: string; ready: boolean };
@@ -39,7 +41,7 @@ export type WarmPoolOptions = {
   refillDelayMs?: number;
 };
 
-const keyOf = (key: PoolKey) => JSON.stringify([key.repo, key.baseRef, key.setup]);
+const keyOf = (key: PoolKey) => JSON.stringify([key.repo, key.baseRef, key.setup, key.sandbox]);
 
 export class WarmPool {
   private readonly pools = new Map<string, Pool>();
@@ -152,6 +154,7 @@ export class WarmPool {
           const run = await runCommand(command, {
             cwd: entry.dir,
             runner: this.options.runner,
+            sandbox: key.sandbox,
             signal: this.stop.signal,
             timeoutMs: key.commandTimeoutMs,
           });
