@@ -30,6 +30,8 @@ export type ThreadSettings = {
   tools?: string[];
   /** Network inside the sandbox for this thread (a task's task.toml); unset: the config's. */
   networkAccess?: boolean;
+  /** Writable roots of this thread on top of the configured ones (turn/start sandboxPolicy). */
+  writableRoots?: string[];
 };
 
 export type TurnResult = {
@@ -47,6 +49,10 @@ export type TurnOverrides = {
   effort?: ReasoningEffort | null;
   approvalPolicy?: AskForApproval;
   sandboxMode?: SandboxMode;
+  /** turn/start `sandboxPolicy.networkAccess` (sticks for later turns). */
+  networkAccess?: boolean;
+  /** turn/start `sandboxPolicy.writableRoots` (replace the thread's own extra roots). */
+  writableRoots?: string[];
   /** JSON Schema of the final answer, this turn only. */
   outputSchema?: Record<string, unknown> | null;
 };

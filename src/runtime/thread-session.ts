@@ -378,10 +378,12 @@ export class ThreadSession {
   }
 
   private applyOverrides(overrides: TurnOverrides): void {
-    const told = applySettings(this.settings, overrides);
-    if (!told) return;
+    const change = applySettings(this.settings, overrides, this.deps.sandbox.networkAccess);
+    if (!change) return;
     this.journal.touch({ settings: { ...this.settings } });
-    if (this.turns.length > 0 && Object.keys(told).length > 0) {
+    const { told, sandboxChanged } = change;
+    // Before the first turn the preamble already says the rest; a sandbox change is always told.
+    if ((this.turns.length > 0 || sandboxChanged) && Object.keys(told).length > 0) {
       this.journal.appendHistory(null, {
         type: 'message',
         role: 'developer',

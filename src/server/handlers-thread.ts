@@ -3,6 +3,7 @@
 import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
 import type { SandboxDetails, SandboxMode, SandboxPolicy, Turn } from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
+import type { TurnOverrides } from '../runtime/session-types.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
 import type { AppServer } from './app-server.ts';
 import type { ConnectionContext, Handlers, ReplyHooks } from './router.ts';
@@ -124,7 +125,7 @@ export function threadHandlers(server: AppServer): Handlers {
           ...(params.cwd ? { cwd: params.cwd } : {}),
           ...(params.model ? { model: params.model } : {}),
           ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
-          ...(params.sandboxPolicy ? { sandboxMode: sandboxMode(params.sandboxPolicy) } : {}),
+          ...(params.sandboxPolicy ? sandboxOverrides(params.sandboxPolicy) : {}),
           ...(params.effort !== undefined
             ? { effort: params.effort === 'none' ? null : params.effort }
             : {}),
@@ -183,7 +184,7 @@ function sessionResult(s: ThreadSession, withTurns: boolean): SessionResult {
     cwd: settings.cwd,
     approvalPolicy: settings.approvalPolicy,
     approvalsReviewer: 'user',
-    sandbox: sandboxPolicy(settings.sandboxMode),
+    sandbox: sandboxPolicy(settings.sandboxMode, s.networkAccess, settings.writableRoots ?? []),
     reasoningEffort: settings.reasoningEffort,
     instructionSources: s.instructionSources,
     ...optionalDetails(s.sandboxDetails()),
@@ -194,21 +195,43 @@ function optionalDetails(details: SandboxDetails | null): { sandboxDetails?: San
   return details ? { sandboxDetails: details } : {};
 }
 
-export function sandboxPolicy(mode: SandboxMode): SandboxPolicy {
+export function sandboxPolicy(
+  mode: SandboxMode,
+  networkAccess = false,
+  writableRoots: string[] = [],
+): SandboxPolicy {
   switch (mode) {
     case 'read-only':
-      return { type: 'readOnly', networkAccess: false };
+      return { type: 'readOnly', networkAccess };
     case 'workspace-write':
       return {
         type: 'workspaceWrite',
-        writableRoots: [],
-        networkAccess: false,
+        writableRoots,
+        networkAccess,
         excludeTmpdirEnvVar: false,
         excludeSlashTmp: false,
       };
     case 'danger-full-access':
       return { type: 'dangerFullAccess' };
   }
+}
+
+/**
+ * What a turn/start `sandboxPolicy` changes: the mode, and — honoured, never dropped — its
+ * networkAccess and writableRoots (relative roots are taken from the thread's cwd).
+ */
+function sandboxOverrides(
+  policy: SandboxPolicy,
+): Pick<TurnOverrides, 'sandboxMode' | 'networkAccess' | 'writableRoots'> {
+  return {
+    sandboxMode: sandboxMode(policy),
+    ...(policy.type !== 'dangerFullAccess' && policy.networkAccess !== undefined
+      ? { networkAccess: policy.networkAccess }
+      : {}),
+    ...(policy.type === 'workspaceWrite' && policy.writableRoots
+      ? { writableRoots: policy.writableRoots }
+      : {}),
+  };
 }
 
 function sandboxMode(policy: SandboxPolicy): SandboxMode {
