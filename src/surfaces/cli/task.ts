@@ -316,6 +316,9 @@ function run(
           stderr: String(stderr),
         }),
     );
+    // A program that exits without reading its input (git with nothing to apply) must not
+    // crash this process with EPIPE.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(stdin ?? '');
   });
 }
