@@ -4,17 +4,43 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { loadConfig } from '../src/runtime/config.ts';
 import { ThreadManager } from '../src/runtime/thread-manager.ts';
+import type { ThreadSession } from '../src/runtime/thread-session.ts';
 import type { ProcessOutcome } from '../src/sandbox/process-runner.ts';
 import { tempDir } from './support/cli.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
-import { ATTACKS, setUpAttackHost } from './support/sandbox-attacks.ts';
+import { ATTACKS, setUpAttackHost, type AttackHost } from './support/sandbox-attacks.ts';
 
 // The control case writes to the runner's own temp dir and the cgroup case needs the process
 // limit set up by the runner tests; everything else is replayed as a model's tool call.
 const REPLAYED = ATTACKS.filter((a) => !/control|cgroup/.test(a.name));
+
+/**
+ * A thread of the attack host's fake user: its HOME and Yoke home are what the runtime hides.
+ * Ephemeral, so the store does not open the fake yoke.db.
+ */
+function hostSession(t: TestContext, host: AttackHost, modelUrl: string): ThreadSession {
+  const manager = new ThreadManager({
+    config: loadConfig({
+      env: {
+        YOKE_HOME: host.yokeHome,
+        HOME: host.home,
+        OPENAI_BASE_URL: modelUrl,
+        OPENAI_API_KEY: 'k',
+      },
+      cwd: host.ws,
+    }),
+  });
+  t.after(() => manager.close());
+  return manager.startThread({
+    cwd: host.ws,
+    sandboxMode: 'workspace-write',
+    approvalPolicy: 'never',
+    ephemeral: true,
+  });
+}
 
 for (const attack of REPLAYED) {
   test(`scripted model: ${attack.name}`, async (t) => {
@@ -33,26 +59,7 @@ for (const attack of REPLAYED) {
       text('tried'),
     ]);
     t.after(() => mock.close());
-    // The host's fake user: its HOME and Yoke home are what the runtime hides. Ephemeral, so
-    // the store does not open the fake yoke.db.
-    const manager = new ThreadManager({
-      config: loadConfig({
-        env: {
-          YOKE_HOME: host.yokeHome,
-          HOME: host.home,
-          OPENAI_BASE_URL: mock.url,
-          OPENAI_API_KEY: 'k',
-        },
-        cwd: host.ws,
-      }),
-    });
-    t.after(() => manager.close());
-    const session = manager.startThread({
-      cwd: host.ws,
-      sandboxMode: 'workspace-write',
-      approvalPolicy: 'never',
-      ephemeral: true,
-    });
+    const session = hostSession(t, host, mock.url);
     const result = await session.startTurn([{ type: 'text', text: 'go' }]).done;
     assert.equal(result.status, 'completed');
     const item = session.turns[0]!.items.find((i) => i.type === 'commandExecution');
@@ -85,24 +92,7 @@ test('scripted model: read_file and list_dir cannot read hidden paths; the model
     text('tried'),
   ]);
   t.after(() => mock.close());
-  const manager = new ThreadManager({
-    config: loadConfig({
-      env: {
-        YOKE_HOME: host.yokeHome,
-        HOME: host.home,
-        OPENAI_BASE_URL: mock.url,
-        OPENAI_API_KEY: 'k',
-      },
-      cwd: host.ws,
-    }),
-  });
-  t.after(() => manager.close());
-  const session = manager.startThread({
-    cwd: host.ws,
-    sandboxMode: 'workspace-write',
-    approvalPolicy: 'never',
-    ephemeral: true,
-  });
+  const session = hostSession(t, host, mock.url);
   await session.startTurn([{ type: 'text', text: 'go' }]).done;
   type Input = { type: string; output?: string };
   const last = mock.requests.at(-1)!.json as { input: Input[] };

@@ -3,8 +3,7 @@
 // (tmux, docker, ssh-agent…) are refused unless the policy lists them. Built by
 // `npm run build` next to yoke-spawnd; without a C compiler it is missing, and sandboxed
 // commands run with a loud warning that host sockets are reachable.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { findNativeHelper } from './native-helper.ts';
 
 /** Where bwrap puts the helper inside the sandbox (on the fresh /run tmpfs). */
 export const SANDBOX_EXEC_INSIDE = '/run/yoke-sandbox-exec';
@@ -14,15 +13,9 @@ export const NO_SANDBOX_EXEC_WARNING =
   '`npm run build`), so sandboxed commands can connect to unix sockets of the host (tmux, ' +
   'docker, ssh-agent), which are ways out of the sandbox';
 
-/** The helper beside the bundle (dist/), or in dist/ when running from src/; null if missing. */
+/** The helper (YOKE_SANDBOX_EXEC names another, or `off`); null when it was not built. */
 export function findSandboxExec(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.YOKE_SANDBOX_EXEC === 'off') return null;
-  const candidates = [
-    env.YOKE_SANDBOX_EXEC,
-    fileURLToPath(new URL('./yoke-sandbox-exec', import.meta.url)),
-    fileURLToPath(new URL('../../dist/yoke-sandbox-exec', import.meta.url)),
-  ];
-  return candidates.find((path): path is string => Boolean(path) && existsSync(path!)) ?? null;
+  return findNativeHelper('yoke-sandbox-exec', 'YOKE_SANDBOX_EXEC', env);
 }
 
 export type SandboxExecOptions = {
