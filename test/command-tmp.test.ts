@@ -55,7 +55,7 @@ test("a thread's temp dir goes when the thread unloads (and with the manager)", 
     }),
   });
   t.after(() => manager.close());
-  const session = manager.startThread({ cwd: ws, ephemeral: true });
+  const session = manager.startThread({ cwd: ws });
   await session.startTurn([{ type: 'text', text: 'go' }]).done;
   const item = session.turns[0]!.items.find((i) => i.type === 'commandExecution');
   const tmp = item && item.type === 'commandExecution' ? item.aggregatedOutput!.trim() : '';
