@@ -23,6 +23,8 @@ export type EngineEvent =
   | { type: 'modelRequest'; step: number; attempt: number }
   | { type: 'usage'; usage: Usage }
   | { type: 'retry'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  /** The model endpoint has not begun to answer after `elapsedMs` (gives up at `timeoutMs`). */
+  | { type: 'waiting'; elapsedMs: number; timeoutMs: number }
   | {
       type: 'turnEnd';
       status: TurnEndStatus;

@@ -206,6 +206,9 @@ async function* sample(
         case 'request':
           yield { type: 'modelRequest', step, attempt: event.attempt };
           break;
+        case 'waiting':
+          yield event;
+          break;
         case 'retry':
           // A retried request starts over: what the failed attempt streamed is dropped, its
           // half items never completed (so never stored).

@@ -162,6 +162,17 @@ export function connectionFailure(ctx: CallContext, err: unknown): Failure {
   };
 }
 
+/** The endpoint took the request and sent nothing back in time (not even headers). */
+export function firstByteFailure(ctx: CallContext, ms: number): Failure {
+  return {
+    kind: 'connection',
+    what: `${ctx.url} accepted the request but sent nothing for ${ms / 1000} s`,
+    fix: 'check the model server (is it overloaded or stuck?); stream_first_byte_timeout_ms sets how long to wait',
+    reason: `no response within ${ms / 1000} s (first-byte timeout)`,
+    retryable: true,
+  };
+}
+
 /** The response stream stopped before its final event (dropped, reset, or idle too long). */
 export function cutFailure(ctx: CallContext, cause: string, finalEvent: string): Failure {
   return {

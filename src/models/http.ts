@@ -8,13 +8,16 @@
 // consumer has already shown. `request` and `retry` events carry the attempt number about to
 // run (1…maxAttempts, where maxAttempts = maxRetries + 1).
 //
-// The idle timer (streamIdleTimeoutMs) runs from sending the request until the headers arrive
-// and between body chunks; it is paused while the consumer holds an event. Aborting the
-// signal, or stopping the iteration early, aborts the request, which closes the connection.
+// The first-byte timer (streamFirstByteTimeoutMs, default 60 s) runs from sending the request
+// until the response's headers arrive; halfway (at most 10 s in) a `waiting` event says that
+// the endpoint has not answered yet. The idle timer (streamIdleTimeoutMs) then runs between
+// body chunks; it is paused while the consumer holds an event. Aborting the signal, or
+// stopping the iteration early, aborts the request, which closes the connection.
 
 import {
   connectionFailure,
   cutFailure,
+  firstByteFailure,
   httpFailure,
   invalidUrlFailure,
   oneLine,
@@ -37,6 +40,9 @@ import type { ModelError, ModelEvent, ProviderConfig } from './types.ts';
 export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 /** Far above any real answer (a 128k-token answer streams a few MB): a bound, not a budget. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
+/** The `waiting` notice comes this long into the wait (at most), or halfway. */
+const WAITING_NOTICE_MS = 10_000;
 
 /** Injectable effects, for tests. */
 export type TransportDeps = {
@@ -187,20 +193,26 @@ async function* runAttempt(
   const onAbort = (): void => controller.abort();
   signal.addEventListener('abort', onAbort, { once: true });
   const idleMs = call.config.streamIdleTimeoutMs ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS;
-  let idle = false;
+  const firstByteMs = call.config.streamFirstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS;
+  let expired: 'idle' | 'firstByte' | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = (): void => {
+  const arm = (kind: 'idle' | 'firstByte' = 'idle'): void => {
     clearTimeout(timer);
-    timer = setTimeout(() => {
-      idle = true;
-      controller.abort();
-    }, idleMs);
+    timer = setTimeout(
+      () => {
+        expired = kind;
+        controller.abort();
+      },
+      kind === 'idle' ? idleMs : firstByteMs,
+    );
   };
   const interrupted = (err: unknown, phase: 'request' | 'stream'): AttemptResult => {
     if (signal.aborted) return { type: 'aborted' };
-    const cause = idle ? `no data for ${idleMs} ms` : errorText(err);
+    if (expired === 'firstByte')
+      return { type: 'failed', failure: firstByteFailure(ctx, firstByteMs), emitted: false };
+    const cause = expired === 'idle' ? `no data for ${idleMs} ms` : errorText(err);
     const failure =
-      phase === 'request' && !idle
+      phase === 'request' && !expired
         ? connectionFailure(ctx, err)
         : cutFailure(ctx, cause, call.finalEvent);
     return { type: 'failed', failure, emitted: false };
@@ -211,18 +223,30 @@ async function* runAttempt(
   // can be reused), or neither (cancelled: the connection is closed).
   let ended: 'eof' | 'final' | null = null;
   try {
-    arm();
+    arm('firstByte');
     let response: HttpResponse;
     try {
-      response = await post(ctx.url, {
+      const posted = post(ctx.url, {
         method: 'POST',
         headers: requestHeaders(call.config),
         body,
         signal: controller.signal,
       });
+      // Nothing yet after a while: say so (the consumer shows it), then keep waiting.
+      const noticeMs = Math.min(WAITING_NOTICE_MS, Math.floor(firstByteMs / 2));
+      let notice: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<'waiting'>((resolve) => {
+        notice = setTimeout(() => resolve('waiting'), noticeMs);
+      });
+      posted.catch(() => undefined);
+      const first = await Promise.race([posted, waited]).finally(() => clearTimeout(notice));
+      if (first === 'waiting')
+        yield { type: 'waiting', elapsedMs: noticeMs, timeoutMs: firstByteMs };
+      response = await posted;
     } catch (err) {
       return interrupted(err, 'request');
     }
+    arm('idle');
     if (!response.ok) {
       let text = '';
       try {

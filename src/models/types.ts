@@ -111,6 +111,8 @@ export type ModelEvent =
   | { type: 'reasoning-summary-delta'; itemId: string; summaryIndex: number; delta: string }
   /** A complete output item, in the order the model produced it. */
   | { type: 'item'; item: HistoryItem }
+  /** The endpoint has sent nothing for `elapsedMs`; the request is abandoned at `timeoutMs`. */
+  | { type: 'waiting'; elapsedMs: number; timeoutMs: number }
   /** A transient failure; the request is retried after `delayMs`. */
   | { type: 'retry'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
   | { type: 'usage'; usage: Usage }
@@ -132,10 +134,12 @@ export type ProviderConfig = {
   maxRetries?: number;
   /** Base of the exponential backoff, in ms. */
   retryBaseMs?: number;
-  /** Abort a stream that sends nothing for this long. */
+  /** Abort a stream that sends nothing for this long (between events). */
   streamIdleTimeoutMs?: number;
   /** Give up on a response whose body passes this many bytes (default 32 MiB). */
   maxResponseBytes?: number;
+  /** Abort a request whose response has not begun after this long (default 60 s). */
+  streamFirstByteTimeoutMs?: number;
 };
 
 export type StreamFn = (request: ModelRequest, signal: AbortSignal) => AsyncIterable<ModelEvent>;

@@ -43,19 +43,26 @@ export function notificationFor(
       };
     case 'retry': {
       const wait = (event.delayMs / 1000).toFixed(1);
-      return {
-        method: 'error',
-        params: {
-          threadId,
-          turnId,
-          error: {
-            message: `${event.reason}; retrying in ${wait} s (attempt ${event.attempt} of ${event.maxAttempts})`,
-          },
-          willRetry: true,
-        },
-      };
+      const message = `${event.reason}; retrying in ${wait} s (attempt ${event.attempt} of ${event.maxAttempts})`;
+      return turnNotice(threadId, turnId, { message });
+    }
+    case 'waiting': {
+      const s = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+      const message =
+        `the model endpoint has sent nothing yet (${s(event.elapsedMs)}); waiting up to ` +
+        `${s(event.timeoutMs)} for its first byte (stream_first_byte_timeout_ms)`;
+      return turnNotice(threadId, turnId, { message, additionalDetails: 'waiting' });
     }
     default:
       return null;
   }
+}
+
+/** An `error` notification about something the turn goes on through (retry, waiting). */
+function turnNotice(
+  threadId: string,
+  turnId: string,
+  error: { message: string; additionalDetails?: string },
+): ServerNotification {
+  return { method: 'error', params: { threadId, turnId, error, willRetry: true } };
 }

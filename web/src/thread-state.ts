@@ -135,7 +135,8 @@ export function applyNotification(view: ThreadView, n: ServerNotification): bool
       if (view.thread) view.thread = { ...view.thread, name: n.params.threadName ?? null };
       return true;
     case 'error': {
-      const retry = n.params.willRetry ? ' (retrying)' : '';
+      const waiting = n.params.error.additionalDetails === 'waiting';
+      const retry = n.params.willRetry && !waiting ? ' (retrying)' : '';
       ensureTurn(view, n.params.turnId).notices.push(`${n.params.error.message}${retry}`);
       return true;
     }

@@ -29,6 +29,7 @@ export const ProviderKeys = table({
   stream_idle_timeout_ms: durationMs(),
   /** A response body past this fails the turn (default 32 MiB). */
   max_response_bytes: int(1024, 2 ** 40),
+  stream_first_byte_timeout_ms: durationMs(),
 });
 
 export const modelKeys = {
@@ -36,5 +37,7 @@ export const modelKeys = {
   model_provider: nonEmpty,
   model_reasoning_effort: z.union([ReasoningEffort, z.enum(EFFORT_ALIASES)]),
   openai_base_url: httpUrl,
+  /** How long a request may go without a byte of answer, for every provider (60 s). */
+  stream_first_byte_timeout_ms: durationMs(),
   model_providers: namedTables(ProviderKeys),
 };

@@ -30,6 +30,7 @@ export function resolveProvider(config: ConfigFile, env: NodeJS.ProcessEnv): Pro
       wireApi: 'responses',
       envKey: envKey ?? 'OPENAI_API_KEY',
       ...(envKey ? { apiKey: env[envKey] } : {}),
+      ...firstByte(config.stream_first_byte_timeout_ms),
     };
   }
   if (!entry.base_url) {
@@ -54,7 +55,12 @@ export function resolveProvider(config: ConfigFile, env: NodeJS.ProcessEnv): Pro
     ...(entry.max_response_bytes !== undefined
       ? { maxResponseBytes: entry.max_response_bytes }
       : {}),
+    ...firstByte(entry.stream_first_byte_timeout_ms ?? config.stream_first_byte_timeout_ms),
   };
+}
+
+function firstByte(ms: number | undefined): { streamFirstByteTimeoutMs?: number } {
+  return ms === undefined ? {} : { streamFirstByteTimeoutMs: ms };
 }
 
 function trimSlash(url: string): string {

@@ -53,7 +53,7 @@ export class ExecHumanRenderer {
         return;
       case 'error':
         this.err.write(
-          `${this.yellow(n.params.willRetry ? 'retry' : 'error')} ${n.params.error.message}\n`,
+          `${this.yellow(notice(n.params.willRetry, n.params.error.additionalDetails))} ${n.params.error.message}\n`,
         );
         return;
     }
@@ -146,4 +146,10 @@ export class ExecHumanRenderer {
   private green = (t: string) => this.paint('32', t);
   private yellow = (t: string) => this.paint('33', t);
   private cyan = (t: string) => this.paint('36', t);
+}
+
+/** How an `error` notification is labelled: waiting (for a first byte), retry, or error. */
+function notice(willRetry: boolean, details: string | null | undefined): string {
+  if (!willRetry) return 'error';
+  return details === 'waiting' ? 'waiting' : 'retry';
 }
