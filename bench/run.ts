@@ -4,6 +4,7 @@ import { benchAppServer } from './app-server.ts';
 import { benchContext } from './context.ts';
 import { benchExec } from './exec.ts';
 import { benchSoak } from './soak.ts';
+import { benchStoreCheck } from './store-check.ts';
 import { benchTasks } from './tasks.ts';
 
 const benches: Record<string, () => Promise<void>> = {
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   context: benchContext,
   tasks: benchTasks,
   soak: benchSoak,
+  'store-check': benchStoreCheck,
 };
 const ON_REQUEST = new Set(['soak']);
 const wanted = process.argv.slice(2).filter((arg) => Object.hasOwn(benches, arg));

@@ -29,8 +29,8 @@ test('two clients watch one thread; a late joiner gets the pending approval and 
   const env = yokeEnv(mock.url, tempDir('home', t));
   const server = await startWsServer(env, repo);
   t.after(() => server.stop());
-  const a = await CodexDriver.ws(server.url);
-  const b = await CodexDriver.ws(server.url);
+  const a = await server.connect();
+  const b = await server.connect();
   t.after(async () => {
     await a.close();
     await b.close();
@@ -91,7 +91,7 @@ test('a thread keeps running when its only client disconnects', async (t) => {
   const env = yokeEnv(mock.url, tempDir('home', t));
   const server = await startWsServer(env, repo);
   t.after(() => server.stop());
-  const a = await CodexDriver.ws(server.url);
+  const a = await server.connect();
   await a.initialize();
   const threadId = ((await a.request('thread/start', { cwd: repo })).thread as Json).id;
   await a.request('turn/start', {
@@ -101,7 +101,7 @@ test('a thread keeps running when its only client disconnects', async (t) => {
   await a.waitFor('item/started', (p) => (p.item as Json).type === 'commandExecution');
   await a.close();
   await mock.waitForRequests(2);
-  const b = await CodexDriver.ws(server.url);
+  const b = await server.connect();
   t.after(() => b.close());
   await b.initialize();
   const read = await b.request('thread/read', { threadId, includeTurns: true });
@@ -118,8 +118,8 @@ test('WebSocket safety: browser origins are refused, non-loopback needs a token'
   const env = yokeEnv('http://127.0.0.1:9/v1', tempDir('home', t));
   const server = await startWsServer(env, repo);
   t.after(() => server.stop());
-  await assert.rejects(CodexDriver.ws(server.url, { origin: 'https://evil.example' }), /403/);
-  const ok = await CodexDriver.ws(server.url);
+  await assert.rejects(server.connect({ origin: 'https://evil.example' }), /403/);
+  const ok = await server.connect();
   assert.equal((await ok.initialize()).platformFamily, 'unix');
   await ok.close();
   await assert.rejects(startWsServer(env, repo, ['--listen', 'ws://0.0.0.0:0']), /exited/);

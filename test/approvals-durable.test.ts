@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { loadConfig } from '../src/runtime/config.ts';
 import { ThreadManager } from '../src/runtime/thread-manager.ts';
 import { runYoke, tempDir, tempRepo, yokeEnv } from './support/cli.ts';
-import { CodexDriver, startWsServer, type Json } from './support/codex-driver.ts';
+import { startWsServer, type Json } from './support/codex-driver.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
 test('a pending approval survives a server crash; yoke approve answers it from another terminal', async (t) => {
@@ -22,7 +22,7 @@ test('a pending approval survives a server crash; yoke approve answers it from a
   const env = yokeEnv(mock.url, home);
 
   const first = await startWsServer(env, repo);
-  const a = await CodexDriver.ws(first.url);
+  const a = await first.connect();
   await a.initialize();
   const threadId = (
     (await a.request('thread/start', { cwd: repo, approvalPolicy: 'untrusted' })).thread as Json
@@ -40,7 +40,7 @@ test('a pending approval survives a server crash; yoke approve answers it from a
   // A new server process brings the thread back, still waiting.
   const second = await startWsServer(env, repo);
   t.after(() => second.stop());
-  const b = await CodexDriver.ws(second.url);
+  const b = await second.connect();
   t.after(() => b.close());
   await b.initialize('watcher');
   const again = b.nextServerRequest('item/commandExecution/requestApproval');

@@ -125,6 +125,8 @@ test('messages larger than the byte bound may wait (up to 8× it); ordinary ones
   assert.equal(flooded.closed, true);
 });
 
+const TOKEN = 'backpressure-token-0123';
+
 /** A WebSocket handshake by hand, then the socket stops reading for good. */
 async function nonReadingClient(port: number): Promise<Socket> {
   const socket = connect(port, '127.0.0.1');
@@ -132,7 +134,7 @@ async function nonReadingClient(port: number): Promise<Socket> {
   socket.write(
     'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
-      'Sec-WebSocket-Version: 13\r\n\r\n',
+      `Sec-WebSocket-Version: 13\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
   );
   let head = '';
   while (!head.includes('\r\n\r\n')) head += String((await once(socket, 'data'))[0]);
@@ -145,6 +147,7 @@ test('a client that never reads is dropped over a real socket; another keeps bei
   const router = createRouter(dummyHandlers());
   const connections: Connection[] = [];
   const server = await listen({
+    authToken: TOKEN,
     highWaterMarkBytes: 256 * 1024,
     onConnection: (transport) =>
       connections.push(
@@ -158,7 +161,7 @@ test('a client that never reads is dropped over a real socket; another keeps bei
   t.after(() => server.close());
 
   const slowSocket = await nonReadingClient(server.port);
-  const fast = new YokeClient(await connectWebSocket(server.url));
+  const fast = new YokeClient(await connectWebSocket(server.url, { authToken: TOKEN }));
   await fast.initialize({ name: 'fast', version: '1' });
   assert.equal(connections.length, 2);
   const slow = connections[0]!;

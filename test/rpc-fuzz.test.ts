@@ -228,10 +228,14 @@ test('fuzzed JSONL lines: no crash, one answer per request, only valid JSON out'
   assert.equal(await closed, 'stdin closed');
 });
 
+const TOKEN = 'fuzz-token-0123456789';
+const AUTH = { headers: { Authorization: `Bearer ${TOKEN}` } };
+
 async function fuzzServer(t: TestContext) {
   const router = createRouter(dummyHandlers());
   const connections: Connection[] = [];
   const server = await listen({
+    authToken: TOKEN,
     onConnection: (tr) => connections.push(new Connection(tr, router, { log: () => {} })),
   });
   t.after(() => server.close());
@@ -240,7 +244,7 @@ async function fuzzServer(t: TestContext) {
 
 test('fuzzed WebSocket frames: text and binary, the socket and server stay healthy', async (t) => {
   const { server, connections } = await fuzzServer(t);
-  const ws = new WebSocket(server.url);
+  const ws = new WebSocket(server.url, AUTH);
   await once(ws, 'open');
   const cases = generate(777, 2500);
   const expected = new Set(
@@ -281,7 +285,7 @@ test('fuzzed WebSocket frames: text and binary, the socket and server stay healt
 
 test('a text frame with invalid UTF-8 closes that socket (1007); the server serves others', async (t) => {
   const { server } = await fuzzServer(t);
-  const bad = new WebSocket(server.url);
+  const bad = new WebSocket(server.url, AUTH);
   await once(bad, 'open');
   bad.on('error', () => {});
   const closed = once(bad, 'close');
@@ -289,7 +293,7 @@ test('a text frame with invalid UTF-8 closes that socket (1007); the server serv
   const [code] = (await closed) as [number];
   assert.equal(code, 1007);
 
-  const good = new WebSocket(server.url);
+  const good = new WebSocket(server.url, AUTH);
   await once(good, 'open');
   const answer = once(good, 'message');
   good.send(init);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { startWsServer } from './support/codex-driver.ts';
 import { runYoke, tempDir, tempRepo, YOKE_BIN, yokeEnv } from './support/cli.ts';
+import { damage, storeWithData } from './support/damaged-store.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -141,7 +142,9 @@ test('yoke --remote attaches the UI to a running App Server', { skip }, async (t
   const server = await startWsServer(yokeEnv(mock.url, home), repo);
   t.after(() => server.stop());
 
-  const tui = startTmux(t, ['--remote', server.url], { PATH: process.env.PATH, HOME: home }, repo);
+  // No --auth-token-file: the UI finds the token the server wrote in the same YOKE_HOME.
+  const env = { PATH: process.env.PATH, HOME: home, YOKE_HOME: home };
+  const tui = startTmux(t, ['--remote', server.url], env, repo);
   const ready = await tui.waitFor('/help for commands');
   assert.match(ready, new RegExp(server.url.replace(/[.]/g, '\\.')), 'the status line names it');
   tui.typeText('hi');
@@ -153,6 +156,18 @@ test('yoke --remote attaches the UI to a running App Server', { skip }, async (t
   await tui.waitFor('press Ctrl-C again to quit');
   tui.press('C-c');
   assert.equal(await tui.waitForExit(), 0);
+});
+
+test('a damaged store: the UI prints one line, draws nothing and exits 1', { skip }, async (t) => {
+  const repo = tempRepo({}, t);
+  const home = tempDir('home', t);
+  damage(storeWithData(home, 3), 'empty');
+  const env = { PATH: process.env.PATH, HOME: home, ...yokeEnv('http://127.0.0.1:9/v1', home) };
+  const tui = startTmux(t, [], env, repo);
+  assert.equal(await tui.waitForExit(), 1);
+  const screen = tui.screen();
+  assert.match(screen, /^yoke: the Yoke store \S+yoke\.db is damaged: the file is empty/m);
+  assert.doesNotMatch(screen, /\/help for commands/);
 });
 
 test('without a terminal, yoke says to use yoke exec and exits 2', async (t) => {

@@ -13,10 +13,14 @@ import { createRouter } from '../src/server/router.ts';
 import { listen, type WsListenOptions } from '../src/server/ws-transport.ts';
 import { dummyHandlers, type Json } from './support/rpc-fixtures.ts';
 
+/** Every listener has a token; the raw client below sends this one unless told otherwise. */
+const TOKEN = 'test-token-0123456789';
+
 async function startServer(t: TestContext, options: Partial<WsListenOptions> = {}) {
   const router = createRouter(dummyHandlers());
   const connections: Connection[] = [];
   const server = await listen({
+    authToken: TOKEN,
     ...options,
     onConnection: (transport) =>
       connections.push(new Connection(transport, router, { log: () => {} })),
@@ -27,7 +31,7 @@ async function startServer(t: TestContext, options: Partial<WsListenOptions> = {
 
 /** A raw ws client collecting every frame it receives, parsed. */
 async function rawClient(url: string, headers: Record<string, string> = {}) {
-  const ws = new WebSocket(url, { headers });
+  const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${TOKEN}`, ...headers } });
   const frames: Json[] = [];
   const waiters: { match: (m: Json) => boolean; resolve: (m: Json) => void }[] = [];
   ws.on('message', (data, isBinary) => {
@@ -119,24 +123,24 @@ test('a handshake with a foreign Origin is refused with 403; own and listed orig
   }
 });
 
-test('a non-loopback host without a token refuses to start', async (t) => {
-  for (const host of ['0.0.0.0', '::', '192.168.1.10']) {
+test('a listener without a proper token refuses to start, on loopback too', async (t) => {
+  for (const host of ['127.0.0.1', '0.0.0.0', '::']) {
     await assert.rejects(
-      listen({ host, onConnection: () => {} }),
-      (err: ServerError) => err.code === 'listen_refused' && err.message.includes(host),
+      listen({ host, authToken: 'short', onConnection: () => {} }),
+      (err: ServerError) => err.code === 'listen_refused' && /16 characters/.test(err.message),
     );
   }
-  // With a token it starts.
-  const { server } = await startServer(t, { host: '0.0.0.0', authToken: 's3cret' });
+  // With a token it starts, anywhere.
+  const { server } = await startServer(t, { host: '0.0.0.0' });
   assert.ok(server.port > 0);
 });
 
-test('with a token, the upgrade needs Authorization: Bearer <token>', async (t) => {
-  const { server } = await startServer(t, { authToken: 's3cret' });
+test('the upgrade needs Authorization: Bearer <token>', async (t) => {
+  const { server } = await startServer(t, { authToken: 's3cret-s3cret-s3cret' });
   assert.equal(await refusedStatus(server.url, {}), 401);
   assert.equal(await refusedStatus(server.url, { Authorization: 'Bearer wrong' }), 401);
-  assert.equal(await refusedStatus(server.url, { Authorization: 's3cret' }), 401);
-  const c = await rawClient(server.url, { Authorization: 'Bearer s3cret' });
+  assert.equal(await refusedStatus(server.url, { Authorization: 's3cret-s3cret-s3cret' }), 401);
+  const c = await rawClient(server.url, { Authorization: 'Bearer s3cret-s3cret-s3cret' });
   assert.ok((await c.init()).result);
   c.ws.close();
 
@@ -145,14 +149,16 @@ test('with a token, the upgrade needs Authorization: Bearer <token>', async (t) 
     connectWebSocket(server.url),
     (err: ClientError) => err.code === 'connect_failed' && /401/.test(err.message),
   );
-  const client = new YokeClient(await connectWebSocket(server.url, { authToken: 's3cret' }));
+  const client = new YokeClient(
+    await connectWebSocket(server.url, { authToken: 's3cret-s3cret-s3cret' }),
+  );
   const init = await client.initialize({ name: 'typed', version: '1' });
   assert.equal(init.userAgent, 'yoke-test/0.0.0');
   client.close();
 });
 
 test('GET /healthz answers 200 ok on the same port', async (t) => {
-  const { server } = await startServer(t, { authToken: 'tok' });
+  const { server } = await startServer(t);
   const res = await fetch(`http://127.0.0.1:${server.port}/healthz`);
   assert.equal(res.status, 200);
   assert.equal(await res.text(), 'ok');
@@ -163,6 +169,7 @@ test('close() ends every connection with 1001 and resolves', async () => {
   const router = createRouter(dummyHandlers());
   const closed: string[] = [];
   const server = await listen({
+    authToken: TOKEN,
     onConnection: (transport) => {
       const conn = new Connection(transport, router, { log: () => {} });
       conn.onClose((reason) => closed.push(reason));

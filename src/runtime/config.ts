@@ -4,7 +4,7 @@
 // (config/schema.ts); each source is validated on its own, so a bad value is one error naming
 // the key and where it came from. Keys are Codex's snake_case; camelCase is accepted too.
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ModelSpec } from '../context/model-catalog.ts';
 import type { ProviderConfig, ReasoningEffort } from '../models/types.ts';
 import type { AskForApproval, SandboxMode } from '../protocol/thread.ts';
@@ -22,6 +22,7 @@ import type { ConfigFile } from './config/schema.ts';
 import type { EnvPolicyConfig } from '../sandbox/env-policy.ts';
 import { defaultLimits, type SandboxLimits } from '../sandbox/process-limit.ts';
 import { RuntimeError } from './errors.ts';
+import { yokeHome } from './yoke-home.ts';
 
 export type ResolvedConfig = {
   home: string;
@@ -92,9 +93,7 @@ export const DEFAULT_MODEL = 'gpt-5.5';
 /** Environment variables that set config keys (the API keys are read by the provider). */
 const ENV_KEYS = { YOKE_MODEL: 'model', OPENAI_BASE_URL: 'openai_base_url' } as const;
 
-export function yokeHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.YOKE_HOME || join(homedir(), '.yoke'));
-}
+export { yokeHome };
 
 export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   const env = input.env ?? process.env;

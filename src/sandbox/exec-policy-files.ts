@@ -109,7 +109,7 @@ export function amendRules(file: string, prefix: readonly string[]): Rule {
   const rules = parseRules(next, file, 'user'); // never write a file that would not load
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const fd = openSync(temp, 'wx', 0o600);
     try {
       writeSync(fd, next);

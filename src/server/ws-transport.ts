@@ -2,8 +2,9 @@
 // port. Each accepted socket becomes a MessageTransport handed to `onConnection`.
 //
 // Safety, because a local agent server can run commands:
-// - It binds loopback by default and refuses to start on any other address without a token.
-// - With a token, the upgrade must carry `Authorization: Bearer <token>` (401 otherwise).
+// - Every listener has a token: the upgrade must carry `Authorization: Bearer <token>` (401
+//   otherwise), or pass `authorizeUpgrade`. Loopback is no boundary between the users of one
+//   machine: any of them can reach 127.0.0.1. It binds loopback by default.
 // - Browsers attach an `Origin` header to every WebSocket handshake and let any web page open a
 //   socket to 127.0.0.1, so without a check a page the user merely visits could drive the agent
 //   (cross-site WebSocket hijacking; DNS rebinding lands here too, with the attacker's origin).
@@ -22,11 +23,12 @@ import { ServerError } from './errors.ts';
 export type ConnectionInfo = { remoteAddress: string; origin: string | null };
 
 export type WsListenOptions = {
-  /** Default 127.0.0.1. Anything but loopback requires authToken. */
+  /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (any free port; read it from the result). */
   port?: number;
-  authToken?: string;
+  /** Required of every connection (16 characters at least). */
+  authToken: string;
   /** Extra browser origins allowed to connect, e.g. "https://ui.example". Default none. */
   allowedOrigins?: readonly string[];
   /** Largest frame accepted; ws closes the socket (1009) beyond it. Default 64 MiB. */
@@ -75,14 +77,14 @@ function rejectUpgrade(socket: Duplex, status: 401 | 403, text: string): void {
 
 export async function listen(options: WsListenOptions): Promise<WsServerHandle> {
   const host = options.host ?? '127.0.0.1';
-  if (!isLoopbackHost(host) && !options.authToken) {
+  if (options.authToken.length < 16) {
     throw new ServerError(
       'listen_refused',
-      `refusing to listen on non-loopback address ${host} without an auth token ` +
-        '(anyone who can reach the port could run commands); set a token or bind 127.0.0.1',
+      'refusing to listen with a token shorter than 16 characters ' +
+        '(anyone who can reach the port, other users of this machine included, could run commands)',
     );
   }
-  const tokenDigest = options.authToken ? digest(options.authToken) : null;
+  const tokenDigest = digest(options.authToken);
   const highWater = options.highWaterMarkBytes ?? 1024 * 1024;
   const closeGraceMs = options.closeGraceMs ?? 1000;
   const allowed = new Set((options.allowedOrigins ?? []).map((o) => o.toLowerCase()));
@@ -103,7 +105,6 @@ export async function listen(options: WsListenOptions): Promise<WsServerHandle> 
   });
 
   const authorized = (req: IncomingMessage): boolean => {
-    if (!tokenDigest) return true;
     if (options.authorizeUpgrade?.(req)) return true;
     const header = req.headers.authorization ?? '';
     const match = /^Bearer (.+)$/i.exec(header);

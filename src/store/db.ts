@@ -1,8 +1,11 @@
-// Opening the SQLite database under YOKE_HOME, with WAL and the schema migrated.
+// Opening the SQLite database under YOKE_HOME, with WAL and the schema migrated. A store on
+// disk is checked first (store-health.ts): a damaged one is a `store_damaged` error that says
+// what, where and how to recover — never a fresh start over it.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations.ts';
+import { checkIntegrity, damagedMessage, fileProblem, keepDamagedCopy } from './store-health.ts';
 
 export type Db = Database.Database;
 
@@ -11,6 +14,7 @@ export class StoreError extends Error {
     readonly code:
       | 'store_open_failed'
       | 'store_corrupt'
+      | 'store_damaged'
       | 'thread_not_found'
       | 'task_not_found'
       | 'store_too_new'
@@ -27,12 +31,22 @@ export class StoreError extends Error {
   }
 }
 
-/** Opens (creating if needed) the database at `path`; ':memory:' gives a throwaway store. */
+/**
+ * Opens (creating if needed) the database at `path`; ':memory:' gives a throwaway store. A new
+ * file is made readable by its owner only; an existing one must pass `PRAGMA quick_check`.
+ */
 export function openDb(path: string): Db {
+  const onDisk = path !== ':memory:';
+  const existed = onDisk && existsSync(path);
+  if (existed) {
+    const problem = fileProblem(path);
+    if (problem) throw damaged(path, problem);
+  }
   let db: Db;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (onDisk) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     db = new Database(path);
+    if (onDisk && !existed) chmodSync(path, 0o600);
   } catch (err) {
     throw new StoreError(
       'store_open_failed',
@@ -44,10 +58,14 @@ export function openDb(path: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
+    const damage = existed ? checkIntegrity(db) : null;
+    if (damage) throw damaged(path, damage);
     migrate(db);
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
+    const code = (err as { code?: string }).code ?? '';
+    if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw damaged(path, (err as Error).message);
     throw new StoreError(
       'store_corrupt',
       `the Yoke store at ${path} is unusable: ${(err as Error).message}`,
@@ -71,4 +89,8 @@ export function writing<T>(db: Db, fn: () => T): T {
       `cannot write the Yoke store ${db.name}: ${(err as Error).message}`,
     );
   }
+}
+
+function damaged(path: string, problem: string): StoreError {
+  return new StoreError('store_damaged', damagedMessage(path, problem, keepDamagedCopy(path)));
 }

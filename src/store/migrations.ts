@@ -54,6 +54,9 @@ const MIGRATIONS: string[] = [
    ALTER TABLE tasks ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;`,
 ];
 
+/** The schema version this Yoke writes. */
+export const LATEST_VERSION = MIGRATIONS.length;
+
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {

@@ -18,7 +18,7 @@ async function connect(transport: Transport, env: NodeJS.ProcessEnv, cwd: string
     return { driver, stop: () => driver.close() };
   }
   const server = await startWsServer(env, cwd);
-  const driver = await CodexDriver.ws(server.url);
+  const driver = await server.connect();
   return {
     driver,
     stop: async () => {

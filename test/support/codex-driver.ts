@@ -3,6 +3,7 @@
 // Yoke's code, so it shows that a Codex client can drive Yoke. Every message is recorded for
 // the conformance check against Codex's own JSON Schema.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { YOKE_BIN } from './cli.ts';
@@ -139,12 +140,25 @@ export class CodexDriver {
   }
 }
 
-/** Starts `yoke app-server --listen ws://127.0.0.1:0` and resolves with its URL. */
+export type WsServer = {
+  url: string;
+  /** The bearer token the server wrote (0600) and printed the path of. */
+  token: string;
+  child: ChildProcess;
+  /** A driver connected with the token (and any extra headers). */
+  connect: (headers?: Record<string, string>) => Promise<CodexDriver>;
+  stop: () => Promise<void>;
+};
+
+/**
+ * Starts `yoke app-server --listen ws://127.0.0.1:0` and resolves once it listens, with its URL
+ * and the bearer token it wrote.
+ */
 export async function startWsServer(
   env: NodeJS.ProcessEnv,
   cwd: string,
   extra: string[] = [],
-): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
+): Promise<WsServer> {
   const child = spawn(
     process.execPath,
     [YOKE_BIN, 'app-server', '--listen', 'ws://127.0.0.1:0', ...extra],
@@ -155,18 +169,22 @@ export async function startWsServer(
     },
   );
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, tokenFile] = await new Promise<[string, string]>((resolve, reject) => {
     createInterface({ input: child.stderr! }).on('line', (line) => {
-      const m = /listening on (ws:\/\/\S+)/.exec(line);
-      if (m) resolve(m[1]!);
+      const m = /listening on (ws:\/\/\S+) \(bearer token in (.+)\)$/.exec(line);
+      if (m) resolve([m[1]!, m[2]!]);
     });
     child.once('close', (code) =>
       reject(new Error(`app-server exited (${code}) before listening`)),
     );
   });
+  const token = readFileSync(tokenFile, 'utf8').trim();
   return {
     url,
+    token,
     child,
+    connect: (headers = {}) =>
+      CodexDriver.ws(url, { Authorization: `Bearer ${token}`, ...headers }),
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

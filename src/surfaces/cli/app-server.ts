@@ -1,6 +1,5 @@
 // `yoke app-server`: the App Server over stdio JSONL (default) or WebSocket (--listen), and
 // `yoke app-server generate-json-schema --out DIR`.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
@@ -33,7 +32,7 @@ export const APP_SERVER = command({
     'auth-token-file': {
       type: 'string',
       value: 'FILE',
-      help: 'require "Authorization: Bearer <token>" (needed off loopback)',
+      help: 'the bearer token clients must send (default: a new one, in $YOKE_HOME/app-server-PORT.token)',
     },
     'allow-origin': {
       type: 'string',
@@ -81,12 +80,21 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   for (const warning of [...config.warnings, ...sandboxWarnings(config)])
     process.stderr.write(`warning: ${warning}\n`);
   const manager = new ThreadManager({ config });
+  // The store is checked (PRAGMA quick_check) before anything is served: a damaged one is one
+  // clear line and exit status 1, not a crash after `initialize`.
+  void manager.store;
   const server = new AppServer(manager);
-  // After the first messages are read: answering initialize does not wait for the store.
+  // After the first messages are read: answering initialize does not wait for revived turns.
   setImmediate(() => {
-    const revived = server.reviveWaitingThreads();
-    if (revived)
-      process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
+    try {
+      const revived = server.reviveWaitingThreads();
+      if (revived)
+        process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
+    } catch (err) {
+      // Damage quick_check did not see: still one line, not a stack trace.
+      process.stderr.write(`yoke: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
   });
   const listenUrl = args.listen;
 
@@ -99,26 +107,31 @@ export async function appServerCommand(argv: string[]): Promise<number> {
 
   // Loaded only for --listen: a stdio server answers initialize without the WebSocket stack.
   const { isLoopbackHost, listen } = await import('../../server/ws-transport.ts');
+  const tokens = await import('./listener-token.ts');
   const url = wsUrlOption(listenUrl, 'listen');
   const tokenFile = args['auth-token-file'];
-  const authToken = tokenFile ? readToken(tokenFile) : undefined;
-  if (!isLoopbackHost(url.hostname) && !authToken) {
+  if (!isLoopbackHost(url.hostname) && !tokenFile)
     throw new UsageError(`listening on ${url.hostname} (not loopback) needs --auth-token-file`);
-  }
+  // Every listener has a token: other users of this machine can reach loopback too.
+  const authToken = tokenFile ? tokens.readTokenFile(tokenFile) : tokens.newToken();
   const handle = await listen({
     host: url.hostname,
     port: Number(url.port || 0),
-    ...(authToken ? { authToken } : {}),
+    authToken,
     allowedOrigins: args['allow-origin'] ?? [],
     onConnection: (transport) => server.attach(transport),
   });
-  // Readiness line for scripts and tests: where to connect.
-  process.stderr.write(`yoke app-server listening on ${handle.url}\n`);
+  const written = tokenFile ? null : tokens.writeListenerToken(config.home, handle.port, authToken);
+  // Readiness line for scripts and tests: where to connect, and where the token is.
+  process.stderr.write(
+    `yoke app-server listening on ${handle.url} (bearer token in ${written ?? tokenFile})\n`,
+  );
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
   await handle.close();
+  if (written) tokens.removeListenerToken(config.home, handle.port, authToken);
   await shutdown(server, manager);
   return 0;
 }
@@ -131,20 +144,4 @@ async function shutdown(server: AppServer, manager: ThreadManager): Promise<void
   await Promise.all(running);
   server.close();
   manager.close();
-}
-
-function readToken(path: string): string {
-  let token: string;
-  try {
-    token = readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new UsageError(
-      `--auth-token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-  }
-  if (token.length < 16)
-    throw new UsageError(
-      `--auth-token-file ${path}: the token is too short (16 characters at least)`,
-    );
-  return token;
 }

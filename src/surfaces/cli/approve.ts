@@ -1,7 +1,6 @@
 // `yoke approve`: answers the approvals waiting on a running server from another terminal.
 // It uses only the protocol: subscribing to a thread (thread/resume) re-sends its pending
 // questions as server→client requests; the first answer wins everywhere.
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { YokeClient } from '../../client/client.ts';
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
@@ -16,6 +15,7 @@ import {
   wsUrlOption,
 } from './args.ts';
 import { runningDaemon } from './daemon.ts';
+import { tokenFor } from './listener-token.ts';
 
 export const APPROVE = command({
   name: 'approve',
@@ -26,7 +26,8 @@ export const APPROVE = command({
   ],
   description:
     'DECISION: accept | accept-for-session | decline | cancel (cancel also stops the turn).\n' +
-    'Connects to the `yoke serve` of YOKE_HOME, or to --remote.',
+    'Connects to the `yoke serve` of YOKE_HOME, or to --remote ws://HOST:PORT with the token of\n' +
+    '--auth-token-file (default: the one that server wrote in this YOKE_HOME).',
   options: {
     remote: {
       type: 'string',
@@ -114,7 +115,7 @@ export async function approveCommand(argv: string[]): Promise<number> {
 async function connect(remote: string | undefined, tokenFile: string | undefined) {
   if (remote) {
     wsUrlOption(remote, 'remote');
-    const token = tokenFile ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+    const token = tokenFor(remote, tokenFile, yokeHome());
     return connectWebSocket(remote, token ? { authToken: token } : {});
   }
   const daemon = runningDaemon(yokeHome());

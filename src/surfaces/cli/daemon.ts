@@ -58,7 +58,7 @@ export function pidAlive(pid: number): boolean {
  */
 export function acquireLock(home: string): number | null {
   const { lock } = servePaths(home);
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lock, 'wx', 0o600);
@@ -142,7 +142,7 @@ export async function connectDaemon(
  */
 async function startInBackground(home: string): Promise<number> {
   const { log } = servePaths(home);
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   const out = openSync(log, 'a', 0o600);
   const bin = process.argv[1]!;
   const child = spawn(process.execPath, [bin, 'serve', '--ready-fd', '3'], {

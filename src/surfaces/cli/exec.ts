@@ -90,6 +90,8 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
 
   // One code path: exec is a client of an App Server running in this process.
   const manager = new ThreadManager({ config });
+  // A damaged store is one clear error now, not a failure halfway through the turn.
+  if (!args.ephemeral) void manager.store;
   const server = new AppServer(manager);
   const [clientEnd, serverEnd] = createMemoryTransportPair();
   server.attach(serverEnd, { trusted: true });

@@ -1,4 +1,5 @@
 // The `yoke` command: dispatches to subcommands and turns errors into one clear line.
+import { secureHome, yokeHome } from '../../runtime/yoke-home.ts';
 import { CLI_VERSION } from '../../runtime/version.ts';
 import { UsageError } from './args.ts';
 
@@ -17,6 +18,8 @@ Commands:
   serve                the daemon: App Server on loopback WebSocket + background task runner
   task <command>       background tasks in isolated worktrees: submit, list, show, logs,
                        cancel, retry, apply (starts \`yoke serve\` when none runs)
+  doctor               check the store, sandbox, model endpoint, config, permissions, leftovers
+  backup FILE          copy the store to FILE (\`yoke backup --restore FILE\` puts one back)
   help [COMMAND]       show this help, or a command's
   --version            print the version
 
@@ -34,6 +37,11 @@ export async function main(argv: string[]): Promise<number> {
     env: process.env,
   };
   try {
+    // YOKE_HOME is private to its owner: fix what an older Yoke (or a umask) left open. Not for
+    // doctor, which reports it.
+    if (!['doctor', 'help', '--help', '-h', '--version', '-V'].includes(command ?? ''))
+      for (const warning of secureHome(yokeHome(io.env)))
+        io.stderr.write(`yoke: warning: ${warning}\n`);
     switch (command) {
       case 'exec':
       case 'e':
@@ -44,6 +52,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./app-server.ts')).appServerCommand(rest);
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(rest);
+      case 'doctor':
+        return await (await import('./doctor.ts')).doctorCommand(rest, io);
+      case 'backup':
+        return await (await import('./backup.ts')).backupCommand(rest, io);
       case 'task':
         return await (await import('./task.ts')).taskCommand(rest, io);
       case 'help':

@@ -112,6 +112,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
 
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   const manager = new ThreadManager({ config });
+  void manager.store; // a damaged store is one clear error at start
   const tasks = createTaskService(manager, {
     ...(concurrency ? { concurrency } : {}),
     ...(perRepo ? { perRepo } : {}),

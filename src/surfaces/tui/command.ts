@@ -1,12 +1,12 @@
 // `yoke` with no command: the full-screen terminal UI. `yoke resume [ID | --last]` opens a
 // stored thread in it, `--remote ws://…` attaches it to a running App Server. Loaded by a
 // dynamic import from the CLI, so `yoke exec` never reads React or Ink.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
-import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
+import { loadConfig, requireModelAccess, yokeHome } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import {
   choiceOption,
@@ -17,6 +17,7 @@ import {
   UsageError,
   wsUrlOption,
 } from '../cli/args.ts';
+import { tokenFor } from '../cli/listener-token.ts';
 import { App } from './app.tsx';
 import { connectInProcess, connectRemote, LogSink, type Connected } from './connect.ts';
 import { TuiController } from './controller.ts';
@@ -101,12 +102,8 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
   let connected: Connected;
   let warnings: string[] = [];
   if (remote) {
-    const tokenFile = args['auth-token-file'];
-    connected = await connectRemote(
-      wsUrlOption(remote, 'remote').href,
-      tokenFile ? readToken(tokenFile) : undefined,
-      sink,
-    );
+    const token = tokenFor(remote, args['auth-token-file'], yokeHome(io.env));
+    connected = await connectRemote(remote, token, sink);
   } else {
     const config = loadConfig({
       env: io.env,
@@ -194,14 +191,4 @@ async function open(controller: TuiController, opening: Opening, cwd: string): P
   await openPicker(controller);
   // Nothing stored to pick from: start fresh.
   if (!controller.getState().picker) await controller.startThread();
-}
-
-function readToken(path: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new UsageError(
-      `--auth-token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
 }

@@ -38,6 +38,7 @@ const CLIENT_INFO = { name: 'yoke_tui', title: 'yoke', version: CLI_VERSION };
 
 export async function connectInProcess(config: ResolvedConfig, sink: LogSink): Promise<Connected> {
   const manager = new ThreadManager({ config });
+  void manager.store; // a damaged store is one clear error before the screen is drawn
   const server = new AppServer(manager);
   const [clientEnd, serverEnd] = createMemoryTransportPair();
   server.attach(serverEnd, { log: (line) => sink.log(`server: ${line}`) });
