@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
-import { CodexDriver, startWsServer, type Json } from './support/codex-driver.ts';
+import { startWsServer, type CodexDriver, type Json } from './support/codex-driver.ts';
 import { paced, startMockModel, text } from './support/mock-model.ts';
 import { rawWsClient } from './support/raw-ws.ts';
 
@@ -62,14 +62,14 @@ test(
     t.after(() => server.stop());
     const pid = server.child.pid!;
 
-    const reader = await CodexDriver.ws(server.url);
+    const reader = await server.connect();
     readers.push(reader);
     t.after(() => reader.close());
     await reader.initialize('reader');
     const threadId = ((await reader.request('thread/start', { cwd: repo })).thread as Json)
       .id as string;
 
-    const stuck = await rawWsClient(Number(new URL(server.url).port));
+    const stuck = await rawWsClient(Number(new URL(server.url).port), server.token);
     const clientInfo = { name: 'stuck', version: '1' };
     stuck.send(JSON.stringify({ id: 1, method: 'initialize', params: { clientInfo } }));
     stuck.send(JSON.stringify({ id: 2, method: 'thread/resume', params: { threadId } }));

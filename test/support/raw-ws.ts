@@ -19,14 +19,15 @@ export type RawWsClient = {
   readToEnd(): Promise<Buffer>;
 };
 
-export async function rawWsClient(port: number): Promise<RawWsClient> {
+/** Connects to 127.0.0.1:port; `token` goes in the Authorization header (every listener needs one). */
+export async function rawWsClient(port: number, token?: string): Promise<RawWsClient> {
   const socket = connect(port, '127.0.0.1');
   await once(socket, 'connect');
   socket.on('error', () => {});
   socket.write(
     'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n` +
-      'Sec-WebSocket-Version: 13\r\n\r\n',
+      `Sec-WebSocket-Version: 13\r\n${token ? `Authorization: Bearer ${token}\r\n` : ''}\r\n`,
   );
   const chunks: Buffer[] = [];
   let size = 0;
