@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
-import { CodexDriver, startWsServer, type Json } from './support/codex-driver.ts';
+import { startWsServer, type Json } from './support/codex-driver.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
 test('turn/start sandboxPolicy: networkAccess and writableRoots are applied, and reported', async (t) => {
@@ -27,7 +27,7 @@ test('turn/start sandboxPolicy: networkAccess and writableRoots are applied, and
   const repo = tempRepo({}, t);
   const server = await startWsServer(yokeEnv(mock.url, tempDir('home', t)), repo);
   t.after(() => server.stop());
-  const client = await CodexDriver.ws(server.url);
+  const client = await server.connect();
   t.after(() => client.close());
   await client.initialize('policy-test');
   const started = await client.request('thread/start', { cwd: repo });
