@@ -4,6 +4,8 @@
 // few milliseconds slower each) and dist/yoke-sandbox-exec from native/sandbox-exec.c (without
 // it, sandboxed commands can reach the host's unix sockets; Yoke warns).
 //
+// `yoke acp` (the Agent Client Protocol SDK) is a bundle of its own too, dist/yoke-acp.js.
+//
 // The terminal UI (React, Ink, about 1 MB) is a bundle of its own: the CLI reaches it only by
 // a dynamic import, which the plugin below points at dist/yoke-tui.js instead of inlining it,
 // so `yoke exec` and the other commands never read or parse it. It carries its own copy of the
@@ -58,6 +60,18 @@ const tuiBundle = {
   },
 };
 
+/** `import('../acp/command.ts')` in the CLI becomes `import('./yoke-acp.js')`: the ACP SDK's bundle. */
+const acpBundle = {
+  name: 'acp-bundle',
+  setup(b) {
+    b.onResolve({ filter: /\/acp\/command\.ts$/ }, (args) =>
+      args.importer.includes('/surfaces/cli/')
+        ? { path: './yoke-acp.js', external: true }
+        : undefined,
+    );
+  },
+};
+
 const started = performance.now();
 // Earlier builds split the CLI into dist/chunks/; those files are no longer used.
 rmSync('dist/chunks', { recursive: true, force: true });
@@ -66,7 +80,12 @@ await Promise.all([
     ...common,
     entryPoints: ['src/surfaces/cli/main.ts'],
     outfile: 'dist/yoke.js',
-    plugins: [tuiBundle],
+    plugins: [tuiBundle, acpBundle],
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/surfaces/acp/command.ts'],
+    outfile: 'dist/yoke-acp.js',
   }),
   build({
     ...common,
@@ -76,7 +95,7 @@ await Promise.all([
   }),
 ]);
 console.log(
-  `built dist/yoke.js and dist/yoke-tui.js in ${Math.round(performance.now() - started)} ms`,
+  `built dist/yoke.js, dist/yoke-tui.js and dist/yoke-acp.js in ${Math.round(performance.now() - started)} ms`,
 );
 
 // Native helpers, rebuilt when their source is newer: yoke-spawnd (command starts) and

@@ -14,6 +14,7 @@ Commands:
   exec resume ID|--last [PROMPT]
                        continue a stored thread
   approve              answer approvals waiting on a running server, from another terminal
+  acp                  serve the Agent Client Protocol on stdio (Zed and other editors)
   app-server           serve the App Server (JSON-RPC over stdio, or WebSocket with --listen)
   serve                the daemon: App Server on loopback WebSocket + background task runner
   task <command>       background tasks in isolated worktrees: submit, list, show, logs,
@@ -48,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./exec.ts')).execCommand(rest, io);
       case 'approve':
         return await (await import('./approve.ts')).approveCommand(rest);
+      case 'acp':
+        return await (await import('../acp/command.ts')).acpCommand(rest, io);
       case 'app-server':
         return await (await import('./app-server.ts')).appServerCommand(rest);
       case 'serve':

@@ -1,0 +1,94 @@
+// One ACP session: the Yoke thread behind it, its mode, the prompt running in it, the
+// permission questions out to the editor, and what the editor rejected for the session.
+import type { Turn } from '../../protocol/thread.ts';
+import type { SandboxPolicy, AskForApproval } from '../../protocol/thread.ts';
+import { LiveUpdates } from './live-updates.ts';
+import { modeOf, sandboxPolicyOf, type ModeId } from './modes.ts';
+
+export class SessionBusyError extends Error {
+  readonly code = 'acp_session_busy';
+}
+
+type RunningPrompt = {
+  /** The turn's id once turn/start answered (or turn/started told it). */
+  turnId: string | null;
+  cancelled: boolean;
+  done: Promise<Turn>;
+  finish: (turn: Turn) => void;
+};
+
+export class AcpSession {
+  readonly live = new LiveUpdates();
+  /** Questions out to the editor, by the App Server's request id. */
+  readonly asking = new Map<string | number, AbortController>();
+  /** Commands (`[command, cwd]` as JSON) the editor rejected for the session; "edits" for patches. */
+  readonly rejected = new Set<string>();
+  private running: RunningPrompt | null = null;
+  private modeDirty = false;
+
+  constructor(
+    readonly id: string,
+    readonly cwd: string,
+    private currentMode: ModeId,
+    /** Interrupts a turn of this session's thread. */
+    private readonly interrupt: (turnId: string) => void,
+  ) {}
+
+  get mode(): ModeId {
+    return this.currentMode;
+  }
+
+  setMode(mode: ModeId): void {
+    if (mode === this.currentMode) return;
+    this.currentMode = mode;
+    this.modeDirty = true;
+  }
+
+  /** turn/start overrides: the mode's settings when it changed since the thread last ran. */
+  takeOverrides(): { approvalPolicy?: AskForApproval; sandboxPolicy?: SandboxPolicy } {
+    if (!this.modeDirty) return {};
+    this.modeDirty = false;
+    return {
+      approvalPolicy: modeOf(this.currentMode).approvalPolicy,
+      sandboxPolicy: sandboxPolicyOf(this.currentMode),
+    };
+  }
+
+  /** Starts waiting for a turn of this session; one prompt at a time. */
+  begin(): Promise<Turn> {
+    if (this.running) throw new SessionBusyError('a prompt is already running in this session');
+    let finish!: (turn: Turn) => void;
+    const done = new Promise<Turn>((resolve) => (finish = resolve));
+    this.running = { turnId: null, cancelled: false, done, finish };
+    return done;
+  }
+
+  /** The running prompt's turn is `turnId` (from turn/start's answer or turn/started). */
+  turnStarted(turnId: string): void {
+    const running = this.running;
+    if (!running || running.turnId !== null) return;
+    running.turnId = turnId;
+    if (running.cancelled) this.interrupt(turnId);
+  }
+
+  turnCompleted(turn: Turn): void {
+    const running = this.running;
+    if (!running || running.turnId !== turn.id) return;
+    this.running = null;
+    running.finish(turn);
+  }
+
+  /** The prompt ended without a turn (turn/start failed). */
+  abandon(): void {
+    this.running = null;
+  }
+
+  /** session/cancel: interrupts the turn and withdraws every question out to the editor. */
+  cancel(): void {
+    for (const controller of this.asking.values()) controller.abort();
+    const running = this.running;
+    if (!running || running.cancelled) return;
+    running.cancelled = true;
+    if (running.turnId !== null) this.interrupt(running.turnId);
+  }
+}
