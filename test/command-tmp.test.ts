@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { makeCommandTmp, sweepCommandTmp } from '../src/runtime/command-tmp.ts';
+import { listCommandTmp, makeCommandTmp, sweepCommandTmp } from '../src/runtime/command-tmp.ts';
 import { loadConfig } from '../src/runtime/config.ts';
 import { ThreadManager } from '../src/runtime/thread-manager.ts';
 import { tempDir } from './support/cli.ts';
@@ -37,6 +37,13 @@ test('the sweep removes dirs of dead processes and of reused pids, keeps live on
   for (const dir of Object.values(dirs)) mkdirSync(join(dir, 'inner'), { recursive: true });
   const weekAgo = (Date.now() - 8 * 24 * 3600 * 1000) / 1000;
   utimesSync(dirs.legacyOld, weekAgo, weekAgo);
+  const owners = Object.fromEntries(
+    listCommandTmp(parent).map((d) => [join(parent, d.name), d.owner]),
+  );
+  assert.deepEqual(
+    Object.values(dirs).map((dir) => owners[dir]),
+    ['live', 'dead', 'dead', 'live', 'unnamed', 'unnamed', undefined],
+  );
   assert.equal(sweepCommandTmp(parent), 3);
   const left = Object.entries(dirs)
     .filter(([, dir]) => existsSync(dir))

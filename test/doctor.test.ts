@@ -39,6 +39,12 @@ test('healthy: store, sandbox, model, config and permissions are ok', async (t) 
   assert.match(line(r.stdout, 'sandbox'), /bubblewrap [\d.]+ builds a sandbox here/);
 });
 
+test('a fresh home (no store, not even its folder yet) is no problem', async (t) => {
+  const home = join(tempDir('parent', t), 'home');
+  const r = await runYoke(['doctor'], { cwd: '/', env: yokeEnv('http://127.0.0.1:9/v1', home) });
+  assert.match(line(r.stdout, 'store'), /^ok +store: no store yet at /, r.stdout);
+});
+
 test('broken: a refused key, a bad config, leftovers — each with its fix', async (t) => {
   const url = await modelsEndpoint(t, 'right-key');
   const home = tempDir('home', t);

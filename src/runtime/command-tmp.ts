@@ -20,34 +20,53 @@ export function removeCommandTmp(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Who a command temp dir belongs to: a live process, a dead one, or nobody (old naming). */
+export type TmpOwner = 'live' | 'dead' | 'unnamed';
+
+/** The command temp dirs under `parent` (names), each with whose it is. */
+export function listCommandTmp(parent = tmpdir()): { name: string; owner: TmpOwner }[] {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.startsWith(PREFIX))
+    .map((name) => {
+      const owner = /^yoke-cmd-(\d+)\.(\d+)-/.exec(name);
+      if (!owner) return { name, owner: 'unnamed' as const };
+      const pid = Number(owner[1]);
+      const live = pid === process.pid || sameProcess(pid, owner[2]!);
+      return { name, owner: live ? ('live' as const) : ('dead' as const) };
+    });
+}
+
+let swept = false;
+
+/** sweepCommandTmp(), once per process (a process may make many thread managers). */
+export function sweepCommandTmpOnce(): void {
+  if (swept) return;
+  swept = true;
+  sweepCommandTmp();
+}
+
 /**
  * Removes the command temp dirs under `parent` whose owning process is gone; old-style dirs
  * without an owner once they are a week old. Returns how many were removed.
  */
 export function sweepCommandTmp(parent = tmpdir(), now = Date.now()): number {
-  let names: string[];
-  try {
-    names = readdirSync(parent);
-  } catch {
-    return 0;
-  }
   let removed = 0;
-  for (const name of names) {
-    if (!name.startsWith(PREFIX)) continue;
+  for (const { name, owner } of listCommandTmp(parent)) {
+    if (owner === 'live') continue;
     const dir = join(parent, name);
-    const owner = /^yoke-cmd-(\d+)\.(\d+)-/.exec(name);
-    let stale: boolean;
-    if (owner) {
-      const pid = Number(owner[1]);
-      stale = pid !== process.pid && !sameProcess(pid, owner[2]!);
-    } else {
+    if (owner === 'unnamed') {
       try {
-        stale = now - statSync(dir).mtimeMs > LEGACY_AGE_MS;
+        if (now - statSync(dir).mtimeMs <= LEGACY_AGE_MS) continue;
       } catch {
         continue;
       }
     }
-    if (!stale) continue;
     try {
       rmSync(dir, { recursive: true, force: true });
       removed++;

@@ -4,15 +4,27 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listCommandTmp } from './command-tmp.ts';
 import type { DoctorCheck } from './doctor.ts';
 
 export async function leftovers(home: string): Promise<DoctorCheck> {
   const found: string[] = [];
   const fixes: string[] = [];
-  const temp = list(tmpdir()).filter((n) => n.startsWith('yoke-cmd-'));
-  if (temp.length > 0) {
-    found.push(`${temp.length} per-thread temp folders (${join(tmpdir(), 'yoke-cmd-*')})`);
-    fixes.push(`rm -rf ${join(tmpdir(), 'yoke-cmd-*')} while no yoke runs`);
+  // Folders of live processes are in use; those of gone ones go at the next start.
+  const temp = listCommandTmp();
+  const dead = temp.filter((t) => t.owner === 'dead').length;
+  const unnamed = temp.filter((t) => t.owner === 'unnamed').length;
+  if (dead > 0) {
+    found.push(`${dead} command temp folders of yoke processes that are gone`);
+    fixes.push('the next yoke start removes them');
+  }
+  if (unnamed > 0) {
+    found.push(
+      `${unnamed} command temp folders of an older yoke (${join(tmpdir(), 'yoke-cmd-*')})`,
+    );
+    fixes.push(
+      `a yoke start removes them once a week old; at once: rm -rf ${join(tmpdir(), 'yoke-cmd-*')} while no yoke runs`,
+    );
   }
   const names = list(home);
   const lock = names.includes('serve.lock') ? Number(read(join(home, 'serve.lock'))) : null;

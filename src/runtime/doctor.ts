@@ -3,6 +3,7 @@
 // endpoint, the configuration, the permissions of YOKE_HOME, and leftovers of earlier runs.
 // Read-only: it reports, it does not repair.
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkBwrap } from '../sandbox/bwrap.ts';
 import { seatbeltAvailable } from '../sandbox/seatbelt.ts';
@@ -62,6 +63,7 @@ function storeCheck(path: string): DoctorCheck {
   const recover =
     `restore a backup (yoke backup --restore FILE), or move the store away to start an ` +
     `empty one (mv ${path} ${path}.old)`;
+  if (!existsSync(path)) return { name: 'store', ok: true, detail: `no store yet at ${path}` };
   const problem = fileProblem(path);
   if (problem) return { name: 'store', ok: false, detail: `${path}: ${problem}`, fix: recover };
   let db: Database.Database;

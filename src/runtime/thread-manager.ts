@@ -9,7 +9,7 @@ import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { ReadRules } from '../sandbox/read-rules.ts';
 import { openDb } from '../store/db.ts';
 import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
-import { sweepCommandTmp } from './command-tmp.ts';
+import { sweepCommandTmpOnce } from './command-tmp.ts';
 import type { ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
@@ -47,7 +47,7 @@ export class ThreadManager {
     this.storeInstance = options.store ?? null;
     this.deps = sessionDeps(options);
     // Temp dirs of commands that a dead Yoke process left behind.
-    sweepCommandTmp();
+    sweepCommandTmpOnce();
   }
 
   /** The SQLite store, opened on first use (a server answers `initialize` without it). */
