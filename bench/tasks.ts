@@ -90,8 +90,8 @@ async function firstRequest(r: Rig, repo: string): Promise<Timing> {
   if (task.status !== 'succeeded')
     throw new Error(`bench task ${task.status}: ${task.error?.message}`);
   const setup = task.nodes.find((n) => n.node === 'setup')!;
-  const at = (status: string) =>
-    r.tasks.readLog(id, null).data.find((e) => e.type === 'status' && e.status === status)!.atMs;
+  const log = (await r.tasks.readLog(id, null)).data;
+  const at = (status: string) => log.find((e) => e.type === 'status' && e.status === status)!.atMs;
   return {
     total,
     worktree: at('running') - at('preparing'),

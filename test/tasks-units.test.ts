@@ -36,12 +36,12 @@ test('embedded queue: FIFO within the global limit; a full repo does not hold ba
     ['b1', 'B'],
     ['c1', 'C'],
   ]) {
-    queue.add({ taskId: taskId!, group: group! });
+    await queue.add({ taskId: taskId!, group: group! });
   }
   queue.process(worker);
   assert.deepEqual(started, ['a1', 'b1'], 'a2 waits for A; b1 overtakes it');
-  assert.equal(queue.remove('c1'), true);
-  assert.equal(queue.remove('b1'), false, 'running jobs are not waiting');
+  assert.equal(await queue.remove('c1'), true);
+  assert.equal(await queue.remove('b1'), false, 'running jobs are not waiting');
   await end('a1');
   assert.deepEqual(started, ['a1', 'b1', 'a2']);
   assert.equal(queue.waiting, 0);

@@ -156,7 +156,7 @@ test(
     assert.ok(task.checkResults.every((c) => c.passed));
     assert.equal(git(repo, 'show', `${task.branch}:result.txt`), 'fixed');
     assert.ok(task.tokensUsed > 0);
-    const log = tasks.readLog(task.id, null).data;
+    const log = (await tasks.readLog(task.id, null)).data;
     assert.ok(log.some((e) => e.type === 'output' && /edited result\.txt/.test(e.text)));
     const last = log.at(-1)!;
     assert.equal(last.type === 'status' && last.status, 'succeeded');
@@ -284,7 +284,7 @@ test('bad input is refused at submit with a clear error', { timeout: 60_000 }, a
   });
   const badTools = taskRepo({}, 'tools = ["shell", "teleport"]\n', t);
   await assert.rejects(tasks.submit({ prompt: 'x', repo: badTools }), /unknown tool teleport/);
-  assert.deepEqual(tasks.list({}).data, [], 'nothing was queued');
+  assert.deepEqual((await tasks.list({})).data, [], 'nothing was queued');
 });
 
 test(

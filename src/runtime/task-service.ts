@@ -6,7 +6,7 @@ import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import { TaskRunner } from '../tasks/runner.ts';
 import type { TaskUpdate } from '../tasks/task-updates.ts';
 import type { SubmitInput } from '../tasks/submission.ts';
-import { TaskStore } from '../store/task-store.ts';
+import { SqliteStore } from '../store/sqlite-store.ts';
 import { builtinTools } from '../tools/registry.ts';
 import { threadAgentPort } from './task-agent.ts';
 import { createTaskCommandRunner } from './task-commands.ts';
@@ -33,7 +33,7 @@ export function createTaskService(
 ): TaskRunner {
   return new TaskRunner({
     home: manager.config.home,
-    store: new TaskStore(manager.store.db),
+    store: new SqliteStore(manager.store.db, manager.store.db.name).tasks,
     agent: threadAgentPort(manager),
     toolNames: builtinTools().map((t) => t.name),
     runner:

@@ -25,7 +25,7 @@ export function taskHandlers(tasks: TaskRunner): Handlers {
         ...(params.limit ? { limit: params.limit } : {}),
       });
     },
-    'task/read': (params) => ({ task: tasks.read(params.taskId) }),
+    'task/read': async (params) => ({ task: await tasks.read(params.taskId) }),
     'task/log/read': (params) =>
       tasks.readLog(params.taskId, params.cursor ?? null, params.limit || undefined),
     'task/cancel': async (params) => ({ task: await tasks.cancel(params.taskId) }),

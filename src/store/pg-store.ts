@@ -31,7 +31,9 @@ export async function openPgStore(url: string, options: PgStoreOptions = {}): Pr
   const pool = new pg.Pool({
     connectionString: url,
     max: options.connections ?? 4,
-    connectionTimeoutMillis: 5000,
+    // Generous: under load a new connection's authentication can take seconds; a server that is
+    // down refuses at once anyway.
+    connectionTimeoutMillis: 20_000,
     idleTimeoutMillis: 10_000,
     types,
   });

@@ -14,6 +14,9 @@ export type ExecHooks = {
   log(entry: LogInput): void;
   /** An agent turn is waiting for an approval (true) or not any more. */
   setWaiting(waiting: boolean): void;
+  /** After a node, before its end is saved: a fleet worker records the worktree here, so the
+   * worker that takes the task over finds it as the saved state says. */
+  checkpoint?(): Promise<void>;
 };
 
 export type ExecEnv = {
@@ -26,6 +29,8 @@ export type ExecEnv = {
   toolNames: readonly string[];
   signal: AbortSignal;
   hooks: ExecHooks;
+  /** The worktree was restored on this worker from another worker's checkpoint. */
+  restored?: boolean;
 };
 
 export type ExecOutcome =
@@ -34,10 +39,13 @@ export type ExecOutcome =
   /** Stopped by the signal; its reason says why (cancel, time budget, shutdown). */
   | { kind: 'stopped' };
 
-/** Why a task's signal fired. A `shutdown` leaves the task resumable at its current node. */
+/**
+ * Why a task's signal fired. A `shutdown` leaves the task resumable at its current node; `lost`:
+ * another worker has taken it over (this one writes nothing more).
+ */
 export class TaskStop extends Error {
   readonly code = 'task_stopped';
-  constructor(readonly kind: 'cancel' | 'time' | 'shutdown') {
+  constructor(readonly kind: 'cancel' | 'time' | 'shutdown' | 'lost') {
     super(`task stopped: ${kind}`);
   }
 }
@@ -51,6 +59,8 @@ const MAX_STEPS = 200;
 export async function executeBlueprint(env: ExecEnv): Promise<ExecOutcome> {
   const { spec, state, hooks } = env;
   const { blueprint } = spec;
+  // Resumed after the blueprint ended (a restart while closing): the end stands.
+  if (state.finished) return state.finished;
   let nodeId = state.currentNode ?? blueprint.start;
   // A node still marked running was cut short by a daemon restart: run that visit again.
   const interrupted = state.nodes.at(-1)?.status === 'running' ? state.nodes.at(-1)! : null;
@@ -66,12 +76,7 @@ export async function executeBlueprint(env: ExecEnv): Promise<ExecOutcome> {
 
   for (let step = 0; step < MAX_STEPS; step++) {
     if (nodeId === END_DONE) return finish(env, { kind: 'done' });
-    if (nodeId === END_FAILED) {
-      const message = lastFailure
-        ? `${lastFailure.node} failed: ${lastFailure.summary}`
-        : 'the blueprint ended in failed';
-      return finish(env, { kind: 'failed', message, node: lastFailure?.node ?? null });
-    }
+    if (nodeId === END_FAILED) return finish(env, { kind: 'failed', ...failedEnd(lastFailure) });
     const node = blueprint.nodes[nodeId]!;
     let visit: number;
     if (resumed) visit = resumed.visit;
@@ -131,6 +136,9 @@ export async function executeBlueprint(env: ExecEnv): Promise<ExecOutcome> {
     if (!outcome.ok) lastFailure = { node: nodeId, summary: outcome.summary };
     nodeId = outcome.ok ? (node.next ?? END_DONE) : (node.onFailure ?? END_FAILED);
     state.currentNode = nodeId === END_DONE || nodeId === END_FAILED ? null : nodeId;
+    if (nodeId === END_DONE) state.finished = { kind: 'done' };
+    else if (nodeId === END_FAILED) state.finished = { kind: 'failed', ...failedEnd(lastFailure) };
+    await hooks.checkpoint?.();
     hooks.save();
   }
   return finish(env, {
@@ -140,9 +148,22 @@ export async function executeBlueprint(env: ExecEnv): Promise<ExecOutcome> {
   });
 }
 
-function finish(env: ExecEnv, outcome: ExecOutcome): ExecOutcome {
+function finish(
+  env: ExecEnv,
+  outcome: Exclude<ExecOutcome, { kind: 'stopped' }>,
+): Exclude<ExecOutcome, { kind: 'stopped' }> {
   env.state.currentNode = null;
+  env.state.finished = outcome;
   return outcome;
+}
+
+function failedEnd(last: { node: string; summary: string } | null): {
+  message: string;
+  node: string | null;
+} {
+  return last
+    ? { message: `${last.node} failed: ${last.summary}`, node: last.node }
+    : { message: 'the blueprint ended in failed', node: null };
 }
 
 function exhausted(env: ExecEnv, id: string, node: BlueprintNode, max: number): string {

@@ -138,7 +138,7 @@ export async function pathExists(repo: string, commit: string, path: string): Pr
 }
 
 /** The identity commits get when the repository has none configured. */
-const YOKE_IDENTITY = {
+export const YOKE_IDENTITY = {
   GIT_AUTHOR_NAME: 'Yoke',
   GIT_AUTHOR_EMAIL: 'yoke@localhost',
   GIT_COMMITTER_NAME: 'Yoke',

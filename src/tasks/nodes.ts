@@ -105,9 +105,7 @@ async function agent(
   if (resumed) {
     // The interrupted turn is on record in its thread; a new turn there carries on from it.
     threadId = resumed.threadId ?? threadId;
-    prompt =
-      'Yoke was restarted while you worked on this step; the workspace holds what was done so ' +
-      `far. Check it, then carry on.\n\n${prompt}`;
+    prompt = `${env.restored ? MOVED_NOTE : RESTARTED_NOTE}\n\n${prompt}`;
   }
   const budget = spec.config.tokenBudget;
   const left = budget === null ? null : budget - state.tokensUsed;
@@ -154,6 +152,14 @@ async function agent(
   }
   return { ok: false, summary: result.error ?? `the turn ended ${result.status}` };
 }
+
+const RESTARTED_NOTE =
+  'Yoke was restarted while you worked on this step; the workspace holds what was done so ' +
+  'far. Check it, then carry on.';
+const MOVED_NOTE =
+  'This task moved to another machine while you worked on this step; the workspace holds the ' +
+  'work as it was when this step started (what you changed in the interrupted turn is not in ' +
+  'it). Check it, then carry on.';
 
 async function commit(env: ExecEnv, node: Node<'commit'>): Promise<NodeOutcome> {
   const template = node.message ?? 'yoke: {{prompt}}';

@@ -13,18 +13,20 @@ export type TaskJob = {
   group: string;
 };
 
-export type TaskWorker = (job: TaskJob) => Promise<void>;
+/**
+ * Runs a job. `requeue`: the task stopped without ending (this process shuts down) — a shared
+ * queue hands it to another worker; the embedded one leaves it to the next start's recovery.
+ */
+export type TaskWorker = (job: TaskJob) => Promise<void | 'requeue'>;
 
 export interface TaskQueue {
   readonly backend: string;
-  /** Appends a job (its task row is already stored as queued). */
-  add(job: TaskJob): void;
+  /** Appends a job (its task row is already stored as queued); a job already there is kept. */
+  add(job: TaskJob): Promise<void>;
   /** Takes a waiting job out; false when it is not waiting (running, or unknown). */
-  remove(taskId: string): boolean;
+  remove(taskId: string): Promise<boolean>;
   /** Starts handing jobs to `worker`, within the limits. Called once. */
   process(worker: TaskWorker): void;
-  readonly waiting: number;
-  readonly active: number;
   /** Stops starting jobs; resolves when the running ones have returned. */
   close(): Promise<void>;
 }
@@ -54,16 +56,19 @@ export class EmbeddedQueue implements TaskQueue {
     return this.running.size;
   }
 
-  add(job: TaskJob): void {
-    this.jobs.push(job);
-    this.pump();
+  add(job: TaskJob): Promise<void> {
+    if (!this.jobs.some((j) => j.taskId === job.taskId) && !this.running.has(job.taskId)) {
+      this.jobs.push(job);
+      this.pump();
+    }
+    return Promise.resolve();
   }
 
-  remove(taskId: string): boolean {
+  remove(taskId: string): Promise<boolean> {
     const index = this.jobs.findIndex((j) => j.taskId === taskId);
-    if (index < 0) return false;
+    if (index < 0) return Promise.resolve(false);
     this.jobs.splice(index, 1);
-    return true;
+    return Promise.resolve(true);
   }
 
   process(worker: TaskWorker): void {
@@ -89,9 +94,12 @@ export class EmbeddedQueue implements TaskQueue {
       }
       this.jobs.splice(i, 1);
       const done = worker(job)
-        .catch(() => {
-          // The worker records its own failures on the task; the queue only frees the slot.
-        })
+        .then(
+          () => {},
+          () => {
+            // The worker records its own failures on the task; the queue only frees the slot.
+          },
+        )
         .finally(() => {
           this.running.delete(job.taskId);
           this.pump();

@@ -1,24 +1,29 @@
 // The task runner: takes submissions, queues them, runs each in its own worktree through its
 // blueprint, and reports every change — stored first, then told to listeners (the App Server
-// turns them into task/updated notifications). On start it recovers what a previous daemon
-// left: queued tasks run, in-flight ones resume at their node (or fail, saying why), and
-// orphaned worktrees and processes are cleaned up.
+// turns them into task/updated notifications). On start it recovers (task-recovery.ts).
+//
+// One machine (the default) does all of it. In a fleet (docs/fleet.md) a front submits, lists
+// and cancels, and workers run: a worker claims each task it is handed (from then on only its
+// writes count), takes over a task another worker left at the checkpoint of its last node, and
+// pushes the result to the repository.
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
 import type { Task, TaskLogEntry, TaskStatus } from '../protocol/methods-task.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
-import type { TaskStore } from '../store/task-store.ts';
+import type { TaskStorage } from '../store/store.ts';
 import type { AgentPort } from './agent-port.ts';
 import { TaskError } from './errors.ts';
-import { executeBlueprint, stopKind, TaskStop } from './executor.ts';
+import { stopKind, TaskStop } from './executor.ts';
 import { newTaskId } from './ids.ts';
+import { MirrorWorkspaces } from './mirror-workspaces.ts';
 import { EmbeddedQueue, type TaskQueue } from './queue.ts';
-import { prepareSubmission, type SubmitInput } from './submission.ts';
-import { closeWorkspace, poolKey, prepareWorkspace, type LifecycleDeps } from './task-lifecycle.ts';
+import { prepareSubmission, type RepoSource, type SubmitInput } from './submission.ts';
+import { poolKey } from './task-lifecycle.ts';
+import { SettledWaiters } from './settled.ts';
+import { recoverEmbedded, reconcileQueue, sweepWorker } from './task-recovery.ts';
+import { runTask, type RunDeps } from './task-run.ts';
 import {
   fromRow,
   initialState,
-  IN_FLIGHT,
   logEntry,
   TERMINAL,
   toWire,
@@ -29,10 +34,28 @@ import { TaskUpdates, type TaskUpdate } from './task-updates.ts';
 import { WarmPool } from './warm-pool.ts';
 import { Workspaces } from './workspaces.ts';
 
+/** How a process takes part in a fleet (absent: one machine, it submits and runs). */
+export type FleetRole =
+  | {
+      role: 'front';
+      /** Asks whichever worker runs the task to cancel it. */
+      requestCancel(taskId: string): Promise<void>;
+    }
+  | {
+      role: 'worker';
+      /** Who claims: unique per worker process. */
+      workerId: string;
+      /** Whether a front asked to cancel the task (before this worker had it). */
+      cancelRequested(taskId: string): Promise<boolean>;
+    };
+
 export type TaskRunnerOptions = {
-  /** YOKE_HOME: worktrees go under its worktrees/. */
+  /** YOKE_HOME: worktrees go under its worktrees/ (and a fleet's mirrors under mirrors/). */
   home: string;
-  store: TaskStore;
+  store: TaskStorage;
+  /** Resolves once every write so far is stored (a fleet's store commits in batches). */
+  durable?: () => Promise<void>;
+  fleet?: FleetRole;
   agent: AgentPort;
   /** The tools that exist (task.toml and blueprints may name a subset). */
   toolNames: readonly string[];
@@ -50,16 +73,18 @@ export type TaskRunnerOptions = {
   log?: (line: string) => void;
 };
 
-type Live = { task: TaskRecord; controller: AbortController; done: Promise<void> };
-
 export class TaskRunner {
   readonly workspaces: Workspaces;
   readonly pool: WarmPool;
   private readonly queue: TaskQueue;
-  private readonly live = new Map<string, Live>();
+  private readonly live = new Map<
+    string,
+    { task: TaskRecord; controller: AbortController; done: Promise<void> }
+  >();
   private readonly updates: TaskUpdates;
-  private readonly settledWaiters = new Map<string, ((task: Task) => void)[]>();
+  private readonly settledWaiters = new SettledWaiters();
   private readonly log: (line: string) => void;
+  private readonly source: RepoSource | undefined;
   private started = false;
   private closing = false;
 
@@ -67,7 +92,11 @@ export class TaskRunner {
     const concurrency = options.concurrency ?? availableParallelism();
     this.log = options.log ?? ((line) => process.stderr.write(`yoke tasks: ${line}\n`));
     this.updates = new TaskUpdates(this.log);
-    this.workspaces = new Workspaces(options.home);
+    if (options.fleet) {
+      const mirrored = new MirrorWorkspaces(options.home);
+      this.workspaces = mirrored;
+      this.source = mirrored.mirrors.source;
+    } else this.workspaces = new Workspaces(options.home);
     this.pool = new WarmPool({
       size: options.warm ?? 0,
       workspaces: this.workspaces,
@@ -78,60 +107,44 @@ export class TaskRunner {
       options.queue ?? new EmbeddedQueue({ concurrency, perGroup: options.perRepo ?? concurrency });
   }
 
-  /** Recovers what the last daemon left, then starts running queued tasks. */
+  /** Recovers what the last process left (task-recovery.ts), then starts taking tasks. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const { store } = this.options;
-    const open = store.withStatus(['queued', ...IN_FLIGHT]).map(fromRow);
-    const hasWorkspace = (t: TaskRecord) =>
-      t.status !== 'preparing' && t.state.worktree !== null && existsSync(t.state.worktree);
-    const resumable = open.filter(hasWorkspace);
-    const keep = new Set(resumable.map((t) => t.state.worktree!));
-    const swept = await this.workspaces.sweep(keep, store.repos());
-    if (swept.killed.length) this.log(`killed ${swept.killed.length} orphaned process(es)`);
-    if (swept.removed.length) this.log(`removed ${swept.removed.length} orphaned worktree(s)`);
-    const requeued: TaskRecord[] = [];
-    for (const task of open) {
-      const node = task.state.currentNode;
-      if (resumable.includes(task)) {
-        if (task.status !== 'queued')
-          this.setStatus(
-            task,
-            'queued',
-            `the daemon restarted; resuming at ${node ?? 'the start'}`,
-          );
-      } else if (task.status === 'preparing') {
-        await this.workspaces.deleteBranch(task.spec.repo, task.spec.branch);
-        task.state = initialState();
-        this.setStatus(task, 'queued', 'the daemon restarted while preparing; queued again');
-        requeued.push(task);
-      } else if (task.state.worktree !== null) {
-        task.state.completedAtMs = Date.now();
-        task.state.worktree = null;
-        task.state.error = {
-          message: `the daemon stopped during ${node ?? 'the task'} and its worktree is gone`,
-          node,
-        };
-        await this.workspaces.deleteBranch(task.spec.repo, task.spec.branch);
-        this.setStatus(task, 'failed', task.state.error.message);
-      } else requeued.push(task);
+    const { store, fleet } = this.options;
+    const deps = {
+      store,
+      queue: this.queue,
+      workspaces: this.workspaces,
+      log: this.log,
+      setStatus: (task: TaskRecord, status: TaskStatus, message: string) =>
+        this.setStatus(task, status, message),
+    };
+    if (fleet?.role === 'front') {
+      await this.reconcile();
+      return;
     }
-    // Resumed tasks first, then the queue as it was: both in submission order.
-    for (const task of [...resumable, ...requeued.sort((a, b) => a.seq - b.seq)])
-      this.queue.add({ taskId: task.id, group: task.spec.repo });
+    if (fleet?.role === 'worker') await sweepWorker(deps);
+    else await recoverEmbedded(deps);
     this.queue.process((job) => this.run(job.taskId));
+  }
+
+  /** A front: gives the queue every unfinished task again (at start, after Redis is back). */
+  async reconcile(): Promise<number> {
+    return reconcileQueue({ store: this.options.store, queue: this.queue });
   }
 
   async submit(input: SubmitInput): Promise<Task> {
     if (this.closing) throw new TaskError('task_conflict', 'the task runner is shutting down');
+    if (this.options.fleet?.role === 'worker')
+      throw new TaskError(
+        'task_conflict',
+        'a fleet worker takes no submissions; send them to a front',
+      );
     const id = newTaskId();
-    const spec = await prepareSubmission(id, input, {
-      toolNames: this.options.toolNames,
-      runner: this.options.runner,
-    });
+    const spec = await prepareSubmission(id, input, this.submissionDeps());
     const now = Date.now();
-    const row = this.options.store.insert({
+    const row = await this.options.store.insert({
       id,
       createdAt: now,
       status: 'queued',
@@ -141,42 +154,45 @@ export class TaskRunner {
     });
     const task = fromRow(row);
     this.append(task, { type: 'status', node: null, status: 'queued', message: null });
-    this.queue.add({ taskId: id, group: spec.repo });
+    await this.options.durable?.();
+    await this.queue.add({ taskId: id, group: spec.repo });
     return toWire(task);
   }
 
-  read(id: string): Task {
-    return toWire(this.record(id));
+  async read(id: string): Promise<Task> {
+    return toWire(await this.record(id));
   }
 
-  list(query: { statuses?: TaskStatus[]; repo?: string; cursor?: string; limit?: number }): {
-    data: Task[];
-    nextCursor: string | null;
-  } {
-    const { rows, nextCursor } = this.options.store.list(query);
+  async list(query: {
+    statuses?: TaskStatus[];
+    repo?: string;
+    cursor?: string;
+    limit?: number;
+  }): Promise<{ data: Task[]; nextCursor: string | null }> {
+    const { rows, nextCursor } = await this.options.store.list(query);
     return {
       data: rows.map((row) => toWire(this.live.get(row.id)?.task ?? fromRow(row))),
       nextCursor,
     };
   }
 
-  readLog(
+  async readLog(
     id: string,
     cursor: string | null,
     limit = 500,
-  ): { data: TaskLogEntry[]; nextCursor: string | null } {
-    this.record(id);
+  ): Promise<{ data: TaskLogEntry[]; nextCursor: string | null }> {
     const after = cursor ? Number(cursor) : 0;
     if (!Number.isInteger(after) || after < 0)
       throw new TaskError('task_invalid', `not a log cursor: ${cursor}`);
-    const rows = this.options.store.log(id, after, limit + 1);
+    await this.record(id);
+    const rows = await this.options.store.log(id, after, limit + 1);
     const data = rows.slice(0, limit).map(logEntry);
     return { data, nextCursor: rows.length > limit ? String(data.at(-1)!.seq) : null };
   }
 
   /** Cancels a queued or running task; resolves once it has stopped. */
   async cancel(id: string): Promise<Task> {
-    const task = this.record(id);
+    const task = await this.record(id);
     if (TERMINAL.has(task.status))
       throw new TaskError('task_conflict', `task ${id} has already ${task.status}`);
     const live = this.live.get(id);
@@ -185,16 +201,47 @@ export class TaskRunner {
       await live.done;
       return this.read(id);
     }
-    this.queue.remove(id);
+    const { fleet } = this.options;
+    if (fleet?.role === 'front' && !(await this.queue.remove(id))) {
+      // A worker has it (or is about to): ask, and wait for the end it records.
+      const ended = this.settled(id);
+      await fleet.requestCancel(id);
+      return ended;
+    }
+    if (fleet) {
+      const claimed = await this.options.store.claim(id, 'front');
+      if (claimed) task.state = fromRow(claimed).state;
+    } else await this.queue.remove(id);
     task.state.completedAtMs = Date.now();
     this.setStatus(task, 'cancelled', 'cancelled before it started');
+    await this.options.durable?.();
     this.settle(task);
     return toWire(task);
   }
 
+  /** A worker: a front asked to cancel this task; stops it if it runs here. */
+  cancelHere(id: string): void {
+    this.live.get(id)?.controller.abort(new TaskStop('cancel'));
+  }
+
+  /** Another process has taken this task over (the store refused our write): stop at once. */
+  lost(id: string): void {
+    const live = this.live.get(id);
+    if (!live) return;
+    this.log(`task ${id} was taken over by another worker; stopping it here`);
+    live.controller.abort(new TaskStop('lost'));
+  }
+
+  /** The tasks running here whose threads include `threadId`. */
+  tasksOfThread(threadId: string): string[] {
+    return [...this.live.values()]
+      .filter((l) => l.task.state.threadIds.includes(threadId))
+      .map((l) => l.task.id);
+  }
+
   /** Submits a finished task again as a new task. */
   async retry(id: string): Promise<Task> {
-    const old = this.record(id);
+    const old = await this.record(id);
     if (!TERMINAL.has(old.status))
       throw new TaskError('task_conflict', `task ${id} is ${old.status}; retry it once it ends`);
     const { spec } = old;
@@ -217,10 +264,7 @@ export class TaskRunner {
     const spec = await prepareSubmission(
       'warm',
       { prompt: 'warm', repo, baseRef: baseRef ?? null },
-      {
-        toolNames: this.options.toolNames,
-        runner: this.options.runner,
-      },
+      this.submissionDeps(),
     );
     const key = poolKey({ spec });
     this.pool.register(key);
@@ -232,128 +276,94 @@ export class TaskRunner {
     return this.updates.listen(listener);
   }
 
+  /** A fleet front: an update another process made (already stored), for listeners here. */
+  remoteUpdate(update: TaskUpdate): void {
+    this.updates.relay(update);
+    if (TERMINAL.has(update.task.status)) this.settledWaiters.ended(update.task);
+  }
+
   /** Resolves with the task once it has ended. */
   settled(id: string): Promise<Task> {
-    const task = this.record(id);
-    if (TERMINAL.has(task.status)) return Promise.resolve(toWire(task));
-    return new Promise((resolve) => {
-      const list = this.settledWaiters.get(id) ?? [];
-      list.push(resolve);
-      this.settledWaiters.set(id, list);
-    });
+    return this.settledWaiters.wait(id, () => this.read(id));
   }
 
   /** Stops: running tasks are interrupted and stay resumable; the queue stays stored. */
   async close(): Promise<void> {
     this.closing = true;
+    // The queue first stops handing out jobs, then waits for the running ones.
+    const queueClosed = this.queue.close();
     for (const live of this.live.values()) live.controller.abort(new TaskStop('shutdown'));
     await Promise.all([...this.live.values()].map((l) => l.done));
-    await this.queue.close();
+    await queueClosed;
     await this.pool.close();
     this.updates.flush();
   }
 
-  private record(id: string): TaskRecord {
+  private submissionDeps() {
+    return {
+      toolNames: this.options.toolNames,
+      runner: this.options.runner,
+      ...(this.source ? { source: this.source } : {}),
+    };
+  }
+
+  private async record(id: string): Promise<TaskRecord> {
     const live = this.live.get(id);
     if (live) return live.task;
-    const row = this.options.store.get(id);
+    const row = await this.options.store.get(id);
     if (!row) throw new TaskError('task_not_found', `no task ${id}`);
     return fromRow(row);
   }
 
-  private run(id: string): Promise<void> {
-    const task = this.record(id);
-    if (TERMINAL.has(task.status) || this.closing) return Promise.resolve();
+  /** Runs a task the queue handed over; `requeue` when it stopped without ending. */
+  private async run(id: string): Promise<void | 'requeue'> {
+    if (this.closing) return 'requeue';
+    const { fleet, store } = this.options;
+    const already = this.live.get(id);
+    if (already) {
+      // Handed to us again while we run it (the queue thought we had stalled): one run.
+      await already.done;
+      return stopKind(already.controller.signal) === 'shutdown' ? 'requeue' : undefined;
+    }
+    let task: TaskRecord;
+    if (fleet?.role === 'worker') {
+      const claimed = await store.claim(id, fleet.workerId);
+      if (!claimed) return;
+      task = fromRow(claimed);
+      if (!TERMINAL.has(task.status) && (await fleet.cancelRequested(id))) {
+        task.state.completedAtMs = Date.now();
+        this.setStatus(task, 'cancelled', 'cancelled before it started');
+      }
+    } else task = await this.record(id);
+    if (TERMINAL.has(task.status)) {
+      await this.options.durable?.();
+      return;
+    }
     const controller = new AbortController();
-    const live: Live = { task, controller, done: Promise.resolve() };
-    this.live.set(id, live);
-    live.done = this.execute(live).finally(() => {
-      this.live.delete(id);
-      if (TERMINAL.has(task.status)) this.settle(task);
-    });
-    return live.done;
-  }
-
-  private async execute({ task, controller }: Live): Promise<void> {
-    const { spec, state } = task;
-    const { signal } = controller;
-    const deps: LifecycleDeps = {
+    const deps: RunDeps = {
       workspaces: this.workspaces,
       pool: this.pool,
-      save: () => this.save(task),
+      agent: this.options.agent,
+      runner: this.options.runner,
+      toolNames: this.options.toolNames,
       log: this.log,
+      takeOver: fleet?.role === 'worker' && task.status !== 'queued',
+      workerId: fleet?.role === 'worker' ? fleet.workerId : null,
+      save: () => this.save(task),
+      append: (entry) => this.append(task, entry),
+      setStatus: (status, message) => this.setStatus(task, status, message),
     };
-    state.startedAtMs ??= Date.now();
-    const budgetMs = spec.config.timeBudgetS * 1000 - (Date.now() - state.startedAtMs);
-    const timer = setTimeout(() => controller.abort(new TaskStop('time')), Math.max(0, budgetMs));
+    const live = { task, controller, done: Promise.resolve() };
+    this.live.set(id, live);
+    live.done = runTask(task, controller, deps);
     try {
-      if (!state.worktree) {
-        this.setStatus(task, 'preparing', null);
-        await prepareWorkspace(task, deps);
-      }
-      if (signal.aborted) return await this.stopped(task, deps, signal);
-      this.setStatus(
-        task,
-        'running',
-        state.warm && state.nodes.length === 0 ? 'warm workspace' : null,
-      );
-      const outcome = await executeBlueprint({
-        id: task.id,
-        spec,
-        state,
-        agent: this.options.agent,
-        runner: this.options.runner,
-        toolNames: this.options.toolNames,
-        signal,
-        hooks: {
-          save: () => this.save(task),
-          log: (entry) => this.append(task, entry),
-          setWaiting: (waiting) => {
-            const status = waiting ? 'waiting_approval' : 'running';
-            if (task.status !== status && !TERMINAL.has(task.status))
-              this.setStatus(task, status, null);
-          },
-        },
-      });
-      if (outcome.kind === 'stopped') return await this.stopped(task, deps, signal);
-      if (outcome.kind === 'done') {
-        await closeWorkspace(task, 'succeeded', deps);
-        state.completedAtMs = Date.now();
-        this.setStatus(task, 'succeeded', null);
-        return;
-      }
-      await this.fail(task, deps, outcome.message, outcome.node);
-    } catch (err) {
-      if (signal.aborted) return await this.stopped(task, deps, signal);
-      await this.fail(task, deps, (err as Error).message, state.currentNode);
+      await live.done;
     } finally {
-      clearTimeout(timer);
+      this.live.delete(id);
     }
-  }
-
-  private async stopped(task: TaskRecord, deps: LifecycleDeps, signal: AbortSignal): Promise<void> {
-    const kind = stopKind(signal);
-    if (kind === 'shutdown') return this.save(task);
-    if (kind === 'time') {
-      const message = `over its time budget of ${task.spec.config.timeBudgetS} s`;
-      return this.fail(task, deps, message, task.state.currentNode);
-    }
-    await closeWorkspace(task, 'cancelled', deps);
-    task.state.completedAtMs = Date.now();
-    this.setStatus(task, 'cancelled', 'cancelled');
-  }
-
-  private async fail(
-    task: TaskRecord,
-    deps: LifecycleDeps,
-    message: string,
-    node: string | null,
-  ): Promise<void> {
-    await closeWorkspace(task, 'failed', deps);
-    task.state.error = { message, node };
-    task.state.currentNode = null;
-    task.state.completedAtMs = Date.now();
-    this.setStatus(task, 'failed', message);
+    await this.options.durable?.();
+    if (TERMINAL.has(task.status)) this.settle(task);
+    return stopKind(controller.signal) === 'shutdown' ? 'requeue' : undefined;
   }
 
   private setStatus(task: TaskRecord, status: TaskStatus, message: string | null): void {
@@ -375,8 +385,6 @@ export class TaskRunner {
 
   private settle(task: TaskRecord): void {
     this.updates.flush();
-    const waiters = this.settledWaiters.get(task.id) ?? [];
-    this.settledWaiters.delete(task.id);
-    for (const resolve of waiters) resolve(toWire(task));
+    this.settledWaiters.ended(toWire(task));
   }
 }

@@ -19,18 +19,31 @@ export type SubmitInput = {
   retryOf?: string | null;
 };
 
+/**
+ * Where a submitted repository's git data is read: `dir` (a checkout, or a fleet's mirror
+ * clone), its default ref, and the name tasks record for it (`spec.repo`).
+ */
+export type RepoSource = (repo: string) => Promise<{ dir: string; head: string; name: string }>;
+
+/** One machine: an absolute path into a checkout; the task records its top level. */
+export const localRepo: RepoSource = async (repo) => {
+  if (!isAbsolute(repo))
+    throw new TaskError('task_invalid', `repo must be an absolute path, not "${repo}"`);
+  const { top, head } = await repoTopLevel(repo);
+  return { dir: top, head, name: top };
+};
+
 export async function prepareSubmission(
   id: string,
   input: SubmitInput,
-  deps: { toolNames: readonly string[]; runner: ProcessRunner },
+  deps: { toolNames: readonly string[]; runner: ProcessRunner; source?: RepoSource },
 ): Promise<TaskSpec> {
   if (!input.prompt.trim()) throw new TaskError('task_invalid', 'the prompt is empty');
-  if (!isAbsolute(input.repo))
-    throw new TaskError('task_invalid', `repo must be an absolute path, not "${input.repo}"`);
-  const { top: repo, head } = await repoTopLevel(input.repo);
+  const { dir: repo, head, name: repoName } = await (deps.source ?? localRepo)(input.repo);
   const baseRef = input.baseRef?.trim() || head;
   const baseCommit = await resolveCommit(repo, baseRef);
-  if (!baseCommit) throw new TaskError('task_invalid', `unknown base ref "${baseRef}" in ${repo}`);
+  if (!baseCommit)
+    throw new TaskError('task_invalid', `unknown base ref "${baseRef}" in ${repoName}`);
 
   // task.toml and the likely blueprint's files in one read; the blueprint task.toml names (when
   // the submission names none) may need a second.
@@ -47,7 +60,7 @@ export async function prepareSubmission(
   ]);
   return {
     prompt: input.prompt,
-    repo,
+    repo: repoName,
     baseRef,
     baseCommit,
     branch: `yoke/${id}`,

@@ -45,7 +45,11 @@ export async function prepareWorkspace(task: TaskRecord, deps: LifecycleDeps): P
   deps.pool.register(key, { defer: true });
 }
 
-/** Records what the branch holds; keeps uncommitted work of a failed run as a commit. */
+/**
+ * Records what the branch holds; keeps uncommitted work of a failed run as a commit; makes the
+ * branch visible in the repository (a fleet worker pushes it). A branch that cannot be pushed
+ * fails the task, after the worktree is gone.
+ */
 export async function closeWorkspace(
   task: TaskRecord,
   outcome: 'succeeded' | 'failed' | 'cancelled',
@@ -54,6 +58,7 @@ export async function closeWorkspace(
   const { spec, state } = task;
   const dir = state.worktree;
   if (!dir) return;
+  let unpublished: Error | null = null;
   try {
     if (outcome === 'failed') {
       await commitAll(
@@ -63,7 +68,7 @@ export async function closeWorkspace(
       );
     }
     const described = outcome === 'cancelled' ? null : await describeBranch(dir, spec.baseCommit);
-    if (described)
+    if (described) {
       state.result = {
         branch: spec.branch,
         baseCommit: spec.baseCommit,
@@ -71,6 +76,10 @@ export async function closeWorkspace(
         summary: state.vars.summary,
         prDescription: state.vars.prDescription,
       };
+      await deps.workspaces
+        .publish(spec.repo, dir, spec.branch, task.id)
+        .catch((err: Error) => (unpublished = err));
+    }
   } catch (err) {
     // The worktree may be gone or broken; the task still ends, and says what went wrong.
     deps.log(`task ${task.id}: could not describe its branch: ${(err as Error).message}`);
@@ -79,5 +88,6 @@ export async function closeWorkspace(
     state.worktree = null;
   }
   // Git refuses to delete a branch a worktree has checked out, hence after the removal.
-  if (outcome === 'cancelled') await deps.workspaces.deleteBranch(spec.repo, spec.branch);
+  if (outcome === 'cancelled') await deps.workspaces.discard(spec.repo, spec.branch, task.id);
+  if (unpublished) throw unpublished;
 }

@@ -47,6 +47,10 @@ export type TaskState = {
   error: { message: string; node: string | null } | null;
   startedAtMs: number | null;
   completedAtMs: number | null;
+  /** Where the blueprint ended (kept, so a task resumed after that point does not run again). */
+  finished: { kind: 'done' } | { kind: 'failed'; message: string; node: string | null } | null;
+  /** A fleet worker's last checkpoint of the worktree (mirror-workspaces.ts). */
+  checkpoint: string | null;
 };
 
 export const TERMINAL: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'cancelled']);
@@ -69,6 +73,8 @@ export function initialState(): TaskState {
     error: null,
     startedAtMs: null,
     completedAtMs: null,
+    finished: null,
+    checkpoint: null,
   };
 }
 

@@ -31,6 +31,17 @@ export class TaskUpdates {
     else this.immediate ??= setImmediate(() => this.flush());
   }
 
+  /** An update made elsewhere (another process, already stored): sent as it is, at once. */
+  relay(update: TaskUpdate): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(update);
+      } catch (err) {
+        this.log(`a task listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
   /** Sends everything pending now. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -39,15 +50,6 @@ export class TaskUpdates {
     this.immediate = null;
     const batch = [...this.pending.values()];
     this.pending.clear();
-    for (const { task, entries } of batch) {
-      const update = { task: toWire(task), entries };
-      for (const listener of this.listeners) {
-        try {
-          listener(update);
-        } catch (err) {
-          this.log(`a task listener failed: ${(err as Error).message}`);
-        }
-      }
-    }
+    for (const { task, entries } of batch) this.relay({ task: toWire(task), entries });
   }
 }

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandSandbox, ProcessRunner } from '../sandbox/process-runner.ts';
 import { runCommand } from './commands.ts';
-import { resolveCommit } from './git.ts';
 import type { Workspaces } from './workspaces.ts';
 
 export type PoolKey = {
@@ -135,7 +134,10 @@ export class WarmPool {
     const { key } = pool;
     const { workspaces } = this.options;
     while (!this.stop.signal.aborted) {
-      const commit = await resolveCommit(key.repo, key.baseRef);
+      const commit = await workspaces.resolve(key.repo, key.baseRef).catch((err: Error) => {
+        this.options.log(`warm pool for ${key.repo}: ${err.message}`);
+        return null;
+      });
       if (!commit) return;
       for (const stale of pool.entries.filter((e) => e.ready && e.commit !== commit)) {
         pool.entries.splice(pool.entries.indexOf(stale), 1);

@@ -7,7 +7,7 @@
 // kills the one and removes the other.
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { git, gitRaw } from './git.ts';
+import { git, gitRaw, resolveCommit } from './git.ts';
 
 export class Workspaces {
   readonly root: string;
@@ -19,6 +19,14 @@ export class Workspaces {
   dirFor(name: string): string {
     return join(this.root, name);
   }
+
+  /** The commit `ref` names in `repo` now, or null. */
+  resolve(repo: string, ref: string): Promise<string | null> {
+    return resolveCommit(repo, ref);
+  }
+
+  /** Makes the task's branch visible in its repository: a local worktree's already is. */
+  async publish(_repo: string, _dir: string, _branch: string, _taskId: string): Promise<void> {}
 
   /** A new worktree at `commit`: on a new branch, or detached (the warm pool's). */
   async create(repo: string, dir: string, commit: string, branch: string | null): Promise<void> {
@@ -44,6 +52,11 @@ export class Workspaces {
 
   async deleteBranch(repo: string, branch: string): Promise<void> {
     await gitRaw(repo, ['branch', '-D', branch]);
+  }
+
+  /** A cancelled task's branch, and anything else kept for it, goes. */
+  async discard(repo: string, branch: string, _taskId: string): Promise<void> {
+    await this.deleteBranch(repo, branch);
   }
 
   /**

@@ -104,11 +104,12 @@ export function waitForTask(
         resolve(task);
       }
     });
-    const now = tasks.read(id);
-    if (match(now)) {
-      off();
-      resolve(now);
-    }
+    void tasks.read(id).then((now) => {
+      if (match(now)) {
+        off();
+        resolve(now);
+      }
+    });
   });
 }
 

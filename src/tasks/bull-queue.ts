@@ -1,0 +1,125 @@
+// The shared task queue: BullMQ on Redis. Fronts add jobs, workers on any machines process
+// them. A job's id is its task's id, so adding a task twice keeps one job. A worker holds each
+// job under a lock it renews; a worker that dies stops renewing, and the stalled-job check of
+// any other worker hands the job to the next free worker (docs/fleet.md: lock settings and
+// how long that takes). A worker that shuts down puts its jobs back at once.
+//
+// BullMQ has no per-group limit (that is BullMQ Pro): in a fleet the limit is each worker's
+// concurrency; `group` is carried for information.
+import { Queue, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { TaskJob, TaskQueue, TaskWorker } from './queue.ts';
+
+export type QueueTimings = {
+  /** How long a worker's hold on a task lasts unless renewed (it renews at half). */
+  lockDurationMs: number;
+  /** How often each worker looks for tasks whose worker stopped renewing. */
+  stalledIntervalMs: number;
+  /** How many times a task may lose its worker before it is given up as failed. */
+  maxStalls: number;
+};
+
+/**
+ * A dead worker's task is handed on within lockDuration + 2 × stalledInterval (the check marks
+ * a job, the next one moves it): 25 s at most with these, 15–20 s typically.
+ */
+export const DEFAULT_QUEUE_TIMINGS: QueueTimings = {
+  lockDurationMs: 15_000,
+  stalledIntervalMs: 5_000,
+  maxStalls: 3,
+};
+
+export type BullQueueOptions = {
+  /** A new connection (each BullMQ object needs its own). */
+  connect: (what: string) => Redis;
+  name?: string;
+  /** Jobs this worker runs at once. */
+  concurrency: number;
+  timings?: Partial<QueueTimings>;
+  log: (line: string) => void;
+  /** A job that lost its worker too often and was failed by BullMQ. */
+  gaveUp?: (taskId: string, reason: string) => void;
+};
+
+type JobData = { taskId: string; group: string };
+
+export class BullQueue implements TaskQueue {
+  readonly backend = 'bullmq';
+  private readonly queue: Queue<JobData>;
+  private worker: Worker<JobData> | null = null;
+  private readonly timings: QueueTimings;
+  private readonly name: string;
+  /** Connections passed to BullMQ are ours to close. */
+  private readonly connections: Redis[] = [];
+
+  constructor(private readonly options: BullQueueOptions) {
+    this.name = options.name ?? 'yoke-tasks';
+    this.timings = { ...DEFAULT_QUEUE_TIMINGS, ...options.timings };
+    this.queue = new Queue<JobData>(this.name, { connection: this.connect('queue') });
+    this.queue.on('error', (err) => options.log(`queue: ${err.message}`));
+  }
+
+  async add(job: TaskJob): Promise<void> {
+    await this.queue.add('task', job, {
+      jobId: job.taskId,
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    });
+  }
+
+  async remove(taskId: string): Promise<boolean> {
+    const job = await this.queue.getJob(taskId);
+    if (!job || !(await job.isWaiting())) return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      // Taken by a worker meanwhile (it holds the lock).
+      return false;
+    }
+  }
+
+  process(fn: TaskWorker): void {
+    if (this.worker) throw new Error('BullQueue.process is called once');
+    const { timings } = this;
+    this.worker = new Worker<JobData>(
+      this.name,
+      async (job: Job<JobData>, token?: string) => {
+        const outcome = await fn({ taskId: job.data.taskId, group: job.data.group });
+        if (outcome === 'requeue') {
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
+      },
+      {
+        connection: this.connect('worker'),
+        concurrency: this.options.concurrency,
+        lockDuration: timings.lockDurationMs,
+        stalledInterval: timings.stalledIntervalMs,
+        maxStalledCount: timings.maxStalls,
+      },
+    );
+    this.worker.on('error', (err) => this.options.log(`queue: ${err.message}`));
+    this.worker.on('failed', (job, err) => {
+      if (job && /stalled more than allowable limit/.test(err.message))
+        this.options.gaveUp?.(job.data.taskId, err.message);
+    });
+  }
+
+  /** Jobs waiting for a worker (the whole fleet's). */
+  waitingCount(): Promise<number> {
+    return this.queue.getWaitingCount();
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+    for (const redis of this.connections) redis.disconnect();
+  }
+
+  private connect(what: string): Redis {
+    const redis = this.options.connect(what);
+    this.connections.push(redis);
+    return redis;
+  }
+}
