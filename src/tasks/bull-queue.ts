@@ -51,6 +51,8 @@ export class BullQueue implements TaskQueue {
   private readonly name: string;
   /** Connections passed to BullMQ are ours to close. */
   private readonly connections: Redis[] = [];
+  private closing = false;
+  private closed: Promise<void> | null = null;
 
   constructor(private readonly options: BullQueueOptions) {
     this.name = options.name ?? 'yoke-tasks';
@@ -80,12 +82,16 @@ export class BullQueue implements TaskQueue {
   }
 
   process(fn: TaskWorker): void {
-    if (this.worker) throw new Error('BullQueue.process is called once');
+    if (this.worker) throw new QueueMisuse('BullQueue.process is called once');
     const { timings } = this;
     this.worker = new Worker<JobData>(
       this.name,
       async (job: Job<JobData>, token?: string) => {
-        const outcome = await fn({ taskId: job.data.taskId, group: job.data.group });
+        // A job fetched while this worker closes goes straight back (BullMQ's close waits
+        // for every job it fetched, so one held here would hold the close forever).
+        const outcome = this.closing
+          ? 'requeue'
+          : await fn({ taskId: job.data.taskId, group: job.data.group });
         if (outcome === 'requeue') {
           await job.moveToWait(token);
           throw new WaitingError();
@@ -111,7 +117,17 @@ export class BullQueue implements TaskQueue {
     return this.queue.getWaitingCount();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops taking jobs and waits until every job processed here has returned (a job stopped by
+   * the shutdown is put back, and so is one fetched while closing), then closes. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shutDown();
+    return this.closed;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closing = true;
     await this.worker?.close();
     await this.queue.close();
     for (const redis of this.connections) redis.disconnect();
@@ -122,4 +138,8 @@ export class BullQueue implements TaskQueue {
     this.connections.push(redis);
     return redis;
   }
+}
+
+export class QueueMisuse extends Error {
+  readonly code = 'queue_misuse';
 }
