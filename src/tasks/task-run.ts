@@ -5,6 +5,7 @@ import type { TaskStatus } from '../protocol/methods-task.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { AgentPort } from './agent-port.ts';
 import { runCommand } from './commands.ts';
+import { commandSandbox } from './task-config.ts';
 import { executeBlueprint, stopKind, TaskStop } from './executor.ts';
 import { MirrorWorkspaces } from './mirror-workspaces.ts';
 import { closeWorkspace, prepareWorkspace, type LifecycleDeps } from './task-lifecycle.ts';
@@ -131,6 +132,7 @@ async function restoreWorkspace(
     const run = await runCommand(command, {
       cwd: state.worktree,
       runner: deps.runner,
+      sandbox: commandSandbox(spec.config, 'setup'),
       signal,
       timeoutMs: spec.config.commandTimeoutS * 1000,
       onOutput: (text) => deps.append({ type: 'output', node: 'setup', text }),
