@@ -30,7 +30,7 @@ type Sample = {
 };
 
 /** Script: answer each request with the next `echo` until N calls in this turn, then "done". */
-function script(n: number) {
+export function stepScript(n: number) {
   return (request: RecordedRequest) => {
     const input = (request.json as { input: { type: string; role?: string }[] }).input;
     let calls = 0;
@@ -54,7 +54,7 @@ async function runOnce(
   const arrivals: number[] = [];
   const mock = await startMockModel((request, index) => {
     arrivals[index] = performance.now();
-    return script(n)(request);
+    return stepScript(n)(request);
   });
   const useTime = existsSync(TIME_BIN);
   const argv = ['exec', '--json', ...args, 'run the steps'];

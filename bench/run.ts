@@ -1,5 +1,6 @@
 // npm run bench: runs each benchmark and prints its figures. `npm run bench -- exec` runs one.
 // The soak (10 minutes) runs only when named: `npm run bench -- soak [--minutes N]`.
+import { benchAcp } from './acp.ts';
 import { benchAppServer } from './app-server.ts';
 import { benchContext } from './context.ts';
 import { benchExec } from './exec.ts';
@@ -9,6 +10,7 @@ import { benchTasks } from './tasks.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   exec: benchExec,
+  acp: benchAcp,
   'app-server': benchAppServer,
   context: benchContext,
   tasks: benchTasks,
