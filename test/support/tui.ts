@@ -4,7 +4,7 @@
 import { render } from 'ink-testing-library';
 import { createElement } from 'react';
 import type { TestContext } from 'node:test';
-import { YokeClient } from '../../src/client/client.ts';
+import type { YokeClient } from '../../src/client/client.ts';
 import type { RequestId } from '../../src/protocol/jsonrpc.ts';
 import type {
   ClientRequestMethod,
@@ -13,10 +13,9 @@ import type {
   ServerNotification,
   ServerRequestMethod,
 } from '../../src/protocol/methods.ts';
-import { createMemoryTransportPair, type MessageTransport } from '../../src/protocol/transport.ts';
+import type { MessageTransport } from '../../src/protocol/transport.ts';
 import { loadConfig } from '../../src/runtime/config.ts';
-import { ThreadManager } from '../../src/runtime/thread-manager.ts';
-import { AppServer } from '../../src/server/app-server.ts';
+import { startAppServerHost } from '../../src/surfaces/app-server-host.ts';
 import { App } from '../../src/surfaces/tui/app.tsx';
 import { TuiController } from '../../src/surfaces/tui/controller.ts';
 import type { ControllerDeps, TuiConnection } from '../../src/surfaces/tui/state.ts';
@@ -130,13 +129,13 @@ export async function startHarness(
   const home = tempDir('home', t);
   const env = { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'test-key' };
   const config = loadConfig({ env, cwd: repo, overrides: options.config ?? [] });
-  const manager = new ThreadManager({ config });
-  const server = new AppServer(manager);
-  const [clientEnd, serverEnd] = createMemoryTransportPair();
-  server.attach(serverEnd, { log: () => {} });
+  // The TUI's own set-up (connectInProcess), with the client's traffic recorded.
+  const host = startAppServerHost({ config });
   const sent: Record<string, unknown>[] = [];
-  const client = new YokeClient(recording(clientEnd, sent), { log: () => {} });
-  await client.initialize({ name: 'tui-test', version: '0' });
+  const client = await host.connect(
+    { name: 'tui-test', version: '0' },
+    { log: () => {}, wrap: (transport) => recording(transport, sent) },
+  );
   const controller = new TuiController(
     client,
     { cwd: repo },
@@ -149,10 +148,7 @@ export async function startHarness(
   });
   t.after(async () => {
     screen.unmount();
-    await Promise.all(manager.loadedThreadIds.map((id) => manager.loaded(id)?.interrupt()));
-    client.close();
-    server.close();
-    manager.close();
+    await host.close();
   });
   await settle();
   const answers = () =>

@@ -3,9 +3,8 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
-import { ThreadManager } from '../../runtime/thread-manager.ts';
-import { AppServer } from '../../server/app-server.ts';
 import { createStdioTransport } from '../../server/stdio-transport.ts';
+import { startAppServerHost } from '../app-server-host.ts';
 import {
   command,
   COMMON_OPTIONS,
@@ -79,29 +78,27 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   const config = loadConfig({ overrides: args.config ?? [] });
   for (const warning of [...config.warnings, ...sandboxWarnings(config)])
     process.stderr.write(`warning: ${warning}\n`);
-  const manager = new ThreadManager({ config });
   // The store is checked (PRAGMA quick_check) before anything is served: a damaged one is one
   // clear line and exit status 1, not a crash after `initialize`.
-  void manager.store;
-  const server = new AppServer(manager);
-  // After the first messages are read: answering initialize does not wait for revived turns.
-  setImmediate(() => {
-    try {
-      const revived = server.reviveWaitingThreads();
+  const host = startAppServerHost({
+    config,
+    openStore: true,
+    reviveWaiting: (revived, error) => {
+      if (error) {
+        // Damage quick_check did not see: still one line, not a stack trace.
+        process.stderr.write(`yoke: ${error.message}\n`);
+        process.exit(1);
+      }
       if (revived)
         process.stderr.write(`yoke: ${revived} thread(s) waiting on an approval were resumed\n`);
-    } catch (err) {
-      // Damage quick_check did not see: still one line, not a stack trace.
-      process.stderr.write(`yoke: ${(err as Error).message}\n`);
-      process.exit(1);
-    }
+    },
   });
   const listenUrl = args.listen;
 
   if (!listenUrl) {
-    const connection = server.attach(createStdioTransport());
+    const connection = host.attach(createStdioTransport());
     await new Promise<void>((done) => connection.context.onClose(() => done()));
-    await shutdown(server, manager);
+    await host.close();
     return 0;
   }
 
@@ -119,7 +116,7 @@ export async function appServerCommand(argv: string[]): Promise<number> {
     port: Number(url.port || 0),
     authToken,
     allowedOrigins: args['allow-origin'] ?? [],
-    onConnection: (transport) => server.attach(transport),
+    onConnection: (transport) => host.attach(transport),
   });
   const written = tokenFile ? null : tokens.writeListenerToken(config.home, handle.port, authToken);
   // Readiness line for scripts and tests: where to connect, and where the token is.
@@ -132,16 +129,6 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   });
   await handle.close();
   if (written) tokens.removeListenerToken(config.home, handle.port, authToken);
-  await shutdown(server, manager);
+  await host.close();
   return 0;
-}
-
-/** Interrupts running turns (they are stored as interrupted) and closes the store. */
-async function shutdown(server: AppServer, manager: ThreadManager): Promise<void> {
-  const running = manager.loadedThreadIds
-    .map((id) => manager.loaded(id)?.interrupt())
-    .filter(Boolean);
-  await Promise.all(running);
-  server.close();
-  manager.close();
 }

@@ -5,11 +5,10 @@ import type { UserInput } from '../../protocol/items.ts';
 import type { SandboxMode, TokenUsageBreakdown, Turn } from '../../protocol/thread.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
-import { YokeClient } from '../../client/client.ts';
+import type { YokeClient } from '../../client/client.ts';
 import type { ResultOf } from '../../protocol/methods.ts';
-import { createMemoryTransportPair } from '../../protocol/transport.ts';
-import { ThreadManager } from '../../runtime/thread-manager.ts';
-import { AppServer } from '../../server/app-server.ts';
+import { CLI_VERSION } from '../../runtime/version.ts';
+import { startAppServerHost } from '../app-server-host.ts';
 import { helpText, parseCommand, UsageError } from './args.ts';
 import { EXEC } from './exec-options.ts';
 import { ExecHumanRenderer } from './exec-human.ts';
@@ -89,15 +88,14 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
   const json = args.json === true;
 
   // One code path: exec is a client of an App Server running in this process.
-  const manager = new ThreadManager({ config });
   // A damaged store is one clear error now, not a failure halfway through the turn.
-  if (!args.ephemeral) void manager.store;
-  const server = new AppServer(manager);
-  const [clientEnd, serverEnd] = createMemoryTransportPair();
-  server.attach(serverEnd, { trusted: true });
-  const client = new YokeClient(clientEnd);
+  const host = startAppServerHost({ config, openStore: !args.ephemeral });
   try {
-    await client.initialize({ name: 'yoke_exec', title: 'yoke exec', version: manager.cliVersion });
+    const client = await host.connect({
+      name: 'yoke_exec',
+      title: 'yoke exec',
+      version: CLI_VERSION,
+    });
     const overrides = {
       approvalPolicy: 'never' as const,
       ...(sandbox ? { sandbox: sandbox as SandboxMode } : {}),
@@ -132,9 +130,7 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
       color: args.color ?? 'auto',
     });
   } finally {
-    client.close();
-    server.close();
-    manager.close();
+    await host.close();
   }
 }
 

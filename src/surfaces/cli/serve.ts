@@ -9,10 +9,8 @@ import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
-import { createTaskService } from '../../runtime/task-service.ts';
-import { ThreadManager } from '../../runtime/thread-manager.ts';
-import { AppServer } from '../../server/app-server.ts';
 import { isLoopbackHost, listen } from '../../server/ws-transport.ts';
+import { startAppServerHost } from '../app-server-host.ts';
 import {
   command,
   COMMON_OPTIONS,
@@ -111,17 +109,19 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   }
 
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-  const manager = new ThreadManager({ config });
-  void manager.store; // a damaged store is one clear error at start
-  const tasks = createTaskService(manager, {
-    ...(concurrency ? { concurrency } : {}),
-    ...(perRepo ? { perRepo } : {}),
-    ...(warm !== undefined ? { warm } : {}),
-    log: (line) => log(`tasks: ${line}`),
+  const host = startAppServerHost({
+    config,
+    openStore: true, // a damaged store is one clear error at start
+    tasks: {
+      ...(concurrency ? { concurrency } : {}),
+      ...(perRepo ? { perRepo } : {}),
+      ...(warm !== undefined ? { warm } : {}),
+      log: (line) => log(`tasks: ${line}`),
+    },
+    // Threads that were waiting on an approval when the daemon stopped ask again.
+    reviveWaiting: () => {},
   });
-  const server = new AppServer(manager, { tasks });
-  // Threads that were waiting on an approval when the daemon stopped ask again.
-  setImmediate(() => server.reviveWaitingThreads());
+  const { tasks } = host;
   let handle: Awaited<ReturnType<typeof listen>>;
   try {
     await tasks.start();
@@ -132,7 +132,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
       host: url.hostname,
       port: Number(url.port || 0),
       authToken: token,
-      onConnection: (transport) => server.attach(transport),
+      onConnection: (transport) => host.attach(transport),
       onHttpRequest: (req, res) => hooks.onHttpRequest?.(req, res) || web.handle(req, res),
       authorizeUpgrade: web.authorized,
     });
@@ -158,10 +158,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   });
   log('yoke serve stopping: running tasks will resume at the next start');
   await handle.close();
-  await tasks.close();
-  await Promise.all(manager.loadedThreadIds.map((id) => manager.loaded(id)?.interrupt()));
-  server.close();
-  manager.close();
+  await host.close();
   removeServeState(config.home);
   return 0;
 }

@@ -2,11 +2,9 @@
 // `yoke exec` does), or a remote one over WebSocket. Either way the TUI holds a YokeClient.
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
 import { YokeClient } from '../../client/client.ts';
-import { createMemoryTransportPair } from '../../protocol/transport.ts';
 import type { ResolvedConfig } from '../../runtime/config.ts';
-import { ThreadManager } from '../../runtime/thread-manager.ts';
 import { CLI_VERSION } from '../../runtime/version.ts';
-import { AppServer } from '../../server/app-server.ts';
+import { startAppServerHost } from '../app-server-host.ts';
 
 export type Connected = {
   client: YokeClient;
@@ -37,24 +35,11 @@ export class LogSink {
 const CLIENT_INFO = { name: 'yoke_tui', title: 'yoke', version: CLI_VERSION };
 
 export async function connectInProcess(config: ResolvedConfig, sink: LogSink): Promise<Connected> {
-  const manager = new ThreadManager({ config });
-  void manager.store; // a damaged store is one clear error before the screen is drawn
-  const server = new AppServer(manager);
-  const [clientEnd, serverEnd] = createMemoryTransportPair();
-  server.attach(serverEnd, { log: (line) => sink.log(`server: ${line}`) });
-  const client = new YokeClient(clientEnd, { log: (line) => sink.log(`client: ${line}`) });
-  await client.initialize(CLIENT_INFO);
-  return {
-    client,
-    remote: null,
-    close: async () => {
-      // Running turns stop and are stored as interrupted, so `yoke resume` can continue them.
-      await Promise.all(manager.loadedThreadIds.map((id) => manager.loaded(id)?.interrupt()));
-      client.close();
-      server.close();
-      manager.close();
-    },
-  };
+  // A damaged store is one clear error before the screen is drawn.
+  const host = startAppServerHost({ config, openStore: true });
+  const client = await host.connect(CLIENT_INFO, { log: sink.log });
+  // Running turns stop and are stored as interrupted, so `yoke resume` can continue them.
+  return { client, remote: null, close: () => host.close() };
 }
 
 export async function connectRemote(
