@@ -4,7 +4,7 @@ import type { Approval, Decision } from './model.ts';
 import { DiffView } from './diff-view.tsx';
 import { relativePath } from './format.ts';
 import { threadHref } from './router.ts';
-import { findItem, type ThreadView } from './thread-state.ts';
+import { findItem, type ThreadView } from '../../src/client/thread-view.ts';
 
 const LABELS: Record<Decision, string> = {
   accept: 'Accept',

@@ -13,21 +13,24 @@ import type {
   ServerNotification,
 } from '../../src/protocol/methods.ts';
 import type { Thread } from '../../src/protocol/thread.ts';
-import { applyNotification, emptyThread, fromSnapshot, threadIdOf } from './thread-state.ts';
-import type { ThreadView } from './thread-state.ts';
+import {
+  addApproval,
+  applyNotification,
+  emptyThread,
+  fromSnapshot,
+  removeApproval,
+  threadIdOf,
+  type ApprovalRequest,
+  type ThreadView,
+} from '../../src/client/thread-view.ts';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'loggedOut';
 export type Decision = 'accept' | 'acceptForSession' | 'decline';
 
-/** What the server asked, tagged by kind. */
-export type ApprovalRequest =
-  | { kind: 'command'; params: ParamsOf<'item/commandExecution/requestApproval'> }
-  | { kind: 'fileChange'; params: ParamsOf<'item/fileChange/requestApproval'> };
-
+/** A question of a thread's view (src/client/thread-view.ts), with how this page answers it. */
 export type Approval = ApprovalRequest & {
   /** Unique on this page: the connection's generation and the request id. */
   key: string;
-  requestId: RequestId;
   threadId: string;
   decisions: Decision[];
   answer(decision: Decision): void;
@@ -46,7 +49,6 @@ export class Model {
   taskLogs = new Map<string, TaskLogEntry[]>();
   threads = new Map<string, ThreadView>();
   recentThreads: Thread[] = [];
-  approvals: Approval[] = [];
 
   private client: YokeClient | null = null;
   private generation = 0;
@@ -55,8 +57,34 @@ export class Model {
   private readonly listeners = new Set<() => void>();
   private scheduled = false;
   private refreshingThreads = false;
+  /** How each pending approval is answered, by key. */
+  private readonly answers = new Map<string, (decision: Decision) => void>();
 
   constructor(private readonly url: string) {}
+
+  /** The approvals waiting for an answer, from every thread the page follows. */
+  get approvals(): Approval[] {
+    return [...this.threads.values()].flatMap((view) =>
+      view.approvals.map((request) => {
+        const key = approvalKey(this.generation, request.requestId);
+        const listed =
+          request.kind === 'command' ? (request.params.availableDecisions ?? null) : null;
+        const offered = listed ? ALL_DECISIONS.filter((d) => listed.includes(d)) : ALL_DECISIONS;
+        return {
+          ...request,
+          key,
+          threadId: view.id,
+          decisions: offered.length > 0 ? offered : ALL_DECISIONS,
+          answer: (decision: Decision) => {
+            removeApproval(view, request.requestId);
+            this.changed();
+            this.answers.get(key)?.(decision);
+            this.answers.delete(key);
+          },
+        };
+      }),
+    );
+  }
 
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -82,12 +110,12 @@ export class Model {
         this.lastError =
           'This browser is no longer logged in (did yoke serve restart?). ' +
           'Open the login link it printed.';
-        this.approvals = [];
+        this.forgetApprovals();
         this.changed();
         return;
       }
       this.connection = 'reconnecting';
-      this.approvals = [];
+      this.forgetApprovals();
       this.subscribed.clear();
       this.changed();
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -151,10 +179,10 @@ export class Model {
     const generation = ++this.generation;
     client.onNotification('*', (n) => this.onNotification(n, generation));
     client.onServerRequest('item/commandExecution/requestApproval', async (params, meta) => ({
-      decision: await this.ask(generation, meta.id, { kind: 'command', params }),
+      decision: await this.ask(generation, { requestId: meta.id, kind: 'command', params }),
     }));
     client.onServerRequest('item/fileChange/requestApproval', async (params, meta) => ({
-      decision: await this.ask(generation, meta.id, { kind: 'fileChange', params }),
+      decision: await this.ask(generation, { requestId: meta.id, kind: 'fileChange', params }),
     }));
     await client.initialize({ name: 'yoke-web', title: 'Yoke web page', version: VERSION });
     this.client = client;
@@ -240,12 +268,10 @@ export class Model {
           ...this.recentThreads.filter((t) => t.id !== n.params.thread.id),
         ];
         break;
-      case 'serverRequest/resolved':
-        this.approvals = this.approvals.filter(
-          (a) => a.key !== approvalKey(generation, n.params.requestId),
-        );
-        break;
       default: {
+        // serverRequest/resolved too: answered elsewhere, the question goes from the view.
+        if (n.method === 'serverRequest/resolved')
+          this.answers.delete(approvalKey(generation, n.params.requestId));
         const threadId = threadIdOf(n);
         const view = threadId === null ? undefined : this.threads.get(threadId);
         if (!view || !applyNotification(view, n)) return;
@@ -255,30 +281,21 @@ export class Model {
   }
 
   /** A server→client approval request: shown until answered here or resolved elsewhere. */
-  private ask(
-    generation: number,
-    requestId: RequestId,
-    tagged: ApprovalRequest,
-  ): Promise<Decision> {
+  private ask(generation: number, request: ApprovalRequest): Promise<Decision> {
     return new Promise((resolve) => {
-      const key = approvalKey(generation, requestId);
-      const listed = tagged.kind === 'command' ? (tagged.params.availableDecisions ?? null) : null;
-      const offered = listed ? ALL_DECISIONS.filter((d) => listed.includes(d)) : ALL_DECISIONS;
-      const approval = {
-        ...tagged,
-        key,
-        requestId,
-        threadId: tagged.params.threadId,
-        decisions: offered.length > 0 ? offered : ALL_DECISIONS,
-        answer: (decision: Decision) => {
-          this.approvals = this.approvals.filter((a) => a.key !== key);
-          this.changed();
-          resolve(decision);
-        },
-      } as Approval;
-      this.approvals = [...this.approvals, approval];
+      const { threadId } = request.params;
+      let view = this.threads.get(threadId);
+      if (!view) this.threads.set(threadId, (view = emptyThread(threadId)));
+      this.answers.set(approvalKey(generation, request.requestId), resolve);
+      addApproval(view, request);
       this.changed();
     });
+  }
+
+  /** A new connection: the old one's questions went with it. */
+  private forgetApprovals(): void {
+    this.answers.clear();
+    for (const view of this.threads.values()) view.approvals = [];
   }
 
   private changed(): void {

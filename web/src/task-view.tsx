@@ -6,7 +6,7 @@ import { ApprovalCard } from './approval-card.tsx';
 import { DiffView } from './diff-view.tsx';
 import { count, duration, percent, relativePath, taskWorktreePrefix } from './format.ts';
 import { threadHref } from './router.ts';
-import { cacheShare, type ThreadView } from './thread-state.ts';
+import { cacheShare, type ThreadView } from '../../src/client/thread-view.ts';
 import { useModel } from './use-model.ts';
 import { sumUsage } from './usage-view.tsx';
 

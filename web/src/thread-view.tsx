@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApprovalCard } from './approval-card.tsx';
 import { duration } from './format.ts';
 import { ItemView } from './item-view.tsx';
-import type { ThreadView as ThreadState } from './thread-state.ts';
+import type { ThreadView as ThreadState } from '../../src/client/thread-view.ts';
 import { useModel } from './use-model.ts';
 import { UsageView } from './usage-view.tsx';
 

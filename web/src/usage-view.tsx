@@ -1,7 +1,7 @@
 // Token use and the share of input served from the prompt cache.
 import type { ThreadTokenUsage } from '../../src/protocol/thread.ts';
 import { count, percent } from './format.ts';
-import { cacheShare } from './thread-state.ts';
+import { cacheShare } from '../../src/client/thread-view.ts';
 
 export function UsageView({ usage }: { usage: ThreadTokenUsage | null }) {
   if (!usage) {

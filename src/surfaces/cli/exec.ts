@@ -2,10 +2,17 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { UserInput } from '../../protocol/items.ts';
-import type { SandboxMode, TokenUsageBreakdown, Turn } from '../../protocol/thread.ts';
+import type { SandboxMode, Turn } from '../../protocol/thread.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import type { YokeClient } from '../../client/client.ts';
+import {
+  applyNotification,
+  findTurn,
+  fromSnapshot,
+  lastAgentMessage,
+  ZERO_USAGE,
+} from '../../client/thread-view.ts';
 import type { ResultOf } from '../../protocol/methods.ts';
 import { CLI_VERSION } from '../../runtime/version.ts';
 import { startAppServerHost } from '../app-server-host.ts';
@@ -161,19 +168,16 @@ async function runExecTurn(
     ]);
   }
 
+  // The thread as the shared reducer keeps it: the turn's answer and token usage come from it.
+  const view = fromSnapshot(opened.thread);
   let turnId: string | null = null;
-  let usage: TokenUsageBreakdown = { ...ZERO };
-  let lastMessage: string | null = null;
   let finished!: (turn: Turn) => void;
   const completed = new Promise<Turn>((resolve) => (finished = resolve));
   const off = client.onNotification('*', (n) => {
     if ('threadId' in n.params && n.params.threadId !== threadId) return;
-    if (n.method === 'thread/tokenUsage/updated') usage = addUsage(usage, n.params.tokenUsage.last);
-    if (n.method === 'item/completed' && n.params.item.type === 'agentMessage')
-      lastMessage = n.params.item.text;
+    applyNotification(view, n);
     // exec runs one turn on the thread: its completion is the end.
-    if (n.method === 'turn/completed') finished(n.params.turn);
-    if (n.method === 'turn/completed') return;
+    if (n.method === 'turn/completed') return finished(n.params.turn);
     if (opts.json) jsonOut.notification(n);
     else human.notification(n);
   });
@@ -196,6 +200,9 @@ async function runExecTurn(
     turnId = started.turn.id;
     const turn = await completed;
     const error = turn.error ?? null;
+    const ran = findTurn(view, turn.id);
+    const usage = ran?.usage ?? ZERO_USAGE;
+    const lastMessage = lastAgentMessage(ran);
     if (opts.json) jsonOut.turnEnded(turn.status, error, usage);
     else human.turnEnded(turn.status, error, usage, lastMessage);
     if (opts.lastMessageFile && lastMessage !== null)
@@ -208,25 +215,6 @@ async function runExecTurn(
   }
 }
 
-const ZERO: TokenUsageBreakdown = {
-  totalTokens: 0,
-  inputTokens: 0,
-  cachedInputTokens: 0,
-  cacheWriteInputTokens: 0,
-  outputTokens: 0,
-  reasoningOutputTokens: 0,
-};
-
-function addUsage(a: TokenUsageBreakdown, b: TokenUsageBreakdown): TokenUsageBreakdown {
-  return {
-    totalTokens: a.totalTokens + b.totalTokens,
-    inputTokens: a.inputTokens + b.inputTokens,
-    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
-    cacheWriteInputTokens: a.cacheWriteInputTokens + (b.cacheWriteInputTokens ?? 0),
-    outputTokens: a.outputTokens + b.outputTokens,
-    reasoningOutputTokens: a.reasoningOutputTokens + b.reasoningOutputTokens,
-  };
-}
 async function readPrompt(arg: string | undefined, stdin: Io['stdin']): Promise<string> {
   if (arg !== undefined && arg !== '-') return arg;
   if (arg === undefined && stdin.isTTY) return '';

@@ -2,8 +2,17 @@
 // function of `TuiState`, and keys call methods here. It is a plain client of the App Server —
 // it starts and steers turns, answers approvals, and folds notifications into a transcript;
 // it never decides anything the engine decides.
-import type { FileUpdateChange, UserInput } from '../../protocol/items.ts';
-import type { RequestId } from '../../protocol/jsonrpc.ts';
+import {
+  addApproval,
+  applyNotification,
+  emptyThread,
+  fromSnapshot,
+  removeApproval,
+  threadIdOf,
+  type ApprovalRequest,
+  type ThreadView,
+} from '../../client/thread-view.ts';
+import type { UserInput } from '../../protocol/items.ts';
 import type { ResultOf, ServerNotification } from '../../protocol/methods.ts';
 import type {
   CommandExecutionApprovalDecision,
@@ -24,22 +33,29 @@ import {
   type TuiConnection,
   type TuiState,
 } from './state.ts';
+import { approvalPrompts, describeDecision } from './approval-prompts.ts';
 import {
-  applyNotification,
   entriesFromTurns,
+  foldIntoTranscript,
   update,
   upsert,
   type Entry,
   type NoteTone,
 } from './transcript.ts';
 
-type Waiting = { resolve: (decision: Decision) => void; threadId: string };
 type Opened = ResultOf<'thread/start'>;
 
 export class TuiController {
   private state: TuiState;
   private readonly listeners = new Set<() => void>();
-  private readonly waiting = new Map<string, Waiting>();
+  /**
+   * The open thread as the shared reducer (src/client/thread-view.ts) keeps it — items, plan,
+   * usage, diff, approvals — and threads with a question asked before they were opened. The
+   * transcript, the status line and the approval panel are drawn from it.
+   */
+  private readonly views = new Map<string, ThreadView>();
+  /** How each pending approval is answered, by request id. */
+  private readonly answers = new Map<string, (decision: Decision) => void>();
   private readonly finishedTurns = new Set<string>();
   private nextLocalId = 0;
 
@@ -51,27 +67,14 @@ export class TuiController {
     this.state = { ...INITIAL_STATE, remote: deps.remote ?? null };
     connection.onNotification('*', (n) => this.onNotification(n));
     connection.onServerRequest('item/commandExecution/requestApproval', (params, meta) =>
-      this.ask(meta.id, params.threadId, {
-        key: String(meta.id),
-        kind: 'command',
-        command: params.command ?? '(command)',
-        cwd: params.cwd ?? null,
-        reason: params.reason ?? null,
-        amendment: params.proposedExecpolicyAmendment?.length
-          ? params.proposedExecpolicyAmendment
-          : null,
-      }).then((decision) => ({ decision: decision as CommandExecutionApprovalDecision })),
+      this.ask({ requestId: meta.id, kind: 'command', params }).then((decision) => ({
+        decision: decision as CommandExecutionApprovalDecision,
+      })),
     );
     connection.onServerRequest('item/fileChange/requestApproval', (params, meta) =>
-      this.ask(meta.id, params.threadId, {
-        key: String(meta.id),
-        kind: 'fileChange',
-        itemId: params.itemId,
-        // The request carries no diff: it is in the fileChange item's `changes`, which may
-        // arrive just before or just after the request (see onNotification).
-        changes: this.changesOf(params.itemId),
-        reason: params.reason ?? null,
-      }).then((decision) => ({ decision: decision as FileChangeApprovalDecision })),
+      this.ask({ requestId: meta.id, kind: 'fileChange', params }).then((decision) => ({
+        decision: decision as FileChangeApprovalDecision,
+      })),
     );
     connection.onClose((reason) => {
       this.set({ closed: reason, turnId: null, starting: false, approvals: [] });
@@ -154,6 +157,16 @@ export class TuiController {
   async open(opened: Opened): Promise<void> {
     const previous = this.state.session?.threadId;
     const running = opened.thread.turns.findLast((t) => t.status === 'inProgress');
+    const id = opened.thread.id;
+    // Questions of the threads left behind would hold their turns forever: cancel them.
+    for (const [other, view] of this.views) {
+      if (other === id) continue;
+      this.views.delete(other);
+      for (const a of view.approvals) this.settle(String(a.requestId), 'cancel');
+    }
+    // Questions this thread asked before its snapshot arrived are kept.
+    const view = fromSnapshot(opened.thread, this.views.get(id));
+    this.views.set(id, view);
     this.set({
       session: {
         threadId: opened.thread.id,
@@ -167,20 +180,12 @@ export class TuiController {
       entries: entriesFromTurns(opened.thread.turns),
       turnId: running?.id ?? null,
       starting: false,
-      usage: null,
+      usage: view.usage,
       turnDiff: '',
       picker: null,
-      approvals: this.state.approvals.filter(
-        (a) => this.waiting.get(a.key)?.threadId === opened.thread.id,
-      ),
+      approvals: this.prompts(),
     });
-    // Questions of the thread left behind would hold its turn forever: cancel them.
-    for (const [key, waiting] of this.waiting) {
-      if (waiting.threadId === opened.thread.id) continue;
-      this.waiting.delete(key);
-      waiting.resolve('cancel');
-    }
-    if (previous && previous !== opened.thread.id) {
+    if (previous && previous !== id) {
       await this.connection
         .request('thread/unsubscribe', { threadId: previous })
         .catch(() => undefined);
@@ -297,10 +302,14 @@ export class TuiController {
 
   // ---- approvals ------------------------------------------------------------------------
 
-  private ask(requestId: RequestId, threadId: string, prompt: ApprovalPrompt): Promise<Decision> {
+  private ask(approval: ApprovalRequest): Promise<Decision> {
+    const { threadId } = approval.params;
     return new Promise((resolve) => {
-      this.waiting.set(String(requestId), { resolve, threadId });
-      this.set({ approvals: [...this.state.approvals, prompt], exitArmed: false });
+      this.answers.set(String(approval.requestId), resolve);
+      let view = this.views.get(threadId);
+      if (!view) this.views.set(threadId, (view = emptyThread(threadId)));
+      addApproval(view, approval);
+      this.set({ approvals: this.prompts(), exitArmed: false });
     });
   }
 
@@ -308,23 +317,37 @@ export class TuiController {
   answer(decision: Decision): void {
     const prompt = this.state.approvals[0];
     if (!prompt) return;
-    const waiting = this.waiting.get(prompt.key);
-    this.waiting.delete(prompt.key);
-    this.set({ approvals: this.state.approvals.slice(1) });
+    for (const view of this.views.values()) removeApproval(view, prompt.requestId);
+    this.set({ approvals: this.prompts() });
     this.note(describeDecision(prompt, decision), decision === 'decline' ? 'warn' : 'info');
-    waiting?.resolve(decision);
+    this.settle(prompt.key, decision);
   }
 
-  private changesOf(itemId: string): FileUpdateChange[] {
-    const entry = this.state.entries.findLast((e) => e.id === itemId);
-    return entry?.kind === 'fileChange' ? entry.changes : [];
+  private settle(key: string, decision: Decision): void {
+    const resolve = this.answers.get(key);
+    this.answers.delete(key);
+    resolve?.(decision);
+  }
+
+  private prompts(): ApprovalPrompt[] {
+    return approvalPrompts(this.views.values());
   }
 
   // ---- notifications --------------------------------------------------------------------
 
   private onNotification(n: ServerNotification): void {
-    const threadId = this.state.session?.threadId;
-    if (!threadId || !('threadId' in n.params) || n.params.threadId !== threadId) return;
+    const threadId = threadIdOf(n);
+    const view = threadId === null ? undefined : this.views.get(threadId);
+    if (!view) return;
+    if (n.method === 'serverRequest/resolved') {
+      // Answered by another client, or cleared because the turn ended: the question goes.
+      // Its request is left unanswered here — the server has already let go of it.
+      this.answers.delete(String(n.params.requestId));
+      if (applyNotification(view, n)) this.set({ approvals: this.prompts() });
+      return;
+    }
+    if (threadId !== this.state.session?.threadId) return;
+    applyNotification(view, n);
     switch (n.method) {
       case 'turn/started':
         if (!this.finishedTurns.has(n.params.turn.id))
@@ -333,49 +356,24 @@ export class TuiController {
       case 'turn/completed':
         this.finishedTurns.add(n.params.turn.id);
         this.set({
-          entries: applyNotification(this.state.entries, n),
+          entries: foldIntoTranscript(this.state.entries, n, view),
           turnId: this.state.turnId === n.params.turn.id ? null : this.state.turnId,
           notice: null,
         });
         return;
       case 'thread/tokenUsage/updated':
-        this.set({ usage: n.params.tokenUsage });
+        this.set({ usage: view.usage });
         return;
       case 'turn/diff/updated':
         this.set({ turnDiff: n.params.diff });
         return;
-      case 'serverRequest/resolved': {
-        // Answered by another client, or cleared because the turn ended: the question goes.
-        // Its request is left unanswered here — the server has already let go of it.
-        const key = String(n.params.requestId);
-        if (!this.waiting.delete(key)) return;
-        this.set({ approvals: this.state.approvals.filter((a) => a.key !== key) });
-        return;
-      }
       default: {
-        const entries = applyNotification(this.state.entries, n);
+        const entries = foldIntoTranscript(this.state.entries, n, view);
         if (entries !== this.state.entries) this.set({ entries });
-        if (n.method === 'item/started' && n.params.item.type === 'fileChange') {
-          const { id, changes } = n.params.item;
-          const approvals = this.state.approvals.map((a) =>
-            a.kind === 'fileChange' && a.itemId === id ? { ...a, changes } : a,
-          );
-          if (approvals.some((a, i) => a !== this.state.approvals[i])) this.set({ approvals });
-        }
+        // A patch's question shows the changes of its item, whichever came first.
+        if (view.approvals.length > 0 && n.method === 'item/started')
+          this.set({ approvals: this.prompts() });
       }
     }
   }
-}
-
-function describeDecision(prompt: ApprovalPrompt, decision: Decision): string {
-  const what = prompt.kind === 'command' ? prompt.command : 'the patch';
-  if (decision === 'accept') return `approved ${what}`;
-  if (decision === 'acceptForSession') return `approved ${what} for this session`;
-  if (decision === 'decline') return `declined ${what}`;
-  if (decision === 'cancel') return `cancelled ${what}; the turn stops`;
-  if (typeof decision === 'object' && 'acceptWithExecpolicyAmendment' in decision) {
-    const rule = decision.acceptWithExecpolicyAmendment.execpolicy_amendment.join(' ');
-    return `approved ${what} and saved a rule allowing "${rule}"`;
-  }
-  return `answered ${what}`;
 }

@@ -42,6 +42,7 @@ export type Session = {
 export type ApprovalPrompt =
   | {
       key: string;
+      requestId: RequestId;
       kind: 'command';
       command: string;
       cwd: string | null;
@@ -50,6 +51,7 @@ export type ApprovalPrompt =
     }
   | {
       key: string;
+      requestId: RequestId;
       kind: 'fileChange';
       itemId: string;
       changes: FileUpdateChange[];

@@ -1,7 +1,9 @@
-// The transcript: what the screen shows of a thread, as a list of entries folded from the App
-// Server's notifications (item/started → deltas → item/completed, plan and turn events) or
+// The transcript: what the screen shows of a thread, as a list of entries — each item of the
+// thread view (src/client/thread-view.ts, which folds the notifications: deltas included) as
+// an entry, with the plan, turn ends and the TUI's own notes in the order they happened — or
 // rebuilt from stored turns on resume. Pure functions over immutable arrays, so React can
 // compare entries by identity and the line cache can key on them.
+import { findItem, type ThreadView } from '../../client/thread-view.ts';
 import type { FileUpdateChange, ItemStatus, ThreadItem, UserInput } from '../../protocol/items.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { Turn, TurnPlanStep } from '../../protocol/thread.ts';
@@ -127,50 +129,32 @@ function turnEndNote(turn: Turn): Entry | null {
   return null;
 }
 
-/** Folds one notification of the current thread into the transcript. */
-export function applyNotification(
+/**
+ * Folds one notification of the current thread into the transcript; `view` is the thread with
+ * that notification already applied, so a streamed item's entry is its item as it stands.
+ */
+export function foldIntoTranscript(
   entries: readonly Entry[],
   n: ServerNotification,
+  view: ThreadView,
 ): readonly Entry[] {
   switch (n.method) {
-    case 'item/started': {
+    case 'item/started':
+    case 'item/completed': {
       // Live plans come from turn/plan/updated (with the explanation); the plan item repeats it.
       if (n.params.item.type === 'plan') return entries;
       const entry = entryFromItem(n.params.item);
-      return entry ? upsert(entries, entry) : entries;
-    }
-    case 'item/completed': {
-      if (n.params.item.type === 'plan') return entries;
-      const entry = entryFromItem(n.params.item);
       if (!entry) return entries;
-      return upsert(entries, entry.kind === 'agent' ? { ...entry, done: true } : entry);
+      const done = n.method === 'item/completed' && entry.kind === 'agent';
+      return upsert(entries, done ? { ...entry, done } : entry);
     }
     case 'item/agentMessage/delta':
-      return updateOrAdd(
-        entries,
-        n.params.itemId,
-        (e) => (e.kind === 'agent' ? { ...e, text: e.text + n.params.delta } : e),
-        () => ({ kind: 'agent', id: n.params.itemId, text: n.params.delta, done: false }),
-      );
-    case 'item/reasoning/summaryTextDelta': {
-      const { itemId, delta, summaryIndex } = n.params;
-      return updateOrAdd(
-        entries,
-        itemId,
-        (e) => {
-          if (e.kind !== 'reasoning') return e;
-          // A new summary part starts a new paragraph.
-          const parts = e.text ? e.text.split('\n\n') : [];
-          const sep = summaryIndex >= parts.length && e.text ? '\n\n' : '';
-          return { ...e, text: e.text + sep + delta };
-        },
-        () => ({ kind: 'reasoning', id: itemId, text: delta }),
-      );
+    case 'item/reasoning/summaryTextDelta':
+    case 'item/commandExecution/outputDelta': {
+      const item = findItem(view, n.params.itemId);
+      const entry = item && entryFromItem(item);
+      return entry ? upsert(entries, entry) : entries;
     }
-    case 'item/commandExecution/outputDelta':
-      return update(entries, n.params.itemId, (e) =>
-        e.kind === 'command' ? { ...e, output: e.output + n.params.delta } : e,
-      );
     case 'turn/plan/updated': {
       const plan: Entry = {
         kind: 'plan',
@@ -224,15 +208,6 @@ export function update(
   const copy = entries.slice();
   copy[index] = change(entries[index]!);
   return copy;
-}
-
-function updateOrAdd(
-  entries: readonly Entry[],
-  id: string,
-  change: (entry: Entry) => Entry,
-  create: () => Entry,
-): readonly Entry[] {
-  return findIndex(entries, id) === -1 ? [...entries, create()] : update(entries, id, change);
 }
 
 /** Recent entries change most: search from the end. */
