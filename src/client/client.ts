@@ -26,6 +26,7 @@ import {
   type ServerNotificationMethod,
   type ServerRequestMethod,
 } from '../protocol/methods.ts';
+import { PendingRequests } from '../protocol/pending-requests.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import { ClientError } from './client-error.ts';
 
@@ -45,15 +46,8 @@ export type ServerRequestMeta = { id: RequestId };
 type NotificationHandler = (params: unknown, meta: NotificationMeta) => void;
 type AnyServerRequestHandler = (params: unknown, meta: ServerRequestMeta) => unknown;
 
-type Pending = {
-  method: ClientRequestMethod;
-  resolve: (value: unknown) => void;
-  reject: (err: ClientError) => void;
-};
-
 export class YokeClient {
-  private nextId = 0;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests<ClientRequestMethod>();
   private readonly notificationHandlers = new Map<string, Set<NotificationHandler>>();
   private readonly wildcardHandlers = new Set<
     (n: ServerNotification, meta: NotificationMeta) => void
@@ -90,42 +84,18 @@ export class YokeClient {
     params: ParamsOf<M>,
     options: RequestOptions = {},
   ): Promise<ResultOf<M>> {
-    const { timeoutMs, signal } = options;
-    return new Promise<ResultOf<M>>((resolve, reject) => {
-      if (this.isClosed) return reject(new ClientError('closed', `${method}: client is closed`));
-      if (signal?.aborted) return reject(new ClientError('cancelled', `${method} was cancelled`));
-      const id = this.nextId++;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const cleanup = () => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        this.pending.delete(id);
-      };
-      // A late answer after a timeout or an abort finds no pending entry and is dropped.
-      const onAbort = () => {
-        cleanup();
-        reject(new ClientError('cancelled', `${method} was cancelled`));
-      };
-      if (timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          cleanup();
-          reject(new ClientError('timeout', `${method} timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        method,
-        resolve: (value) => {
-          cleanup();
-          resolve(value as ResultOf<M>);
-        },
-        reject: (err) => {
-          cleanup();
-          reject(err);
-        },
-      });
-      this.transport.send(encodeRequest(id, method, params));
+    // A late answer after a timeout or an abort finds no pending entry and is dropped.
+    const { id, result } = this.pending.open<ResultOf<M>>(method, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      cancelled: () => new ClientError('cancelled', `${method} was cancelled`),
+      timedOut: () =>
+        new ClientError('timeout', `${method} timed out after ${options.timeoutMs} ms`),
     });
+    if (this.isClosed)
+      this.pending.get(id)?.reject(new ClientError('closed', `${method}: client is closed`));
+    else if (this.pending.has(id)) this.send(id, () => encodeRequest(id, method, params));
+    return result;
   }
 
   notify<M extends ClientNotificationMethod>(method: M, params?: ParamsOf<M>): void {
@@ -228,7 +198,7 @@ export class YokeClient {
       }
       return;
     }
-    const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
+    const pending = this.pending.get(message.id);
     if (!pending) return this.log(`ignored an answer for unknown id ${JSON.stringify(message.id)}`);
     if (message.kind === 'errorResponse') {
       const { code, message: text, data } = message.error;
@@ -295,6 +265,17 @@ export class YokeClient {
     }
   }
 
+  /** Sends a request; one that cannot be encoded or sent fails alone. */
+  private send(id: number, encode: () => string): void {
+    try {
+      this.transport.send(encode());
+    } catch (err) {
+      this.pending
+        .get(id)
+        ?.reject(err instanceof Error ? err : new ClientError('closed', String(err)));
+    }
+  }
+
   private reply(text: string): void {
     if (!this.isClosed) this.transport.send(text);
   }
@@ -311,13 +292,10 @@ export class YokeClient {
     if (this.finished) return;
     this.finished = true;
     this.isClosed = true;
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) {
-      p.reject(
-        new ClientError('closed', `connection closed (${reason}) before ${p.method} answered`),
-      );
-    }
+    this.pending.rejectAll(
+      (method) =>
+        new ClientError('closed', `connection closed (${reason}) before ${method} answered`),
+    );
     const handlers = [...this.closeHandlers];
     this.closeHandlers.clear();
     for (const h of handlers) this.guard(() => h(reason));

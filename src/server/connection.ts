@@ -29,6 +29,7 @@ import {
   type ServerNotification,
   type ServerRequestMethod,
 } from '../protocol/methods.ts';
+import { PendingRequests } from '../protocol/pending-requests.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import { ServerError } from './errors.ts';
 import { OutboundQueue } from './outbound-queue.ts';
@@ -70,12 +71,6 @@ export const DEFAULT_MAX_QUEUED_MESSAGES = 10_000;
 export const DEFAULT_MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_PENDING_REQUESTS = 1_000;
 
-type Pending = {
-  method: ServerRequestMethod;
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
-};
-
 let connectionCounter = 0;
 
 export class Connection {
@@ -88,8 +83,7 @@ export class Connection {
   private capabilities: InitializeCapabilities | null = null;
   private optOut = new Set<string>();
 
-  private nextServerRequestId = 0;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests<ServerRequestMethod>();
   private pendingClientRequests = 0;
 
   private readonly queue: OutboundQueue;
@@ -185,35 +179,22 @@ export class Connection {
     params: ParamsOf<M>,
     options: ServerRequestOptions = {},
   ): PendingServerRequest<M> {
-    const id = this.nextServerRequestId++;
-    const { signal } = options;
-    const result = new Promise<ResultOf<M>>((resolve, reject) => {
-      if (this.closed) {
-        reject(new ServerError('connection_closed', `connection closed before ${method}`));
-        return;
-      }
-      if (signal?.aborted) {
-        reject(new ServerError('cancelled', `${method} was cancelled`));
-        return;
-      }
-      const onAbort = () => {
-        if (this.pending.delete(id))
-          reject(new ServerError('cancelled', `${method} was cancelled`));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        method,
-        resolve: (value) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(value as ResultOf<M>);
-        },
-        reject: (err) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(err);
-        },
-      });
-      this.write(encodeRequest(id, method, params));
+    const { id, result } = this.pending.open<ResultOf<M>>(method, {
+      signal: options.signal,
+      cancelled: () => new ServerError('cancelled', `${method} was cancelled`),
     });
+    const pending = this.pending.get(id);
+    if (pending && this.closed)
+      pending.reject(new ServerError('connection_closed', `connection closed before ${method}`));
+    else if (pending) {
+      try {
+        this.write(encodeRequest(id, method, params));
+      } catch (err) {
+        pending.reject(
+          err instanceof Error ? err : new ServerError('connection_closed', String(err)),
+        );
+      }
+    }
     return { id, result };
   }
 
@@ -321,12 +302,11 @@ export class Connection {
       this.log(`client reported an error: ${JSON.stringify(rest).slice(0, 500)}`);
       return;
     }
-    const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
+    const pending = this.pending.get(message.id);
     if (!pending) {
       this.log(`ignored a response for unknown request id ${JSON.stringify(message.id)}`);
       return;
     }
-    this.pending.delete(message.id as number);
     if (message.kind === 'errorResponse') {
       const { code, message: text } = message.error;
       pending.reject(
@@ -391,16 +371,13 @@ export class Connection {
     this.finished = true;
     this.closeReason = reason;
     this.queue.clear();
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of pending) {
-      p.reject(
+    this.pending.rejectAll(
+      (method) =>
         new ServerError(
           'connection_closed',
-          `connection closed (${reason}) before ${p.method} was answered`,
+          `connection closed (${reason}) before ${method} was answered`,
         ),
-      );
-    }
+    );
     const handlers = [...this.closeHandlers];
     this.closeHandlers.clear();
     for (const fn of handlers) {
