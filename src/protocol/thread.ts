@@ -85,6 +85,18 @@ export const SandboxPolicy = z.discriminatedUnion('type', [
 ]);
 export type SandboxPolicy = z.infer<typeof SandboxPolicy>;
 
+/** The mode a policy is of: the same three sandboxes under their two spellings. */
+export function sandboxModeOf(policy: SandboxPolicy): SandboxMode {
+  switch (policy.type) {
+    case 'readOnly':
+      return 'read-only';
+    case 'workspaceWrite':
+      return 'workspace-write';
+    case 'dangerFullAccess':
+      return 'danger-full-access';
+  }
+}
+
 /** Yoke addition (responses only): what the thread's sandbox hides and lets through. */
 export const SandboxDetails = z.object({
   /** Paths commands and the file tools cannot read, that exist now (HOME written as ~). */

@@ -1,7 +1,13 @@
 // Handlers of the thread, turn and model methods: thin translations between the wire shapes
 // and the runtime. Anything they throw becomes a JSON-RPC error in the router.
 import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
-import type { SandboxDetails, SandboxMode, SandboxPolicy, Turn } from '../protocol/thread.ts';
+import {
+  sandboxModeOf,
+  type SandboxDetails,
+  type SandboxMode,
+  type SandboxPolicy,
+  type Turn,
+} from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
 import type { TurnOverrides } from '../runtime/session-types.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
@@ -224,7 +230,7 @@ function sandboxOverrides(
   policy: SandboxPolicy,
 ): Pick<TurnOverrides, 'sandboxMode' | 'networkAccess' | 'writableRoots'> {
   return {
-    sandboxMode: sandboxMode(policy),
+    sandboxMode: sandboxModeOf(policy),
     ...(policy.type !== 'dangerFullAccess' && policy.networkAccess !== undefined
       ? { networkAccess: policy.networkAccess }
       : {}),
@@ -232,15 +238,4 @@ function sandboxOverrides(
       ? { writableRoots: policy.writableRoots }
       : {}),
   };
-}
-
-function sandboxMode(policy: SandboxPolicy): SandboxMode {
-  switch (policy.type) {
-    case 'readOnly':
-      return 'read-only';
-    case 'workspaceWrite':
-      return 'workspace-write';
-    case 'dangerFullAccess':
-      return 'danger-full-access';
-  }
 }

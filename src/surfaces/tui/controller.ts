@@ -14,6 +14,7 @@ import {
 } from '../../client/thread-view.ts';
 import type { UserInput } from '../../protocol/items.ts';
 import type { ResultOf, ServerNotification } from '../../protocol/methods.ts';
+import { sandboxModeOf } from '../../protocol/thread.ts';
 import type {
   CommandExecutionApprovalDecision,
   FileChangeApprovalDecision,
@@ -24,7 +25,6 @@ import {
   INITIAL_STATE,
   optional,
   rpcDataCode,
-  sandboxLabel,
   type ApprovalPrompt,
   type ControllerDeps,
   type Decision,
@@ -174,7 +174,7 @@ export class TuiController {
         modelProvider: opened.modelProvider,
         cwd: opened.cwd,
         approvalPolicy: opened.approvalPolicy,
-        sandbox: sandboxLabel(opened.sandbox),
+        sandbox: sandboxModeOf(opened.sandbox),
         ...(opened.sandboxDetails ? { sandboxDetails: opened.sandboxDetails } : {}),
       },
       entries: entriesFromTurns(opened.thread.turns),

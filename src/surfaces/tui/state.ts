@@ -118,17 +118,6 @@ export const INITIAL_STATE: TuiState = {
   remote: null,
 };
 
-export function sandboxLabel(policy: ResultOf<'thread/start'>['sandbox']): string {
-  switch (policy.type) {
-    case 'readOnly':
-      return 'read-only';
-    case 'workspaceWrite':
-      return 'workspace-write';
-    case 'dangerFullAccess':
-      return 'danger-full-access';
-  }
-}
-
 export function optional<K extends string, V>(
   key: K,
   value: V | null | undefined,
