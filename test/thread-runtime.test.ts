@@ -218,3 +218,28 @@ test('fork copies a prefix; list pages, filters and searches; read, name and arc
   );
   assert.throws(() => manager.readThread('missing', false), /no thread missing/);
 });
+
+test('thread/list sorts by the updatedAt it returns, loaded or not; read agrees', async (t) => {
+  const { repo, manager } = await setup(t, [text('one'), text('two')]);
+  const older = manager.startThread({ cwd: repo });
+  const newer = manager.startThread({ cwd: repo });
+  await older.startTurn([{ type: 'text', text: 'first' }]).done;
+  await newer.startTurn([{ type: 'text', text: 'second' }]).done;
+  const loaded = manager.listThreads({ limit: 10 }).data;
+  assert.deepEqual(
+    loaded.map((th) => th.id),
+    [newer.id, older.id],
+  );
+  for (let i = 1; i < loaded.length; i++)
+    assert.ok(loaded[i - 1]!.updatedAt >= loaded[i]!.updatedAt, 'sorted by what it returns');
+  // The same thread object, whether it comes from the session or from the stored row.
+  manager.close();
+  const again = new ThreadManager({ config: manager.config });
+  t.after(() => again.close());
+  const stored = again.listThreads({ limit: 10 }).data;
+  assert.deepEqual(
+    stored,
+    loaded.map((th) => ({ ...th, status: { type: 'notLoaded' } })),
+  );
+  assert.deepEqual(again.readThread(older.id, false), stored[1]);
+});
