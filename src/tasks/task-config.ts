@@ -17,6 +17,7 @@
 //   command_timeout_s = 600             # each setup / run / check command
 import { parse as parseToml } from 'smol-toml';
 import * as z from 'zod';
+import { AskForApproval } from '../protocol/thread.ts';
 import { TaskError } from './errors.ts';
 
 export const TASK_CONFIG_PATH = '.yoke/task.toml';
@@ -60,8 +61,6 @@ export function commandSandbox(
   };
 }
 
-const APPROVAL_POLICIES = ['untrusted', 'on-failure', 'on-request', 'never'] as const;
-
 const schema = z
   .object({
     setup: z.array(z.string().min(1)).default([]),
@@ -79,7 +78,7 @@ const schema = z
         }),
       )
       .default([]),
-    approvalPolicy: z.enum(APPROVAL_POLICIES).default('never'),
+    approvalPolicy: AskForApproval.default('never'),
     blueprint: z.string().min(1).default('default'),
     commandTimeoutS: z.number().int().positive().default(600),
   })

@@ -1,6 +1,6 @@
 // Slash commands typed in the prompt, and the thread picker /resume opens. Each one is a few
 // App Server requests; what they change shows up through the controller's state.
-import type { AskForApproval } from '../../protocol/thread.ts';
+import { AskForApproval } from '../../protocol/thread.ts';
 import type { TuiController } from './controller.ts';
 import type { Session } from './state.ts';
 import { compactCount } from './text-layout.ts';
@@ -28,7 +28,7 @@ export const KEY_HELP: [string, string][] = [
   ['y a r n', 'approvals: yes, yes for the session, yes + save rule, no'],
 ];
 
-const MODES: readonly AskForApproval[] = ['untrusted', 'on-failure', 'on-request', 'never'];
+const MODES = AskForApproval.options;
 
 export function helpText(): string {
   const commands = SLASH_COMMANDS.map(
@@ -101,10 +101,11 @@ function setApprovals(ctrl: TuiController, mode: string): void {
     const current = overrides.approvalPolicy ?? session?.approvalPolicy ?? 'unknown';
     return ctrl.note(`approvals: ${current}; /approvals MODE with one of ${MODES.join(', ')}`);
   }
-  if (!MODES.includes(mode as AskForApproval)) {
+  const parsed = AskForApproval.safeParse(mode);
+  if (!parsed.success) {
     return ctrl.note(`unknown approval mode "${mode}"; one of ${MODES.join(', ')}`, 'warn');
   }
-  ctrl.set({ overrides: { ...overrides, approvalPolicy: mode as AskForApproval } });
+  ctrl.set({ overrides: { ...overrides, approvalPolicy: parsed.data } });
   ctrl.note(`approvals ${mode} from the next turn`);
 }
 
