@@ -2,6 +2,7 @@
 // that posix_spawns them. Same behaviour as the direct runner — own process group, stdin on
 // /dev/null, stdout+stderr interleaved, timeout and abort kill the group — without blocking
 // Node's event loop for a fork of the whole Node process on every command.
+import { Socket } from 'node:net';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
@@ -54,8 +55,9 @@ export function createSpawndRunner(
     if (!helper) return;
     const method = on ? 'ref' : 'unref';
     helper[method]();
-    (helper.stdout as unknown as { [k: string]: () => void })[method]?.();
-    (helper.stdin as unknown as { [k: string]: () => void })[method]?.();
+    // Piped stdio is a net.Socket: it holds the event loop until unref'd too.
+    for (const stream of [helper.stdout, helper.stdin])
+      if (stream instanceof Socket) stream[method]();
   };
 
   const failAll = (message: string) => {
