@@ -2,11 +2,9 @@
 // Neovim, Emacs…), backed by an App Server in this process. Diagnostics go to stderr.
 import { Readable, Writable } from 'node:stream';
 import * as acp from '@agentclientprotocol/sdk';
-import { YokeClient } from '../../client/client.ts';
-import { createMemoryTransportPair } from '../../protocol/transport.ts';
 import { loadConfig, requireModelAccess } from '../../runtime/config.ts';
-import { ThreadManager } from '../../runtime/thread-manager.ts';
-import { AppServer } from '../../server/app-server.ts';
+import { CLI_VERSION } from '../../runtime/version.ts';
+import { startAppServerHost } from '../app-server-host.ts';
 import { command, COMMON_OPTIONS, helpText, parseCommand, UsageError } from '../cli/args.ts';
 import { createAcpAgent } from './agent.ts';
 import { MODE_IDS, type ModeId } from './modes.ts';
@@ -64,16 +62,15 @@ export async function acpCommand(argv: string[], io: Io): Promise<number> {
     log(authProblem);
   }
 
-  const manager = new ThreadManager({ config });
-  const server = new AppServer(manager);
-  const [clientEnd, serverEnd] = createMemoryTransportPair();
-  server.attach(serverEnd, { trusted: true, log: (line) => log(`server: ${line}`) });
-  const yoke = new YokeClient(clientEnd, { log: (line) => log(`client: ${line}`) });
+  const host = startAppServerHost({ config });
   try {
-    await yoke.initialize({ name: 'yoke_acp', title: 'yoke acp', version: manager.cliVersion });
+    const yoke = await host.connect(
+      { name: 'yoke_acp', title: 'yoke acp', version: CLI_VERSION },
+      { log },
+    );
     const agent = createAcpAgent({
       yoke,
-      version: manager.cliVersion,
+      version: CLI_VERSION,
       mode: (args.mode ?? 'ask') as ModeId,
       authProblem,
       log,
@@ -87,9 +84,6 @@ export async function acpCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   } finally {
     // Running turns stop and are stored as interrupted: loading the session continues them.
-    await Promise.all(manager.loadedThreadIds.map((id) => manager.loaded(id)?.interrupt()));
-    yoke.close();
-    server.close();
-    manager.close();
+    await host.close();
   }
 }
