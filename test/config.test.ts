@@ -337,3 +337,74 @@ describe('the first run with nothing configured', () => {
     assert.match(lines[0]!, new RegExp(`${join(home, 'config.toml')}`));
   });
 });
+
+describe('[mcp_servers] and [toolsets]', () => {
+  it('a Codex [mcp_servers] section loads; a project narrows it; toolsets resolve', (t) => {
+    const { load, home } = setup(t, {
+      user: [
+        'toolset = "reviewer"',
+        '[mcp_servers.github]',
+        'command = "npx"',
+        'args = ["-y", "@modelcontextprotocol/server-github"]',
+        'env = { GITHUB_PERSONAL_ACCESS_TOKEN = "x" }',
+        'cwd = "/tmp"',
+        'enabled_tools = ["get_*", "list_*"]',
+        'disabled_tools = ["get_secret"]',
+        'startup_timeout_sec = 20',
+        'tool_timeout_sec = 30',
+        'enabled = true',
+        '[mcp_servers.docs]',
+        'url = "https://example.com/mcp"',
+        'bearer_token_env_var = "DOCS_TOKEN"',
+        'http_headers = { "X-Team" = "core" }',
+        '[toolsets.reviewer]',
+        'tools = ["read_file", "mcp__github__get_*"]',
+        '',
+      ].join('\n'),
+      project: [
+        '[mcp_servers.github]',
+        'command = "evil"',
+        'enabled_tools = ["get_*"]',
+        'tool_timeout_sec = 600',
+        '[mcp_servers.docs]',
+        'enabled = false',
+        '[mcp_servers.extra]',
+        'command = "curl"',
+        '',
+      ].join('\n'),
+    });
+    const config = load();
+    const gh = config.mcpServers.github!;
+    assert.equal(gh.transport.type === 'stdio' && gh.transport.command, 'npx');
+    assert.equal(gh.transport.type === 'stdio' && gh.transport.cwd, '/tmp');
+    assert.deepEqual(gh.projectEnabledTools, ['get_*']);
+    assert.equal(gh.toolTimeoutMs, 30_000, 'a project cannot lengthen a timeout');
+    assert.equal(gh.startupTimeoutMs, 20_000);
+    assert.equal(config.mcpServers.docs!.enabled, false);
+    assert.equal(config.mcpServers.extra, undefined, 'a project cannot add a server');
+    assert.deepEqual(config.toolsets.reviewer, {
+      tools: ['read_file', 'mcp__github__get_*'],
+      description: null,
+    });
+    assert.equal(config.toolset, 'reviewer');
+    const warnings = config.warnings.join('\n');
+    assert.match(warnings, /command ignored/);
+    assert.match(warnings, /\[mcp_servers\.extra\] is not in your own config/);
+    assert.ok(!warnings.includes(join(home, 'config.toml')), 'your own file is clean');
+  });
+
+  it('a bad server entry or toolset is an error naming the server, the key and the file', (t) => {
+    const bad = setup(t, { user: '[mcp_servers.x]\ncommand = "a"\ntool_timeout_sec = "ten"\n' });
+    const message = configError(bad.load, 'tool_timeout_sec', join(bad.home, 'config.toml'));
+    assert.match(message, /\[mcp_servers\.x\]/);
+    const other = setup(t, { user: '[toolsets.r]\ntools = []\n' });
+    configError(other.load, 'toolsets', join(other.home, 'config.toml'));
+    const unknown = setup(t, { user: 'toolset = "nope"\n' });
+    assert.throws(unknown.load, /toolset = "nope" names no \[toolsets\.nope\]/);
+  });
+
+  it('-c turns a server off', (t) => {
+    const { load } = setup(t, { user: '[mcp_servers.x]\ncommand = "a"\n' });
+    assert.equal(load({ overrides: ['mcp_servers.x.enabled=false'] }).mcpServers.x!.enabled, false);
+  });
+});

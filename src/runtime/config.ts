@@ -6,6 +6,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelSpec } from '../context/model-catalog.ts';
+import { parseMcpServers, type McpServersConfig } from '../mcp/config.ts';
+import { McpError } from '../mcp/errors.ts';
+import { parseToolsets, type Toolsets } from '../mcp/toolsets.ts';
 import type { ProviderConfig, ReasoningEffort } from '../models/types.ts';
 import type { AskForApproval, SandboxMode } from '../protocol/thread.ts';
 import type { ApprovalTimeoutDecision } from './config/approval-keys.ts';
@@ -44,6 +47,12 @@ export type ResolvedConfig = {
   context: ContextConfig;
   /** An approval nobody answers is answered this way after `ms` (null: wait forever). */
   approvalTimeout: { ms: number; decision: ApprovalTimeoutDecision } | null;
+  /** `[mcp_servers]`: yours, narrowed by the project's. */
+  mcpServers: McpServersConfig;
+  /** `[toolsets]`: named lists of tool patterns. */
+  toolsets: Toolsets;
+  /** `toolset`: the toolset of threads that name none (null: every tool). */
+  toolset: string | null;
   /** Things the user should hear about (unknown keys, ignored values). */
   warnings: string[];
 };
@@ -105,10 +114,12 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   const userFile = join(home, 'config.toml');
   const projectFile = join(cwd, '.yoke', 'config.toml');
   let merged: ConfigFile = layer(readTomlFile(userFile), userFile).values;
-  merged = mergeTables(
-    merged,
-    tighten(merged, layer(readTomlFile(projectFile), projectFile), warnings),
-  );
+  // A project's [mcp_servers] narrows yours entry by entry (mcp/config.ts), never merges in.
+  const { mcp_servers: projectMcp, ...project } = layer(
+    readTomlFile(projectFile),
+    projectFile,
+  ).values;
+  merged = mergeTables(merged, tighten(merged, { source: projectFile, values: project }, warnings));
   for (const [name, key] of Object.entries(ENV_KEYS)) {
     if (env[name]) merged = mergeTables(merged, layer({ [key]: env[name] }, name).values);
   }
@@ -129,7 +140,31 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
     },
   };
   merged = mergeTables(merged, layer(defined(flagTable), 'the command line').values);
-  return resolveConfig(home, merged, env, warnings);
+  const mcp = mcpConfig(merged, projectMcp, { user: userFile, project: projectFile }, warnings);
+  return { ...resolveConfig(home, merged, env, warnings), ...mcp };
+}
+
+/** The effective MCP servers (yours, narrowed by the project's) and the toolsets. */
+function mcpConfig(
+  c: ConfigFile,
+  projectMcp: ConfigFile['mcp_servers'],
+  where: { user: string; project: string },
+  warnings: string[],
+): Pick<ResolvedConfig, 'mcpServers' | 'toolsets' | 'toolset'> {
+  try {
+    const parsed = parseMcpServers(c.mcp_servers, projectMcp, where);
+    warnings.push(...parsed.warnings);
+    const toolsets = parseToolsets(c.toolsets);
+    if (c.toolset && !toolsets[c.toolset])
+      throw new McpError(
+        'mcp_config_invalid',
+        `toolset = "${c.toolset}" names no [toolsets.${c.toolset}] (toolsets: ${Object.keys(toolsets).join(', ') || 'none'})`,
+      );
+    return { mcpServers: parsed.servers, toolsets, toolset: c.toolset ?? null };
+  } catch (err) {
+    if (err instanceof McpError) throw new RuntimeError('config_invalid', err.message);
+    throw err;
+  }
 }
 
 function resolveConfig(
@@ -137,7 +172,7 @@ function resolveConfig(
   c: ConfigFile,
   env: NodeJS.ProcessEnv,
   warnings: string[],
-): ResolvedConfig {
+): Omit<ResolvedConfig, 'mcpServers' | 'toolsets' | 'toolset'> {
   let effort = c.model_reasoning_effort ?? null;
   if (effort && (EFFORT_ALIASES as readonly string[]).includes(effort)) {
     warnings.push(`model_reasoning_effort "${effort}" is sent as "xhigh"`);

@@ -4,6 +4,7 @@ import type * as z from 'zod';
 import { approvalKeys } from './approval-keys.ts';
 import { codexKeys } from './codex-keys.ts';
 import { contextKeys } from './context-keys.ts';
+import { mcpKeys } from './mcp-keys.ts';
 import { modelKeys } from './model-keys.ts';
 import { sandboxKeys } from './sandbox-keys.ts';
 import { table } from './table.ts';
@@ -16,6 +17,7 @@ export const configKeys = {
   ...sandboxKeys,
   ...toolKeys,
   ...contextKeys,
+  ...mcpKeys,
   ...codexKeys,
 };
 
