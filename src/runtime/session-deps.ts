@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { ModelCatalog } from '../context/model-catalog.ts';
 import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
+import { McpHub } from '../mcp/hub.ts';
 import { createStreamFn } from '../models/provider.ts';
 import type { StreamFn } from '../models/types.ts';
 import type { SandboxMode } from '../protocol/thread.ts';
@@ -35,6 +36,9 @@ export function sessionDeps(options: DepsOptions): SessionDeps {
     context: config.context,
     streamFor: options.streamFor ?? providerStreams(config, catalog),
     tools: builtinTools(),
+    mcp: Object.keys(config.mcpServers).length
+      ? new McpHub({ servers: config.mcpServers, cwd: process.cwd(), env: process.env })
+      : null,
     runner,
     instructions: BASE_INSTRUCTIONS,
     commandTimeoutMs: config.commandTimeoutMs,

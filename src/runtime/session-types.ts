@@ -1,6 +1,7 @@
 // The shapes a thread session is made of and talks in: settings, turn results, its
 // dependencies, and the events it tells its listeners.
 import type { ModelCatalog } from '../context/model-catalog.ts';
+import type { McpHub } from '../mcp/hub.ts';
 import type { ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type {
@@ -26,7 +27,7 @@ export type ThreadSettings = {
   approvalPolicy: AskForApproval;
   sandboxMode: SandboxMode;
   reasoningEffort: ReasoningEffort | null;
-  /** The tools this thread's agent gets, by name (a background task's subset); all if unset. */
+  /** The tools this thread's agent gets: names or `*` patterns (a task's subset); all if unset. */
   tools?: string[];
   /** Network inside the sandbox for this thread (a task's task.toml); unset: the config's. */
   networkAccess?: boolean;
@@ -63,6 +64,8 @@ export type SessionDeps = {
   /** Makes the model stream for a provider name (the settings may switch provider). */
   streamFor: (provider: string) => StreamFn;
   tools: readonly Tool[];
+  /** The MCP servers of this process, shared by its threads (null: none configured). */
+  mcp: McpHub | null;
   runner: ProcessRunner;
   instructions: string;
   commandTimeoutMs: number;

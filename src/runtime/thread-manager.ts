@@ -6,6 +6,7 @@ import type { StreamFn } from '../models/types.ts';
 import type { Model } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
+import type { McpHub } from '../mcp/hub.ts';
 import type { ReadRules } from '../sandbox/read-rules.ts';
 import { openDb } from '../store/db.ts';
 import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
@@ -108,6 +109,8 @@ export class ThreadManager {
       preview: '',
     });
     const session = this.open(created);
+    // The servers start now, in parallel; the first model request waits for them (≤ timeout).
+    void this.deps.mcp?.startAll();
     const preamble = threadPreamble(settings, config, created.row.createdAt);
     session.appendPreamble(preamble.items, preamble.instructionSources);
     return session;
@@ -219,7 +222,18 @@ export class ThreadManager {
     return this.store.latestThread(cwd)?.id ?? null;
   }
 
+  /** The MCP servers of this process (null: none configured). */
+  get mcp(): McpHub | null {
+    return this.deps.mcp;
+  }
+
+  /** Stops the MCP servers (their processes); the next use starts them again. */
+  closeMcp(): Promise<void> {
+    return this.deps.mcp?.close() ?? Promise.resolve();
+  }
+
   close(): void {
+    void this.closeMcp();
     for (const session of this.sessions.values()) session.dispose();
     this.storeInstance?.db.close();
     this.ephemeralStore?.db.close();

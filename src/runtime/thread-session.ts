@@ -9,7 +9,6 @@ import type { FunctionCallItem, HistoryItem, Usage } from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
 import type { SandboxDetails, Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
 import type { ThreadRow } from '../store/thread-store.ts';
-import type { Tool } from '../tools/types.ts';
 import { ApprovalBroker, type ApprovalAnswer, type PendingApproval } from './approvals.ts';
 import { RuntimeError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
@@ -25,6 +24,7 @@ import type {
   TurnResult,
 } from './session-types.ts';
 import { ThreadJournal } from './thread-journal.ts';
+import { ThreadTools } from './thread-tools.ts';
 import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { recoverUnfinishedTurn } from './thread-recovery.ts';
@@ -55,6 +55,7 @@ export class ThreadSession {
   private readonly scoped: ScopedContext;
   private readonly journal: ThreadJournal;
   private readonly host: TurnHost;
+  private readonly toolbox: ThreadTools;
 
   private constructor(
     readonly id: string,
@@ -66,6 +67,9 @@ export class ThreadSession {
   ) {
     this.journal = new ThreadJournal(log, state, meta, () => this.status);
     this.sandbox = new SessionSandbox(settings, deps.sandbox, deps.runner);
+    this.toolbox = new ThreadTools(deps.tools, deps.mcp, () =>
+      settings.tools ? [settings.tools] : null,
+    );
     this.scoped = new ScopedContext(() => settings.cwd, deps.context, meta.scopedRuleIds);
     this.host = {
       journal: this.journal,
@@ -200,7 +204,7 @@ export class ThreadSession {
           if (!this.meta.preview) this.meta.preview = previewOf(input);
           this.journal.touch({ preview: this.meta.preview });
         },
-        events: (turn) => runTurn(this.turnContext(turn, outputSchema)),
+        events: (turn) => this.toolbox.after(() => runTurn(this.turnContext(turn, outputSchema))),
       },
       launch,
     );
@@ -242,7 +246,8 @@ export class ThreadSession {
       });
     }
     this.running = new RunningTurn(this.host, turn, startedAtMs, {
-      events: (running) => runTurn(this.turnContext(running, null, calls)),
+      events: (running) =>
+        this.toolbox.after(() => runTurn(this.turnContext(running, null, calls))),
     });
     return this.running.done;
   }
@@ -331,7 +336,7 @@ export class ThreadSession {
     return {
       stream: this.deps.streamFor(this.settings.modelProvider),
       settings: this.promptSettings(outputSchema),
-      tools: this.tools(),
+      tools: this.toolbox.tools(),
       history: this.journal.history,
       toolContext: {
         cwd: this.settings.cwd,
@@ -340,6 +345,7 @@ export class ThreadSession {
         outputBudgetBytes: this.deps.outputBudgetBytes,
         canRead: (path) => this.sandbox.canRead(path),
         authorize: this.broker.authorizer(turn.id, this.sandbox.authorizeEnv(), turn.signal),
+        elicit: this.broker.elicitor(turn.id, turn.signal),
       },
       signal: turn.signal,
       input: turn.input,
@@ -370,11 +376,6 @@ export class ThreadSession {
     if (!loaded) return [];
     this.journal.record(turnId, { kind: 'context', data: { scopedRuleIds: loaded.ids } });
     return [loaded.message];
-  }
-
-  private tools(): readonly Tool[] {
-    const names = this.settings.tools;
-    return names ? this.deps.tools.filter((t) => names.includes(t.name)) : this.deps.tools;
   }
 
   private applyOverrides(overrides: TurnOverrides): void {

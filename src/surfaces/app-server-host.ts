@@ -125,6 +125,7 @@ export function startAppServerHost(options: HostOptions): AppServerHost {
         await Promise.all(manager.loadedThreadIds.map((id) => manager.loaded(id)?.interrupt()));
         for (const client of [...clients]) client.close();
         server.close();
+        await manager.closeMcp();
         manager.close();
       })();
       return closed;

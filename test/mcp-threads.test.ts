@@ -1,0 +1,231 @@
+// MCP tools in threads, against the real npm servers (server-everything, server-filesystem)
+// over stdio and a scripted model: the tools in the request (names, order, place), calls as
+// mcpToolCall items, approvals through the broker ([[rule]] mcp, read-only hints), long results
+// cut, a server killed mid-call, a server that never starts, servers shared by threads.
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { ThreadItem } from '../src/protocol/items.ts';
+import type { PendingApproval } from '../src/runtime/approvals.ts';
+import { loadConfig } from '../src/runtime/config.ts';
+import { ThreadManager } from '../src/runtime/thread-manager.ts';
+import type { ThreadSession } from '../src/runtime/thread-session.ts';
+import { tempDir, tempRepo } from './support/cli.ts';
+import { everythingServer, filesystemServer, stdioToml } from './support/mcp-servers.ts';
+import { startMockModel, text, toolCall, type MockScript } from './support/mock-model.ts';
+
+const TIMEOUT = { timeout: 90_000 };
+const BUILTIN = ['shell', 'apply_patch', 'read_file', 'list_dir', 'grep', 'update_plan'];
+
+async function setup(t: TestContext, script: MockScript, toml: string, rules = '') {
+  const mock = await startMockModel(script);
+  const home = tempDir('mcp-home', t);
+  writeFileSync(join(home, 'config.toml'), toml);
+  if (rules) {
+    mkdirSync(join(home, 'rules'));
+    writeFileSync(join(home, 'rules', 'mcp.toml'), rules);
+  }
+  const repo = tempRepo({ 'a.txt': 'a\n' }, t);
+  const config = loadConfig({
+    env: {
+      YOKE_HOME: home,
+      OPENAI_BASE_URL: mock.url,
+      OPENAI_API_KEY: 'k',
+      PATH: process.env.PATH,
+    },
+    cwd: repo,
+  });
+  const manager = new ThreadManager({ config });
+  t.after(async () => {
+    await manager.closeMcp();
+    manager.close();
+    await mock.close();
+  });
+  return { mock, repo, manager };
+}
+
+/** Every completed item and every approval of a session, as they happen. */
+function watch(session: ThreadSession, onApproval: (a: PendingApproval) => void = () => {}) {
+  const completed: ThreadItem[] = [];
+  const progress: string[] = [];
+  session.subscribe((e) => {
+    if (e.type === 'approvalRequested') onApproval(e.approval);
+    if (e.type !== 'notification') return;
+    const n = e.notification;
+    if (n.method === 'item/completed') completed.push(n.params.item);
+    if (n.method === 'item/mcpToolCall/progress') progress.push(n.params.message);
+  });
+  return { completed, progress };
+}
+
+type Body = { tools: { name: string }[]; input: { type: string; output?: unknown }[] };
+const bodyOf = (raw: unknown) => raw as Body;
+const outputs = (body: Body) =>
+  body.input.filter((i) => i.type === 'function_call_output').map((i) => JSON.stringify(i.output));
+const mcpItems = (items: ThreadItem[]) =>
+  items.filter((i): i is Extract<ThreadItem, { type: 'mcpToolCall' }> => i.type === 'mcpToolCall');
+
+test(
+  'MCP tools in a thread: names, order and place; items; approvals; long results cut',
+  TIMEOUT,
+  async (t) => {
+    const dir = tempDir('mcp-files', t);
+    writeFileSync(
+      join(dir, 'big.txt'),
+      Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n'),
+    );
+    const { mock, repo, manager } = await setup(
+      t,
+      [
+        toolCall('mcp__everything__echo', { message: 'hello' }),
+        toolCall('mcp__everything__get-sum', { a: 2, b: 40 }),
+        toolCall('mcp__fs__write_file', { path: join(dir, 'out.txt'), content: 'written' }),
+        toolCall('mcp__fs__read_text_file', { path: join(dir, 'big.txt') }),
+        toolCall('mcp__everything__get-env', {}),
+        text('done'),
+      ],
+      [
+        'approval_policy = "untrusted"',
+        'tool_output_budget_bytes = 1024',
+        stdioToml('everything', everythingServer(), 'disabled_tools = ["toggle-*"]'),
+        stdioToml('fs', filesystemServer(dir)),
+      ].join('\n'),
+      '[[rule]]\nmcp = ["everything", "get-env"]\ndecision = "forbidden"\n',
+    );
+    const session = manager.startThread({ cwd: repo });
+    const asked: PendingApproval[] = [];
+    const seen = watch(session, (approval) => {
+      asked.push(approval);
+      session.resolveApproval(approval.id, 'accept', 'test');
+    });
+    const result = await session.startTurn([{ type: 'text', text: 'go' }]).done;
+    assert.equal(result.status, 'completed', JSON.stringify(result.error));
+    assert.equal(result.lastMessage, 'done');
+
+    // The tools: the built-in ones, then the MCP ones sorted, the same in every request.
+    const bodies = mock.requests.map((r) => bodyOf(r.json));
+    assert.equal(bodies.length, 6);
+    const names = bodies[0]!.tools.map((tool) => tool.name);
+    assert.deepEqual(names.slice(0, BUILTIN.length), BUILTIN);
+    const mcp = names.slice(BUILTIN.length);
+    assert.ok(mcp.every((n) => n.startsWith('mcp__')));
+    assert.deepEqual(mcp, [...mcp].sort());
+    assert.ok(mcp.includes('mcp__everything__get-sum') && mcp.includes('mcp__fs__read_text_file'));
+    assert.ok(!mcp.some((n) => n.startsWith('mcp__everything__toggle-')), 'disabled_tools');
+    const toolsJson = JSON.stringify(bodies[0]!.tools);
+    for (const body of bodies) assert.equal(JSON.stringify(body.tools), toolsJson);
+    for (const [i, r] of mock.requests.entries())
+      if (i > 0) assert.ok(r.body.startsWith(mock.requests[i - 1]!.body.slice(0, 2000)));
+
+    // Only write_file asked: the others are read-only, and get-env is forbidden by a rule.
+    assert.deepEqual(
+      asked.map((a) => [a.method, (a.params as { serverName?: string }).serverName]),
+      [['mcpServer/elicitation/request', 'fs']],
+    );
+    assert.match(JSON.stringify(asked[0]!.params), /write_file/);
+    assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'written');
+
+    const items = mcpItems(seen.completed);
+    assert.deepEqual(
+      items.map((i) => [i.server, i.tool, i.status]),
+      [
+        ['everything', 'echo', 'completed'],
+        ['everything', 'get-sum', 'completed'],
+        ['fs', 'write_file', 'completed'],
+        ['fs', 'read_text_file', 'completed'],
+        ['everything', 'get-env', 'failed'],
+      ],
+    );
+    assert.deepEqual(items[1]!.arguments, { a: 2, b: 40 });
+    assert.match(JSON.stringify(items[1]!.result), /42/);
+    assert.match(items[4]!.error!.message, /Not allowed: rule 1 of .*mcp\.toml/);
+
+    const sent = outputs(bodies[5]!);
+    assert.match(sent[0]!, /hello/);
+    assert.match(sent[1]!, /42/);
+    assert.ok(sent[3]!.length < 1400, `the long result is cut (${sent[3]!.length})`);
+    assert.match(sent[3]!, /line 0\\n[\s\S]*omitted[\s\S]*line 2999/);
+    assert.match(sent[4]!, /Not allowed/);
+
+    // A second thread uses the same running servers.
+    const pid = manager.mcp!.server('everything').pid;
+    assert.ok(pid);
+    manager.startThread({ cwd: repo });
+    await manager.mcp!.startAll();
+    assert.equal(manager.mcp!.server('everything').pid, pid);
+  },
+);
+
+test(
+  'a server killed mid-call: the call fails with the reason, the turn goes on, the next use restarts it',
+  TIMEOUT,
+  async (t) => {
+    const { repo, manager } = await setup(
+      t,
+      [
+        toolCall('mcp__everything__trigger-long-running-operation', { duration: 60, steps: 60 }),
+        text('carried on'),
+        toolCall('mcp__everything__get-sum', { a: 1, b: 1 }),
+        text('again'),
+      ],
+      stdioToml('everything', everythingServer()),
+    );
+    const session = manager.startThread({ cwd: repo });
+    const seen = watch(session);
+    let killed = false;
+    session.subscribe((e) => {
+      if (
+        !killed &&
+        e.type === 'notification' &&
+        e.notification.method === 'item/mcpToolCall/progress'
+      ) {
+        killed = true;
+        process.kill(manager.mcp!.server('everything').pid!, 'SIGKILL');
+      }
+    });
+    const first = await session.startTurn([{ type: 'text', text: 'run it' }]).done;
+    assert.equal(first.status, 'completed');
+    assert.equal(first.lastMessage, 'carried on');
+    assert.ok(killed, 'progress was reported before the kill');
+    const [failed] = mcpItems(seen.completed);
+    assert.equal(failed!.status, 'failed');
+    assert.match(failed!.error!.message, /everything/);
+    assert.match(failed!.error!.message, /exited|closed/);
+
+    const second = await session.startTurn([{ type: 'text', text: 'again' }]).done;
+    assert.equal(second.lastMessage, 'again');
+    const sum = mcpItems(seen.completed)[1]!;
+    assert.equal(sum.status, 'completed');
+    assert.match(JSON.stringify(sum.result), /2/);
+    assert.equal(manager.mcp!.server('everything').state, 'connected');
+  },
+);
+
+test(
+  'a server that never starts holds the first request back no longer than its startup timeout',
+  TIMEOUT,
+  async (t) => {
+    const hung = { command: process.execPath, args: ['-e', 'setInterval(() => {}, 1000)'] };
+    const { mock, repo, manager } = await setup(
+      t,
+      [text('answered')],
+      [
+        stdioToml('everything', everythingServer()),
+        stdioToml('hung', hung, 'startup_timeout_sec = 0.5'),
+      ].join('\n'),
+    );
+    const started = performance.now();
+    const session = manager.startThread({ cwd: repo });
+    const result = await session.startTurn([{ type: 'text', text: 'hi' }]).done;
+    const elapsed = performance.now() - started;
+    assert.equal(result.lastMessage, 'answered');
+    assert.ok(elapsed < 10_000, `the turn did not wait long (${Math.round(elapsed)} ms)`);
+    const names = bodyOf(mock.requests[0]!.json).tools.map((tool) => tool.name);
+    assert.ok(names.includes('mcp__everything__echo'));
+    assert.ok(!names.some((n) => n.startsWith('mcp__hung__')));
+    const hungServer = manager.mcp!.server('hung');
+    assert.equal(hungServer.state, 'failed');
+    assert.match(hungServer.error!, /startup_timeout_sec/);
+  },
+);
