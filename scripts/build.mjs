@@ -24,8 +24,10 @@ const common = {
   sourcemap: 'linked',
   minifyWhitespace: true,
   minifySyntax: true,
-  // Native addon: loaded from node_modules at run time.
-  external: ['better-sqlite3'],
+  // Native addon: loaded from node_modules at run time. The MCP SDK too: src/mcp imports it
+  // lazily, and inlined as a lazy module it would pull zod's modules into lazy init ahead of
+  // the code that uses zod at load (a "not a constructor" at start).
+  external: ['better-sqlite3', '@modelcontextprotocol/sdk'],
   banner: {
     js: "import { createRequire as __yokeCreateRequire } from 'node:module'; const require = __yokeCreateRequire(import.meta.url);",
   },
