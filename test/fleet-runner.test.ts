@@ -21,6 +21,7 @@ import { tempDir, tempRepo } from './support/cli.ts';
 import { startPostgres, type PostgresServer } from './support/postgres-server.ts';
 import { startRedis, type RedisServer } from './support/redis-server.ts';
 import { git } from './support/task-fixtures.ts';
+import { builtinShed } from '../src/mcp/toolsets.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -130,7 +131,7 @@ async function fleet(t: TestContext): Promise<Fleet> {
       durable: () => store.flush(),
       fleet: fleetRole,
       agent,
-      toolNames: ['shell', 'apply_patch'],
+      toolShed: builtinShed(['shell', 'apply_patch']),
       runner,
       queue,
       log: () => {},

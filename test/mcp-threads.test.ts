@@ -11,7 +11,7 @@ import type { PendingApproval } from '../src/runtime/approvals.ts';
 import { loadConfig } from '../src/runtime/config.ts';
 import { ThreadManager } from '../src/runtime/thread-manager.ts';
 import type { ThreadSession } from '../src/runtime/thread-session.ts';
-import { tempDir, tempRepo } from './support/cli.ts';
+import { runYoke, tempDir, tempRepo } from './support/cli.ts';
 import { everythingServer, filesystemServer, stdioToml } from './support/mcp-servers.ts';
 import { startMockModel, text, toolCall, type MockScript } from './support/mock-model.ts';
 
@@ -229,3 +229,82 @@ test(
     assert.match(hungServer.error!, /startup_timeout_sec/);
   },
 );
+
+test(
+  'a toolset limits what the model is offered and what it can call; unknown patterns are refused',
+  TIMEOUT,
+  async (t) => {
+    const { mock, repo, manager } = await setup(
+      t,
+      [toolCall('mcp__everything__echo', { message: 'sneaky' }), text('refused')],
+      [
+        stdioToml('everything', everythingServer()),
+        '[toolsets.reviewer]',
+        'tools = ["read_file", "grep", "mcp__everything__get-*"]',
+      ].join('\n'),
+    );
+    const session = manager.startThread({ cwd: repo, toolset: 'reviewer' });
+    const seen = watch(session);
+    const result = await session.startTurn([{ type: 'text', text: 'go' }]).done;
+    assert.equal(result.lastMessage, 'refused');
+    const names = bodyOf(mock.requests[0]!.json).tools.map((tool) => tool.name);
+    assert.equal(names[0], 'read_file');
+    assert.equal(names[1], 'grep');
+    assert.ok(names.length > 3);
+    assert.ok(
+      names.slice(2).every((n) => n.startsWith('mcp__everything__get-')),
+      names.join(),
+    );
+    assert.equal(mcpItems(seen.completed).length, 0, 'echo never ran');
+    assert.match(
+      outputs(bodyOf(mock.requests[1]!.json))[0]!,
+      /unknown tool \\"mcp__everything__echo\\"/,
+    );
+
+    // Refused at start, with the reason (the server's tools are known by now).
+    const refused = (options: { toolset?: string; tools?: string[] }, pattern: RegExp) =>
+      assert.throws(() => manager.startThread({ cwd: repo, ...options }), pattern);
+    refused({ toolset: 'nope' }, /unknown toolset "nope" \(toolsets: reviewer\)/);
+    refused({ tools: ['shel*', 'teleport'] }, /"teleport" matches no tool \(built-in tools: shell/);
+    refused({ tools: ['mcp__ghost__*'] }, /MCP server "ghost", which is not configured/);
+    refused({ tools: ['mcp__everything__nothing*'] }, /matches no tool of MCP server "everything"/);
+  },
+);
+
+test('yoke tools list [--toolset] and yoke tools call', TIMEOUT, async (t) => {
+  const home = tempDir('mcp-cli', t);
+  writeFileSync(
+    join(home, 'config.toml'),
+    [
+      stdioToml('everything', everythingServer(), 'disabled_tools = ["toggle-*"]'),
+      '[toolsets.sums]',
+      'tools = ["read_file", "mcp__everything__get-sum"]',
+    ].join('\n'),
+  );
+  const env = { ...process.env, YOKE_HOME: home };
+  const all = await runYoke(['tools', 'list'], { cwd: home, env });
+  assert.equal(all.code, 0, all.stderr);
+  assert.match(all.stdout, /^shell +- +rw +Runs a command/m);
+  assert.match(all.stdout, /^mcp__everything__get-sum +everything +ro +Returns the sum/m);
+  assert.doesNotMatch(all.stdout, /toggle-/);
+  const curated = await runYoke(['tools', 'list', '--toolset', 'sums', '--json'], {
+    cwd: home,
+    env,
+  });
+  assert.deepEqual(
+    curated.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { name: string }).name),
+    ['read_file', 'mcp__everything__get-sum'],
+  );
+  const sum = await runYoke(['tools', 'call', 'mcp__everything__get-sum', '{"a":20,"b":22}'], {
+    cwd: home,
+    env,
+  });
+  assert.equal(sum.code, 0, sum.stderr);
+  assert.match(sum.stdout, /The sum of 20 and 22 is 42/);
+  const missing = await runYoke(['tools', 'call', 'mcp__everything__nope'], { cwd: home, env });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no MCP tool mcp__everything__nope/);
+});

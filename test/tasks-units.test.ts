@@ -7,8 +7,9 @@ import { parseBlueprint, renderTemplate, validateBlueprint } from '../src/tasks/
 import { programOf, tail } from '../src/tasks/commands.ts';
 import { EmbeddedQueue, type TaskJob } from '../src/tasks/queue.ts';
 import { parseTaskConfig } from '../src/tasks/task-config.ts';
+import { builtinShed } from '../src/mcp/toolsets.ts';
 
-const TOOLS = ['shell', 'apply_patch', 'read_file'];
+const TOOLS = builtinShed(['shell', 'apply_patch', 'read_file']);
 
 /** A worker whose jobs finish when the test says so. */
 function controlledWorker() {
@@ -63,7 +64,7 @@ test('blueprints: the default is valid; edges, placeholders, tools and loops are
   );
   assert.throws(
     bad({ start: 'a', nodes: { a: { type: 'agent', prompt: 'p', tools: ['rm_rf'] } } }),
-    /node "a": unknown tools rm_rf/,
+    /node "a": tools: "rm_rf" matches no tool/,
   );
   assert.throws(
     bad({ start: 'a', nodes: { a: { type: 'checks', on_failure: 'a' } } }),
@@ -101,6 +102,34 @@ test('task.toml: defaults, snake_case keys, and clear errors', () => {
   assert.throws(() => parseTaskConfig('checks = [', TOOLS), /task\.toml is not valid TOML/);
   assert.throws(() => parseTaskConfig('approval_policy = "sometimes"', TOOLS), /approval_policy: /);
   assert.throws(() => parseTaskConfig('max_fix_rounds = -1', TOOLS), /max_fix_rounds: /);
+});
+
+test('task.toml and blueprint agent nodes: tools patterns and toolsets, checked at submit', () => {
+  const shed = {
+    ...TOOLS,
+    servers: ['github'],
+    toolsOf: () => ['mcp__github__get_issue', 'mcp__github__create_issue'],
+    toolsets: { reviewer: { tools: ['read_file', 'mcp__github__get_*'], description: null } },
+  };
+  const config = parseTaskConfig(
+    'toolset = "reviewer"\ntools = ["read_*", "mcp__github__*"]\n',
+    shed,
+  );
+  assert.equal(config.toolset, 'reviewer');
+  assert.deepEqual(config.tools, ['read_*', 'mcp__github__*']);
+  assert.throws(() => parseTaskConfig('toolset = "writer"', shed), /unknown toolset "writer"/);
+  assert.throws(
+    () => parseTaskConfig('tools = ["mcp__github__delete_*"]', shed),
+    /task\.toml: tools: "mcp__github__delete_\*" matches no tool of MCP server "github"/,
+  );
+  const blueprint = (node: Record<string, unknown>) =>
+    parseBlueprint(
+      { start: 'a', nodes: { a: { type: 'agent', prompt: 'p', ...node } } },
+      'b',
+      shed,
+    );
+  assert.equal(blueprint({ toolset: 'reviewer' }).nodes.a!.type, 'agent');
+  assert.throws(() => blueprint({ toolset: 'nope' }), /node "a": unknown toolset "nope"/);
 });
 
 test('commands: the program of a command line, and output tails at line starts', () => {

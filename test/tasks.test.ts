@@ -283,7 +283,10 @@ test('bad input is refused at submit with a clear error', { timeout: 60_000 }, a
     return true;
   });
   const badTools = taskRepo({}, 'tools = ["shell", "teleport"]\n', t);
-  await assert.rejects(tasks.submit({ prompt: 'x', repo: badTools }), /unknown tool teleport/);
+  await assert.rejects(
+    tasks.submit({ prompt: 'x', repo: badTools }),
+    /task\.toml: tools: "teleport" matches no tool \(built-in tools: shell/,
+  );
   assert.deepEqual((await tasks.list({})).data, [], 'nothing was queued');
 });
 

@@ -6,6 +6,7 @@ import { entriesOf, sortEntries, type CatalogueEntry } from './catalogue.ts';
 import type { McpServersConfig } from './config.ts';
 import { McpConnection, type ConnectionEvent } from './connection.ts';
 import { McpError } from './errors.ts';
+import type { KnownTools } from './toolsets.ts';
 
 export type HubEvent = { server: string } & ConnectionEvent;
 
@@ -68,6 +69,23 @@ export class McpHub {
   catalogue(): CatalogueEntry[] {
     this.cache ??= sortEntries(this.servers.flatMap((c) => entriesOf(c.config, c.tools)));
     return this.cache;
+  }
+
+  /**
+   * What exists, for checking tool patterns: the built-in tools, the configured servers, and
+   * the tools of those that are connected (null for the others: not known yet).
+   */
+  known(builtin: readonly string[]): KnownTools {
+    return {
+      builtin,
+      servers: this.servers.map((c) => c.name),
+      toolsOf: (server) =>
+        this.connections.get(server)?.state === 'connected'
+          ? this.catalogue()
+              .filter((e) => e.server === server)
+              .map((e) => e.name)
+          : null,
+    };
   }
 
   /** A catalogue entry by the name the model sees, or undefined. */

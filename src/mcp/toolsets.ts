@@ -25,6 +25,25 @@ export type KnownTools = {
   toolsOf: (server: string) => readonly string[] | null;
 };
 
+/** What exists and the named toolsets: what a tool selection is checked against. */
+export type ToolShed = KnownTools & { toolsets: Toolsets };
+
+/** A shed of built-in tools only (no MCP servers, no toolsets). */
+export function builtinShed(builtin: readonly string[]): ToolShed {
+  return { builtin, servers: [], toolsOf: () => null, toolsets: {} };
+}
+
+/** Why a selection cannot be used (an unknown toolset, a pattern naming nothing), or null. */
+export function selectionProblem(selection: ToolSelection, shed: ToolShed): string | null {
+  try {
+    resolveSelection(selection, shed.toolsets, shed);
+    return null;
+  } catch (err) {
+    if (err instanceof McpError) return err.message;
+    throw err;
+  }
+}
+
 const Entry = z
   .object({ tools: z.array(z.string().min(1)).min(1), description: z.string().optional() })
   .strict();

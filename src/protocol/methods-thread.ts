@@ -68,7 +68,14 @@ export const threadMethods = {
   'thread/start': def(
     'clientRequest',
     'Starts a new thread and subscribes this connection to it.',
-    z.object({ ...ThreadOverrides, ephemeral: z.boolean().nullable().optional() }),
+    z.object({
+      ...ThreadOverrides,
+      ephemeral: z.boolean().nullable().optional(),
+      /** Yoke: a `[toolsets.NAME]` of the config; only its tools are offered and callable. */
+      toolset: z.string().nullable().optional(),
+      /** Yoke: tool names or `*` patterns (`mcp__github__get_*`); with a toolset, both apply. */
+      tools: z.array(z.string().min(1)).nullable().optional(),
+    }),
     ThreadSessionResult,
   ),
   'thread/resume': def(

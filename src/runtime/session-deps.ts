@@ -36,9 +36,8 @@ export function sessionDeps(options: DepsOptions): SessionDeps {
     context: config.context,
     streamFor: options.streamFor ?? providerStreams(config, catalog),
     tools: builtinTools(),
-    mcp: Object.keys(config.mcpServers).length
-      ? new McpHub({ servers: config.mcpServers, cwd: process.cwd(), env: process.env })
-      : null,
+    mcp: new McpHub({ servers: config.mcpServers, cwd: process.cwd(), env: process.env }),
+    toolsets: config.toolsets,
     runner,
     instructions: BASE_INSTRUCTIONS,
     commandTimeoutMs: config.commandTimeoutMs,

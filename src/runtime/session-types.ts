@@ -2,6 +2,7 @@
 // dependencies, and the events it tells its listeners.
 import type { ModelCatalog } from '../context/model-catalog.ts';
 import type { McpHub } from '../mcp/hub.ts';
+import type { Toolsets } from '../mcp/toolsets.ts';
 import type { ReasoningEffort, StreamFn, Usage } from '../models/types.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type {
@@ -29,6 +30,8 @@ export type ThreadSettings = {
   reasoningEffort: ReasoningEffort | null;
   /** The tools this thread's agent gets: names or `*` patterns (a task's subset); all if unset. */
   tools?: string[];
+  /** A `[toolsets.NAME]` of the config: the tools must match it too; all if unset. */
+  toolset?: string;
   /** Network inside the sandbox for this thread (a task's task.toml); unset: the config's. */
   networkAccess?: boolean;
   /** Writable roots of this thread on top of the configured ones (turn/start sandboxPolicy). */
@@ -64,8 +67,10 @@ export type SessionDeps = {
   /** Makes the model stream for a provider name (the settings may switch provider). */
   streamFor: (provider: string) => StreamFn;
   tools: readonly Tool[];
-  /** The MCP servers of this process, shared by its threads (null: none configured). */
-  mcp: McpHub | null;
+  /** The MCP servers of this process, shared by its threads (maybe none). */
+  mcp: McpHub;
+  /** `[toolsets]` of the config. */
+  toolsets: Toolsets;
   runner: ProcessRunner;
   instructions: string;
   commandTimeoutMs: number;

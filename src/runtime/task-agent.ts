@@ -30,6 +30,7 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
     ...settings,
     networkAccess: request.sandbox.networkAccess,
     ...(request.tools ? { tools: request.tools } : {}),
+    ...(request.toolset ? { toolset: request.toolset } : {}),
     source: 'appServer',
   });
   session.setName(request.title);

@@ -7,7 +7,6 @@ import { TaskRunner } from '../tasks/runner.ts';
 import type { TaskUpdate } from '../tasks/task-updates.ts';
 import type { SubmitInput } from '../tasks/submission.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
-import { builtinTools } from '../tools/registry.ts';
 import { threadAgentPort } from './task-agent.ts';
 import { createTaskCommandRunner } from './task-commands.ts';
 import type { ThreadManager } from './thread-manager.ts';
@@ -35,7 +34,7 @@ export function createTaskService(
     home: manager.config.home,
     store: new SqliteStore(manager.store.db, manager.store.db.name).tasks,
     agent: threadAgentPort(manager),
-    toolNames: builtinTools().map((t) => t.name),
+    toolShed: manager.toolShed,
     runner:
       options.runner ??
       createTaskCommandRunner(manager.config, manager.sandboxReadRules, createDefaultRunner()),

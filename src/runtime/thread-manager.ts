@@ -7,6 +7,7 @@ import type { Model } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { McpHub } from '../mcp/hub.ts';
+import { selectionProblem, type ToolShed } from '../mcp/toolsets.ts';
 import type { ReadRules } from '../sandbox/read-rules.ts';
 import { openDb } from '../store/db.ts';
 import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
@@ -98,7 +99,7 @@ export class ThreadManager {
       approvalPolicy: options.approvalPolicy ?? config.approvalPolicy,
       sandboxMode: options.sandboxMode ?? config.sandboxMode,
       reasoningEffort: options.reasoningEffort ?? config.reasoningEffort,
-      ...(options.tools ? { tools: [...options.tools] } : {}),
+      ...this.toolSelection(options),
       ...(options.networkAccess !== undefined ? { networkAccess: options.networkAccess } : {}),
     };
     checkSandboxAvailable(this.options, settings.sandboxMode);
@@ -110,10 +111,22 @@ export class ThreadManager {
     });
     const session = this.open(created);
     // The servers start now, in parallel; the first model request waits for them (≤ timeout).
-    void this.deps.mcp?.startAll();
+    void this.deps.mcp.startAll();
     const preamble = threadPreamble(settings, config, created.row.createdAt);
     session.appendPreamble(preamble.items, preamble.instructionSources);
     return session;
+  }
+
+  /**
+   * A new thread's tools: its toolset (the config's `toolset` when it names neither) and its
+   * patterns. A toolset or pattern that names nothing is refused with the reason.
+   */
+  private toolSelection(options: StartOptions): Pick<ThreadSettings, 'tools' | 'toolset'> {
+    const toolset = options.toolset ?? (options.tools ? null : this.options.config.toolset);
+    const tools = options.tools ?? null;
+    const problem = selectionProblem({ toolset, tools }, this.toolShed);
+    if (problem) throw new RuntimeError('input_invalid', problem);
+    return { ...(toolset ? { toolset } : {}), ...(tools ? { tools: [...tools] } : {}) };
   }
 
   /** Loads a stored thread (or returns it if already loaded). */
@@ -223,13 +236,19 @@ export class ThreadManager {
   }
 
   /** The MCP servers of this process (null: none configured). */
-  get mcp(): McpHub | null {
+  get mcp(): McpHub {
     return this.deps.mcp;
+  }
+
+  /** What tool selections are checked against: the tools that exist and the toolsets. */
+  get toolShed(): ToolShed {
+    const known = this.deps.mcp.known(this.deps.tools.map((t) => t.name));
+    return { ...known, toolsets: this.deps.toolsets };
   }
 
   /** Stops the MCP servers (their processes); the next use starts them again. */
   closeMcp(): Promise<void> {
-    return this.deps.mcp?.close() ?? Promise.resolve();
+    return this.deps.mcp.close();
   }
 
   close(): void {

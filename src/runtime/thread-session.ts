@@ -24,7 +24,7 @@ import type {
   TurnResult,
 } from './session-types.ts';
 import { ThreadJournal } from './thread-journal.ts';
-import { ThreadTools } from './thread-tools.ts';
+import { ThreadTools, toolPatterns } from './thread-tools.ts';
 import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { recoverUnfinishedTurn } from './thread-recovery.ts';
@@ -67,9 +67,7 @@ export class ThreadSession {
   ) {
     this.journal = new ThreadJournal(log, state, meta, () => this.status);
     this.sandbox = new SessionSandbox(settings, deps.sandbox, deps.runner);
-    this.toolbox = new ThreadTools(deps.tools, deps.mcp, () =>
-      settings.tools ? [settings.tools] : null,
-    );
+    this.toolbox = new ThreadTools(deps.tools, deps.mcp, () => toolPatterns(settings, deps));
     this.scoped = new ScopedContext(() => settings.cwd, deps.context, meta.scopedRuleIds);
     this.host = {
       journal: this.journal,

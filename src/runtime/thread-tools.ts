@@ -5,7 +5,7 @@
 // appended after them, never sorted in, so the tool list stays a stable prompt-cache prefix.
 import type { McpHub } from '../mcp/hub.ts';
 import { mcpTool } from '../mcp/mcp-tool.ts';
-import { selected } from '../mcp/toolsets.ts';
+import { selected, type Toolsets } from '../mcp/toolsets.ts';
 import type { Tool } from '../tools/types.ts';
 
 export class ThreadTools {
@@ -15,7 +15,7 @@ export class ThreadTools {
 
   constructor(
     private readonly builtin: readonly Tool[],
-    private readonly hub: McpHub | null,
+    private readonly hub: McpHub,
     /** The thread's tool patterns (each list must match); null: every tool. */
     private readonly patterns: () => readonly (readonly string[])[] | null,
   ) {}
@@ -25,7 +25,7 @@ export class ThreadTools {
    * for them, each at most its startup timeout. Immediate when they run already.
    */
   ready(): Promise<void> {
-    if (!this.hub || this.hub.size === 0) return Promise.resolve();
+    if (this.hub.size === 0) return Promise.resolve();
     return this.hub.startAll();
   }
 
@@ -39,7 +39,7 @@ export class ThreadTools {
   tools(): Tool[] {
     const patterns = this.patterns();
     const builtin = this.builtin.filter((t) => selected(t.name, patterns));
-    if (!this.hub || this.hub.size === 0) return builtin;
+    if (this.hub.size === 0) return builtin;
     const entries = this.hub.catalogue().filter((e) => selected(e.name, patterns));
     const known = new Set(this.order);
     const fresh = entries.filter((e) => !known.has(e.name)).map((e) => e.name);
@@ -59,4 +59,16 @@ export class ThreadTools {
     }
     return [...builtin, ...mcp];
   }
+}
+
+/** The lists a thread's tools must match: its toolset's patterns and its own (null: all). */
+export function toolPatterns(
+  settings: { tools?: string[]; toolset?: string },
+  deps: { toolsets: Toolsets },
+): string[][] | null {
+  const lists: string[][] = [];
+  // A toolset removed from the config since lets nothing through, rather than everything.
+  if (settings.toolset) lists.push(deps.toolsets[settings.toolset]?.tools ?? []);
+  if (settings.tools) lists.push(settings.tools);
+  return lists.length ? lists : null;
 }

@@ -37,6 +37,8 @@ export function threadHandlers(server: AppServer): Handlers {
         ...(params.modelProvider ? { modelProvider: params.modelProvider } : {}),
         ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
         ...(params.sandbox ? { sandboxMode: params.sandbox } : {}),
+        ...(params.toolset ? { toolset: params.toolset } : {}),
+        ...(params.tools ? { tools: params.tools } : {}),
         ephemeral: params.ephemeral ?? false,
         source: 'appServer',
       });

@@ -26,8 +26,10 @@ export type AgentStepRequest = {
   cwd: string;
   /** Continue this thread with a new turn, or start a new thread (null). */
   threadId: string | null;
-  /** Tool names the agent gets; null: all of them. */
+  /** Tool names or `*` patterns the agent gets; null: all of them. */
   tools: string[] | null;
+  /** A `[toolsets.NAME]` of the config the tools must match too; null: none. */
+  toolset: string | null;
   approvalPolicy: AskForApproval;
   sandbox: TaskSandbox;
   /** Stop the turn past this many tokens (null: no limit). */

@@ -5,6 +5,7 @@ import { parseBlueprint, validateBlueprint, type Blueprint } from './blueprint.t
 import { BUILTIN_BLUEPRINTS } from './blueprint-default.ts';
 import { TaskError } from './errors.ts';
 import { readFiles } from './git.ts';
+import type { ToolShed } from '../mcp/toolsets.ts';
 
 export const BLUEPRINT_DIR = '.yoke/blueprints';
 
@@ -18,7 +19,7 @@ export async function loadBlueprint(
   repo: string,
   commit: string,
   name: string,
-  toolNames: readonly string[],
+  toolShed: ToolShed,
   files?: ReadonlyMap<string, string | null>,
 ): Promise<Blueprint> {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
@@ -34,10 +35,10 @@ export async function loadBlueprint(
       `blueprint "${name}" is defined twice: ${BLUEPRINT_DIR}/${name}.json and .toml; keep one`,
     );
   }
-  if (json !== null) return parseBlueprint(decode(json, 'json', name), name, toolNames);
-  if (toml !== null) return parseBlueprint(decode(toml, 'toml', name), name, toolNames);
+  if (json !== null) return parseBlueprint(decode(json, 'json', name), name, toolShed);
+  if (toml !== null) return parseBlueprint(decode(toml, 'toml', name), name, toolShed);
   const builtin = BUILTIN_BLUEPRINTS[name];
-  if (builtin) return validateBlueprint(builtin, toolNames);
+  if (builtin) return validateBlueprint(builtin, toolShed);
   throw new TaskError(
     'task_invalid',
     `no blueprint "${name}": not built in (${Object.keys(BUILTIN_BLUEPRINTS).join(', ')}) and no ` +

@@ -8,6 +8,7 @@
 // accepted), because loading TypeScript from a repository would need a compiler at run time.
 import * as z from 'zod';
 import { TaskError } from './errors.ts';
+import { selectionProblem, type ToolShed } from '../mcp/toolsets.ts';
 
 export const END_DONE = 'done';
 export const END_FAILED = 'failed';
@@ -39,8 +40,10 @@ export const BlueprintNode = z.discriminatedUnion('type', [
       /** Template: {{prompt}} {{checkOutput}} {{round}} {{maxRounds}} {{checks}} {{branch}}
        * {{taskId}} {{summary}} {{diffStat}}. */
       prompt: z.string().min(1),
-      /** A subset of the tools (default: task.toml's `tools`, else all). */
-      tools: z.array(z.string()).optional(),
+      /** A subset of the tools, names or * patterns (default: task.toml's `tools`, else all). */
+      tools: z.array(z.string().min(1)).optional(),
+      /** A `[toolsets.NAME]` of the config (default: task.toml's `toolset`). */
+      toolset: z.string().min(1).optional(),
       /** `continue`: a new turn on the previous agent node's thread (its context and prompt
        * cache); `new`: a fresh thread. */
       thread: z.enum(['new', 'continue']).optional(),
@@ -94,7 +97,7 @@ export function renderTemplate(template: string, vars: TemplateVariables): strin
 }
 
 /** Checks a parsed blueprint; throws task_invalid naming the blueprint and the problem. */
-export function validateBlueprint(blueprint: Blueprint, toolNames: readonly string[]): Blueprint {
+export function validateBlueprint(blueprint: Blueprint, toolShed: ToolShed): Blueprint {
   const problems: string[] = [];
   const ids = Object.keys(blueprint.nodes);
   const target = (from: string, edge: string, to: string | undefined) => {
@@ -128,8 +131,8 @@ export function validateBlueprint(blueprint: Blueprint, toolNames: readonly stri
       }
     }
     if (node.type === 'agent') {
-      const unknown = (node.tools ?? []).filter((t) => !toolNames.includes(t));
-      if (unknown.length) problems.push(`node "${id}": unknown tools ${unknown.join(', ')}`);
+      const problem = selectionProblem(node, toolShed);
+      if (problem) problems.push(`node "${id}": ${problem}`);
     }
   }
   const loop = unboundedLoop(blueprint);
@@ -190,11 +193,7 @@ function camelKeys(value: unknown, keepKeys = false): unknown {
 }
 
 /** Parses the data format (already decoded from JSON or TOML) into a checked blueprint. */
-export function parseBlueprint(
-  data: unknown,
-  name: string,
-  toolNames: readonly string[],
-): Blueprint {
+export function parseBlueprint(data: unknown, name: string, toolShed: ToolShed): Blueprint {
   const withName =
     data && typeof data === 'object' && !Array.isArray(data) ? { name, ...(data as object) } : data;
   const parsed = Blueprint.safeParse(camelKeys(withName));
@@ -204,5 +203,5 @@ export function parseBlueprint(
       .map((issue) => `${issue.path.map(String).join('.') || '(blueprint)'}: ${issue.message}`);
     throw new TaskError('task_invalid', `blueprint "${name}" is broken: ${problems.join('; ')}`);
   }
-  return validateBlueprint(parsed.data, toolNames);
+  return validateBlueprint(parsed.data, toolShed);
 }

@@ -7,6 +7,7 @@ import type { AgentPort } from './agent-port.ts';
 import { END_DONE, END_FAILED, type BlueprintNode } from './blueprint.ts';
 import { runNode, type NodeOutcome } from './nodes.ts';
 import type { LogInput, TaskSpec, TaskState } from './task-model.ts';
+import type { ToolShed } from '../mcp/toolsets.ts';
 
 export type ExecHooks = {
   /** Persists the state and tells listeners. */
@@ -26,7 +27,7 @@ export type ExecEnv = {
   agent: AgentPort;
   /** Runs deterministic commands (setup, run, checks) in their sandbox: see runner.ts. */
   runner: ProcessRunner;
-  toolNames: readonly string[];
+  toolShed: ToolShed;
   signal: AbortSignal;
   hooks: ExecHooks;
   /** The worktree was restored on this worker from another worker's checkpoint. */

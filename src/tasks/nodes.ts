@@ -121,6 +121,7 @@ async function agent(
     cwd: state.worktree!,
     threadId,
     tools: node.tools ?? spec.config.tools,
+    toolset: node.toolset ?? spec.config.toolset,
     approvalPolicy: spec.config.approvalPolicy,
     sandbox: {
       mode: 'workspace-write',

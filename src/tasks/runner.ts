@@ -33,6 +33,7 @@ import {
 import { TaskUpdates, type TaskUpdate } from './task-updates.ts';
 import { WarmPool } from './warm-pool.ts';
 import { Workspaces } from './workspaces.ts';
+import type { ToolShed } from '../mcp/toolsets.ts';
 
 /** How a process takes part in a fleet (absent: one machine, it submits and runs). */
 export type FleetRole =
@@ -58,7 +59,7 @@ export type TaskRunnerOptions = {
   fleet?: FleetRole;
   agent: AgentPort;
   /** The tools that exist (task.toml and blueprints may name a subset). */
-  toolNames: readonly string[];
+  toolShed: ToolShed;
   /** Runs setup, `run` and check commands, sandboxing each as its ProcessSpec.sandbox says
    * (src/runtime/task-commands.ts). */
   runner: ProcessRunner;
@@ -301,7 +302,7 @@ export class TaskRunner {
 
   private submissionDeps() {
     return {
-      toolNames: this.options.toolNames,
+      toolShed: this.options.toolShed,
       runner: this.options.runner,
       ...(this.source ? { source: this.source } : {}),
     };
@@ -345,7 +346,7 @@ export class TaskRunner {
       pool: this.pool,
       agent: this.options.agent,
       runner: this.options.runner,
-      toolNames: this.options.toolNames,
+      toolShed: this.options.toolShed,
       log: this.log,
       takeOver: fleet?.role === 'worker' && task.status !== 'queued',
       workerId: fleet?.role === 'worker' ? fleet.workerId : null,

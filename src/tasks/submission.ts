@@ -9,6 +9,7 @@ import { TaskError } from './errors.ts';
 import { readFiles, repoTopLevel, resolveCommit } from './git.ts';
 import { DEFAULT_TASK_CONFIG, parseTaskConfig, TASK_CONFIG_PATH } from './task-config.ts';
 import type { TaskSpec } from './task-model.ts';
+import type { ToolShed } from '../mcp/toolsets.ts';
 
 export type SubmitInput = {
   prompt: string;
@@ -36,7 +37,7 @@ export const localRepo: RepoSource = async (repo) => {
 export async function prepareSubmission(
   id: string,
   input: SubmitInput,
-  deps: { toolNames: readonly string[]; runner: ProcessRunner; source?: RepoSource },
+  deps: { toolShed: ToolShed; runner: ProcessRunner; source?: RepoSource },
 ): Promise<TaskSpec> {
   if (!input.prompt.trim()) throw new TaskError('task_invalid', 'the prompt is empty');
   const { dir: repo, head, name: repoName } = await (deps.source ?? localRepo)(input.repo);
@@ -51,11 +52,11 @@ export async function prepareSubmission(
   const files = await readFiles(repo, baseCommit, [TASK_CONFIG_PATH, ...blueprintFiles(guess)]);
   const configText = files.get(TASK_CONFIG_PATH) ?? null;
   const config =
-    configText === null ? DEFAULT_TASK_CONFIG : parseTaskConfig(configText, deps.toolNames);
+    configText === null ? DEFAULT_TASK_CONFIG : parseTaskConfig(configText, deps.toolShed);
   const checks = [...new Set([...config.checks, ...(input.checks ?? [])].map((c) => c.trim()))];
   const name = input.blueprint?.trim() || config.blueprint;
   const [blueprint] = await Promise.all([
-    loadBlueprint(repo, baseCommit, name, deps.toolNames, files),
+    loadBlueprint(repo, baseCommit, name, deps.toolShed, files),
     ...checks.map((check) => assertCheckRunnable(check, repo, baseCommit, deps.runner)),
   ]);
   return {

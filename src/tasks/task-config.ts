@@ -8,7 +8,8 @@
 //   max_fix_rounds = 2                  # agent attempts to fix failing checks
 //   time_budget_s = 3600                # the whole task, wall time
 //   token_budget = 2000000              # all agent steps together (omit: no limit)
-//   tools = ["shell", "apply_patch", "read_file", "list_dir", "grep", "update_plan"]
+//   tools = ["shell", "apply_patch", "read_file", "mcp__github__get_*"]   # names or * patterns
+//   toolset = "reviewer"                # a [toolsets.NAME] of the config (both apply)
 //   network = false                     # network for the agent, `run` nodes and checks
 //   setup_network = true                # network for setup (installing dependencies)
 //   cache_dirs = ["~/.npm"]             # folders setup/run/checks may write besides the worktree
@@ -19,6 +20,7 @@ import { parse as parseToml } from 'smol-toml';
 import * as z from 'zod';
 import { AskForApproval } from '../protocol/thread.ts';
 import { TaskError } from './errors.ts';
+import { selectionProblem, type ToolShed } from '../mcp/toolsets.ts';
 
 export const TASK_CONFIG_PATH = '.yoke/task.toml';
 
@@ -68,7 +70,8 @@ const schema = z
     maxFixRounds: z.number().int().min(0).max(20).default(2),
     timeBudgetS: z.number().int().positive().default(3600),
     tokenBudget: z.number().int().positive().nullable().default(null),
-    tools: z.array(z.string()).nullable().default(null),
+    tools: z.array(z.string().min(1)).nullable().default(null),
+    toolset: z.string().min(1).nullable().default(null),
     network: z.boolean().default(false),
     setupNetwork: z.boolean().default(true),
     cacheDirs: z
@@ -91,8 +94,8 @@ export const DEFAULT_TASK_CONFIG: TaskConfig = schema.parse({});
 const camel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** Parses task.toml text; `toolNames` are the tools that exist. Throws task_invalid. */
-export function parseTaskConfig(text: string, toolNames: readonly string[]): TaskConfig {
+/** Parses task.toml text; `toolShed` has the tools that exist. Throws task_invalid. */
+export function parseTaskConfig(text: string, toolShed: ToolShed): TaskConfig {
   let raw: Record<string, unknown>;
   try {
     raw = parseToml(text) as Record<string, unknown>;
@@ -112,13 +115,7 @@ export function parseTaskConfig(text: string, toolNames: readonly string[]): Tas
     throw new TaskError('task_invalid', `${TASK_CONFIG_PATH}: ${problems.join('; ')}`);
   }
   const config = parsed.data;
-  const unknown = (config.tools ?? []).filter((t) => !toolNames.includes(t));
-  if (unknown.length) {
-    throw new TaskError(
-      'task_invalid',
-      `${TASK_CONFIG_PATH}: unknown tool${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ` +
-        `(tools: ${toolNames.join(', ')})`,
-    );
-  }
+  const problem = selectionProblem(config, toolShed);
+  if (problem) throw new TaskError('task_invalid', `${TASK_CONFIG_PATH}: ${problem}`);
   return config;
 }

@@ -12,13 +12,14 @@ import { closeWorkspace, prepareWorkspace, type LifecycleDeps } from './task-lif
 import { TERMINAL, type LogInput, type TaskRecord } from './task-model.ts';
 import type { WarmPool } from './warm-pool.ts';
 import type { Workspaces } from './workspaces.ts';
+import type { ToolShed } from '../mcp/toolsets.ts';
 
 export type RunDeps = {
   workspaces: Workspaces;
   pool: WarmPool;
   agent: AgentPort;
   runner: ProcessRunner;
-  toolNames: readonly string[];
+  toolShed: ToolShed;
   log: (line: string) => void;
   /** A fleet worker took this task over from another (its state names that one's worktree). */
   takeOver: boolean;
@@ -68,7 +69,7 @@ export async function runTask(
       state,
       agent: deps.agent,
       runner: deps.runner,
-      toolNames: deps.toolNames,
+      toolShed: deps.toolShed,
       signal,
       restored,
       hooks: {
