@@ -25,6 +25,11 @@ export type KnownTools = {
   toolsOf: (server: string) => readonly string[] | null;
 };
 
+/** The toolset named `name` (its own key only: never `__proto__` and kin), or undefined. */
+export function toolsetOf(toolsets: Toolsets, name: string): Toolset | undefined {
+  return Object.hasOwn(toolsets, name) ? toolsets[name] : undefined;
+}
+
 /** What exists and the named toolsets: what a tool selection is checked against. */
 export type ToolShed = KnownTools & { toolsets: Toolsets };
 
@@ -85,7 +90,7 @@ export function resolveSelection(
 ): string[][] | null {
   const lists: string[][] = [];
   if (selection.toolset) {
-    const set = toolsets[selection.toolset];
+    const set = toolsetOf(toolsets, selection.toolset);
     if (!set) {
       const names = Object.keys(toolsets).join(', ') || 'none configured';
       throw new McpError(

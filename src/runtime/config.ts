@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ModelSpec } from '../context/model-catalog.ts';
 import { parseMcpServers, type McpServersConfig } from '../mcp/config.ts';
 import { McpError } from '../mcp/errors.ts';
-import { parseToolsets, type Toolsets } from '../mcp/toolsets.ts';
+import { parseToolsets, toolsetOf, type Toolsets } from '../mcp/toolsets.ts';
 import type { ProviderConfig, ReasoningEffort } from '../models/types.ts';
 import type { AskForApproval, SandboxMode } from '../protocol/thread.ts';
 import type { ApprovalTimeoutDecision } from './config/approval-keys.ts';
@@ -155,7 +155,7 @@ function mcpConfig(
     const parsed = parseMcpServers(c.mcp_servers, projectMcp, where);
     warnings.push(...parsed.warnings);
     const toolsets = parseToolsets(c.toolsets);
-    if (c.toolset && !toolsets[c.toolset])
+    if (c.toolset && !toolsetOf(toolsets, c.toolset))
       throw new McpError(
         'mcp_config_invalid',
         `toolset = "${c.toolset}" names no [toolsets.${c.toolset}] (toolsets: ${Object.keys(toolsets).join(', ') || 'none'})`,

@@ -5,7 +5,7 @@
 // appended after them, never sorted in, so the tool list stays a stable prompt-cache prefix.
 import type { McpHub } from '../mcp/hub.ts';
 import { mcpTool } from '../mcp/mcp-tool.ts';
-import { selected, type Toolsets } from '../mcp/toolsets.ts';
+import { selected, toolsetOf, type Toolsets } from '../mcp/toolsets.ts';
 import type { Tool } from '../tools/types.ts';
 
 export class ThreadTools {
@@ -68,7 +68,7 @@ export function toolPatterns(
 ): string[][] | null {
   const lists: string[][] = [];
   // A toolset removed from the config since lets nothing through, rather than everything.
-  if (settings.toolset) lists.push(deps.toolsets[settings.toolset]?.tools ?? []);
+  if (settings.toolset) lists.push(toolsetOf(deps.toolsets, settings.toolset)?.tools ?? []);
   if (settings.tools) lists.push(settings.tools);
   return lists.length ? lists : null;
 }

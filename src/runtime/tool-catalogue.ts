@@ -4,7 +4,7 @@
 // hand. The servers run only for the command and stop after it.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { McpHub } from '../mcp/hub.ts';
-import { selectTools } from '../mcp/toolsets.ts';
+import { selectTools, toolsetOf } from '../mcp/toolsets.ts';
 import { builtinTools } from '../tools/registry.ts';
 import type { ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
@@ -82,7 +82,7 @@ function hubOf(config: ResolvedConfig, cwd = process.cwd()): McpHub {
 
 function toolsetPatterns(config: ResolvedConfig, toolset: string | null): string[][] | null {
   if (!toolset) return null;
-  const set = config.toolsets[toolset];
+  const set = toolsetOf(config.toolsets, toolset);
   if (!set)
     throw new RuntimeError(
       'input_invalid',
