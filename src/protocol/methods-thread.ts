@@ -3,6 +3,7 @@
 // Field names, optionality and enums follow Codex App Server v2 (0.169.0, stable schema).
 import * as z from 'zod';
 import { def } from './method-def.ts';
+import { InitialTurnsPageParams, ThreadReadState, TurnsPage } from './methods-history.ts';
 import {
   AskForApproval,
   ReasoningEffort,
@@ -81,8 +82,13 @@ export const threadMethods = {
   'thread/resume': def(
     'clientRequest',
     'Loads a stored thread (or joins it if running) and subscribes this connection to it.',
-    z.object({ ...ThreadId, ...ThreadOverrides, excludeTurns: z.boolean().optional() }),
-    ThreadSessionResult,
+    z.object({
+      ...ThreadId,
+      ...ThreadOverrides,
+      excludeTurns: z.boolean().optional(),
+      initialTurnsPage: InitialTurnsPageParams.nullable().optional(),
+    }),
+    ThreadSessionResult.extend({ initialTurnsPage: TurnsPage.nullable().optional() }),
   ),
   'thread/fork': def(
     'clientRequest',
@@ -110,13 +116,18 @@ export const threadMethods = {
       searchTerm: z.string().nullable().optional(),
       modelProviders: z.array(z.string()).nullable().optional(),
       sourceKinds: z.array(ThreadSourceKind).nullable().optional(),
-      sortKey: z.enum(['created_at', 'updated_at', 'recency_at']).nullable().optional(),
+      sortKey: z
+        .enum(['created_at', 'updated_at', 'recency_at', 'section_position'])
+        .nullable()
+        .optional(),
       sortDirection: z.enum(['asc', 'desc']).nullable().optional(),
     }),
     z.object({
       data: z.array(Thread),
       nextCursor: z.string().nullable(),
       backwardsCursor: z.string().nullable().optional(),
+      /** The read state of listed threads that were marked (thread/readState/update). */
+      readStates: z.record(z.string(), ThreadReadState).optional(),
     }),
   ),
   'thread/loaded/list': def(

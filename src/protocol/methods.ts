@@ -1,8 +1,8 @@
 // THE method table. Every JSON-RPC method Yoke speaks is declared once — name, direction,
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
-// (methods-thread.ts, methods-turn.ts, methods-approval.ts, methods-task.ts,
-// methods-mcp.ts) and are merged here.
+// (methods-client.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
+// methods-approval.ts, methods-task.ts, methods-mcp.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
 // `resource/verb`; fields are camelCase; ids are strings; params/results are objects named
@@ -14,6 +14,8 @@
 import * as z from 'zod';
 import { approvalMethods } from './methods-approval.ts';
 import { def, type Direction, type MethodSpec } from './method-def.ts';
+import { clientMethods } from './methods-client.ts';
+import { historyMethods } from './methods-history.ts';
 import { mcpMethods } from './methods-mcp.ts';
 import { taskMethods } from './methods-task.ts';
 import { threadMethods } from './methods-thread.ts';
@@ -86,7 +88,9 @@ const sessionMethods = {
 
 export const methods = {
   ...sessionMethods,
+  ...clientMethods,
   ...threadMethods,
+  ...historyMethods,
   ...turnMethods,
   ...approvalMethods,
   ...taskMethods,

@@ -17,6 +17,7 @@ import {
   overrideTable,
   readTomlFile,
   validateLayer,
+  type ConfigSourceLayer,
   type Layer,
 } from './config/layers.ts';
 import { EFFORT_ALIASES } from './config/model-keys.ts';
@@ -55,6 +56,8 @@ export type ResolvedConfig = {
   toolset: string | null;
   /** Things the user should hear about (unknown keys, ignored values). */
   warnings: string[];
+  /** Every source that set something, lowest precedence first, as validated (config/read). */
+  layers: ConfigSourceLayer[];
 };
 
 export type SandboxAccessConfig = {
@@ -109,22 +112,40 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   const cwd = input.cwd ?? process.cwd();
   const home = yokeHome(env);
   const warnings: string[] = [];
-  const layer = (raw: unknown, source: string) => validateLayer(raw, source, warnings);
+  const layers: ConfigSourceLayer[] = [];
+  const record = (kind: ConfigSourceLayer['kind'], source: string, values: ConfigFile) => {
+    if (Object.keys(values).length) layers.push({ kind, source, values });
+    return values;
+  };
+  const layer = (raw: unknown, source: string) =>
+    record('session', source, validateLayer(raw, source, warnings).values);
 
   const userFile = join(home, 'config.toml');
   const projectFile = join(cwd, '.yoke', 'config.toml');
-  let merged: ConfigFile = layer(readTomlFile(userFile), userFile).values;
+  let merged: ConfigFile = record(
+    'user',
+    userFile,
+    validateLayer(readTomlFile(userFile), userFile, warnings).values,
+  );
   // A project's [mcp_servers] narrows yours entry by entry (mcp/config.ts), never merges in.
-  const { mcp_servers: projectMcp, ...project } = layer(
+  const { mcp_servers: projectMcp, ...project } = validateLayer(
     readTomlFile(projectFile),
     projectFile,
+    warnings,
   ).values;
-  merged = mergeTables(merged, tighten(merged, { source: projectFile, values: project }, warnings));
+  merged = mergeTables(
+    merged,
+    record(
+      'project',
+      projectFile,
+      tighten(merged, { source: projectFile, values: project }, warnings),
+    ),
+  );
   for (const [name, key] of Object.entries(ENV_KEYS)) {
-    if (env[name]) merged = mergeTables(merged, layer({ [key]: env[name] }, name).values);
+    if (env[name]) merged = mergeTables(merged, layer({ [key]: env[name] }, name));
   }
   for (const override of input.overrides ?? [])
-    merged = mergeTables(merged, layer(overrideTable(override), `-c ${override}`).values);
+    merged = mergeTables(merged, layer(overrideTable(override), `-c ${override}`));
   const flags = input.flags ?? {};
   const flagTable = {
     model: flags.model,
@@ -139,9 +160,9 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
       ],
     },
   };
-  merged = mergeTables(merged, layer(defined(flagTable), 'the command line').values);
+  merged = mergeTables(merged, layer(defined(flagTable), 'the command line'));
   const mcp = mcpConfig(merged, projectMcp, { user: userFile, project: projectFile }, warnings);
-  return { ...resolveConfig(home, merged, env, warnings), ...mcp };
+  return { ...resolveConfig(home, merged, env, warnings), ...mcp, layers };
 }
 
 /** The effective MCP servers (yours, narrowed by the project's) and the toolsets. */
@@ -172,7 +193,7 @@ function resolveConfig(
   c: ConfigFile,
   env: NodeJS.ProcessEnv,
   warnings: string[],
-): Omit<ResolvedConfig, 'mcpServers' | 'toolsets' | 'toolset'> {
+): Omit<ResolvedConfig, 'mcpServers' | 'toolsets' | 'toolset' | 'layers'> {
   let effort = c.model_reasoning_effort ?? null;
   if (effort && (EFFORT_ALIASES as readonly string[]).includes(effort)) {
     warnings.push(`model_reasoning_effort "${effort}" is sent as "xhigh"`);

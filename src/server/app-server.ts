@@ -2,6 +2,7 @@
 // fan-out of every thread's events to every connection subscribed to it. Approvals go out as
 // server→client requests to each subscriber; the first answer wins and everyone who was asked
 // gets `serverRequest/resolved` with the id the request had on their connection.
+import type { ThreadReadState } from '../protocol/methods-history.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import type { ApprovalAnswer, PendingApproval } from '../runtime/approvals.ts';
@@ -9,6 +10,8 @@ import type { TaskRunner } from '../runtime/task-service.ts';
 import type { ThreadManager } from '../runtime/thread-manager.ts';
 import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
+import { clientHandlers } from './handlers-client.ts';
+import { historyHandlers } from './handlers-history.ts';
 import { taskHandlers } from './handlers-task.ts';
 import { threadHandlers } from './handlers-thread.ts';
 import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
@@ -29,6 +32,8 @@ export class AppServer {
   private readonly watched = new Map<string, () => void>();
   /** approvalId (per thread) → who was asked, with their per-connection request ids. */
   private readonly asked = new Map<string, Asked[]>();
+  /** threadId → read state set by thread/readState/update (kept by this process; unset: read). */
+  readonly readStates = new Map<string, ThreadReadState>();
 
   private readonly offTasks: (() => void) | null = null;
 
@@ -114,12 +119,16 @@ export class AppServer {
   private handlers(): Handlers {
     return {
       initialize: () => ({
-        userAgent: `yoke/${this.manager.cliVersion}`,
+        // Names Yoke without a `product/version` first word: the Codex TUI reads a version from
+        // that form and warns that an "older Codex service" is running.
+        userAgent: `Yoke ${this.manager.cliVersion} (Codex App Server v2)`,
         codexHome: this.manager.config.home,
         platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
         platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
       }),
+      ...clientHandlers(this),
       ...threadHandlers(this),
+      ...historyHandlers(this),
       ...(this.options.tasks ? taskHandlers(this.options.tasks) : {}),
     };
   }

@@ -12,6 +12,7 @@ import { RuntimeError } from '../runtime/errors.ts';
 import type { TurnOverrides } from '../runtime/session-types.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
 import type { AppServer } from './app-server.ts';
+import { turnsPage } from './handlers-history.ts';
 import type { ConnectionContext, Handlers, ReplyHooks } from './router.ts';
 
 type SessionResult = ResultOf<'thread/start'>;
@@ -50,7 +51,12 @@ export function threadHandlers(server: AppServer): Handlers {
       const s = session(params.threadId);
       applyThreadOverrides(s, params);
       server.subscribe(s, ctx);
-      return sessionResult(s, !params.excludeTurns);
+      const result = sessionResult(s, !params.excludeTurns);
+      if (!params.initialTurnsPage) return result;
+      return {
+        ...result,
+        initialTurnsPage: turnsPage(s.toThread(true).turns, params.initialTurnsPage),
+      };
     },
     'thread/fork': (params, ctx, reply) => {
       if (params.ephemeral && !params.excludeTurns) {
@@ -77,7 +83,13 @@ export function threadHandlers(server: AppServer): Handlers {
         ...(params.cursor ? { cursor: params.cursor } : {}),
         ...(params.limit ? { limit: params.limit } : {}),
       });
-      return { data, nextCursor };
+      const readStates = Object.fromEntries(
+        data.flatMap((t) => {
+          const state = server.readStates.get(t.id);
+          return state ? [[t.id, state]] : [];
+        }),
+      );
+      return { data, nextCursor, readStates };
     },
     'thread/loaded/list': () => ({ data: manager.loadedThreadIds, nextCursor: null }),
     'thread/read': (params) => ({

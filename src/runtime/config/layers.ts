@@ -11,6 +11,14 @@ import { isTable, snakeCase } from './table.ts';
 
 export type Layer = { source: string; values: ConfigFile };
 
+/** One source as config/read reports it: the user's file, the project's, or this session's. */
+export type ConfigSourceLayer = {
+  kind: 'user' | 'project' | 'session';
+  /** The file, variable, `-c key=value` or "the command line". */
+  source: string;
+  values: ConfigFile;
+};
+
 /** Validates one source's raw table; unknown keys become warnings, bad values an error. */
 export function validateLayer(raw: unknown, source: string, warnings: string[]): Layer {
   let input = raw;
