@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../src/runtime/config.ts';
 import { discoverAgentsMd, findGitRoot, renderAgentsMd } from '../src/context/agents-md.ts';
-import { globToRegExp, matchesAny } from '../src/context/glob.ts';
+import { globMatcher, matchesAny } from '../src/context/glob.ts';
 import {
   DEFAULT_MODEL_SPEC,
   ModelCatalog,
@@ -259,14 +259,14 @@ describe('scoped rules', () => {
     });
   });
 
-  it('matches globs: **, *, ?, {a,b}, and bare names at any depth', () => {
+  it('matches globs: **, *, ?, {a,b}, [classes], and bare names at any depth', () => {
     const cases: [string, string, boolean][] = [
       ['src/**/*.ts', 'src/a.ts', true],
       ['src/**/*.ts', 'src/x/y/a.ts', true],
       ['src/**/*.ts', 'lib/a.ts', false],
       ['src/*.ts', 'src/x/a.ts', false],
       ['docs/**', 'docs/a/b.md', true],
-      ['docs/**', 'docs', false],
+      ['docs/**', 'docs', true],
       ['a?c.txt', 'abc.txt', true],
       ['a?c.txt', 'a/c.txt', false],
       ['{src,test}/**/*.{ts,tsx}', 'test/ui/app.tsx', true],
@@ -274,13 +274,15 @@ describe('scoped rules', () => {
       ['src/{lib/**,main.ts}', 'src/lib/a/b.js', true],
       ['*.md', 'deep/down/README.md', true],
       ['./scripts/*.mjs', 'scripts/build.mjs', true],
-      ['file[1].txt', 'file[1].txt', true],
+      ['file[0-9].txt', 'file7.txt', true],
+      ['file[0-9].txt', 'filex.txt', false],
+      ['.github/**', '.github/workflows/ci.yml', true],
       ['a.b', 'axb', false],
     ];
     for (const [pattern, path, expected] of cases) {
       assert.equal(matchesAny(path, [pattern]), expected, `${pattern} vs ${path}`);
     }
-    assert.equal(globToRegExp('src/**/*.ts'), globToRegExp('src/**/*.ts'), 'compiled once');
+    assert.equal(globMatcher('src/**/*.ts'), globMatcher('src/**/*.ts'), 'compiled once');
   });
 });
 
