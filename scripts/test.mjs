@@ -7,6 +7,9 @@ import { join } from 'node:path';
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+/** A whole test file's limit (a single test's is in test/support/timeouts/node-test.mjs). */
+const FILE_TIMEOUT_MS = 900_000;
+
 const only = process.argv.slice(2);
 const files = only.length
   ? only
@@ -24,7 +27,12 @@ const run = spawnSync(
   [
     '--import',
     'tsx',
+    // Every test gets a timeout unless it sets its own (test/support/timeouts), and every file
+    // one too, so a hang fails by name instead of stalling the suite.
+    '--import',
+    './test/support/timeouts/register.mjs',
     '--test',
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
     '--test-reporter=spec',
     '--test-reporter-destination=stdout',
     '--test-reporter=tap',

@@ -78,7 +78,7 @@ test('text that arrives in one read with its Enter is sent', async (t) => {
   await controller.startThread();
   const screen = renderApp(controller);
   t.after(() => screen.unmount());
-  await settle();
+  await settle(screen);
   screen.stdin.write('fix the bug\r');
   await waitFor(() => connection.requests.some((r) => r.method === 'turn/start'), 'turn/start');
   const start = connection.requests.find((r) => r.method === 'turn/start')!;

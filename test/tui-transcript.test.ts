@@ -64,7 +64,7 @@ async function setup(t: { after: (fn: () => void) => void }, rows = 24) {
   await controller.startThread();
   const screen = renderApp(controller, { columns: 80, rows });
   t.after(() => screen.unmount());
-  await settle();
+  await settle(screen);
   const send = (n: ServerNotification) => connection.notify(n);
   return { connection, controller, screen, send };
 }
@@ -365,7 +365,7 @@ test('Esc interrupts the running turn; Ctrl-C twice when idle exits', async (t) 
   await waitForScreen(screen, 'press Ctrl-C again to quit');
   assert.equal(controller.getState().exiting, false);
   screen.stdin.write(KEYS.ctrlC);
-  await settle();
+  await settle(screen);
   assert.equal(controller.getState().exiting, true);
 });
 

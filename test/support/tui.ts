@@ -62,18 +62,27 @@ export function waitForScreen(screen: Screen, text: string | RegExp, timeoutMs?:
   );
 }
 
-/** Lets Ink's effects (input listeners) attach, and queued input be handled. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * Waits until the app reads input (Ink attaches its stdin listener in an effect after the first
+ * render), then lets everything already queued run: Ink renders in React's legacy mode, so a key
+ * is handled and drawn synchronously when it is written, and one turn of the event loop flushes
+ * the effects and client requests it started. An order, not a clock.
+ */
+export async function settle(screen?: Screen): Promise<void> {
+  if (screen) {
+    await waitFor(() => screen.stdin.listenerCount('readable') > 0, 'the app to read input');
+  }
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Types text, then (optionally) Enter, as separate reads like a terminal would deliver. */
 export async function type(screen: Screen, text: string, enter = true): Promise<void> {
+  await settle(screen);
   screen.stdin.write(text);
-  await settle();
+  await settle(screen);
   if (enter) {
     screen.stdin.write(KEYS.enter);
-    await settle();
+    await settle(screen);
   }
 }
 
@@ -150,7 +159,7 @@ export async function startHarness(
     screen.unmount();
     await host.close();
   });
-  await settle();
+  await settle(screen);
   const answers = () =>
     sent
       .filter((m) => 'result' in m && !('method' in m))
