@@ -3,6 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { missingLine } from './prerequisites.mjs';
 
 const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
@@ -11,6 +12,16 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const FILE_TIMEOUT_MS = 900_000;
 
 const only = process.argv.slice(2);
+
+// The whole suite needs system packages (scripts/prerequisites.mjs): say what is missing in one
+// line rather than fail a test at a time. A chosen file runs regardless.
+if (only.length === 0) {
+  const line = missingLine();
+  if (line) {
+    console.error(line);
+    process.exit(1);
+  }
+}
 const files = only.length
   ? only
   : readdirSync('test', { recursive: true })
