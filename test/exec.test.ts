@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { closedPort } from './support/model-stream.ts';
 import { processGone } from './support/processes.ts';
 import {
   collect,
@@ -398,4 +399,16 @@ test('a crash mid-turn loses nothing: commands die with yoke, resume repairs the
   assert.match(tail[2]!, /turn_aborted/);
   assert.match(tail[3]!, /carry on/);
   assert.ok(mock.requests[1]!.body.startsWith(prefixOf(mock.requests[0]!.body)));
+});
+
+test('a model server that is not running: one error line at once, no retries, exit 1', async (t) => {
+  const port = await closedPort();
+  const repo = tempRepo({}, t);
+  const env = yokeEnv(`http://127.0.0.1:${port}/v1`, tempDir('home', t));
+  const r = await runYoke(['exec', 'hi'], { cwd: repo, env });
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /retry/);
+  const lines = r.stderr.split('\n').filter((l) => l.includes('ECONNREFUSED'));
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0]!, /nothing is listening at http:\/\/127\.0\.0\.1:\d+\/v1 on this machine/);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { commonPrefixLength, isPrefixExtension, prefixRatio } from '../src/models/cache-prefix.ts';
 import { buildChatBody, toChatMessages } from '../src/models/chat-messages.ts';
-import { providerErrorInfo } from '../src/models/errors.ts';
+import { connectionFailure, providerErrorInfo } from '../src/models/errors.ts';
 import { buildResponsesBody } from '../src/models/responses.ts';
 import { backoffDelay, parseRetryAfter, retryPolicy, sleep } from '../src/models/retry.ts';
 import type { HistoryItem, ModelRequest } from '../src/models/types.ts';
@@ -302,5 +302,33 @@ describe('Chat request body', () => {
     >;
     assert.equal('tools' in json, false);
     assert.equal('tool_choice' in json, false);
+  });
+});
+
+describe('connection failures', () => {
+  const ctx = (baseUrl: string) => ({
+    provider: 'p',
+    url: `${baseUrl}/responses`,
+    baseUrl,
+    model: 'm',
+    apiKeySet: true,
+  });
+  const failed = (code: string) => Object.assign(new Error(code), { code });
+
+  it('does not retry a name that does not resolve, nor a refusal from this machine', () => {
+    const dns = connectionFailure(ctx('https://api.example.invalid/v1'), failed('ENOTFOUND'));
+    assert.equal(dns.retryable, false);
+    assert.match(dns.fix, /does not resolve/);
+    for (const host of ['127.0.0.1', 'localhost', '[::1]', '127.1.2.3']) {
+      const refused = connectionFailure(ctx(`http://${host}:11434/v1`), failed('ECONNREFUSED'));
+      assert.equal(refused.retryable, false, host);
+    }
+  });
+
+  it('retries a refusal or reset from another host, and a temporary DNS failure', () => {
+    const base = 'http://10.0.0.7:8000/v1';
+    assert.equal(connectionFailure(ctx(base), failed('ECONNREFUSED')).retryable, true);
+    assert.equal(connectionFailure(ctx(base), failed('ECONNRESET')).retryable, true);
+    assert.equal(connectionFailure(ctx(base), failed('EAI_AGAIN')).retryable, true);
   });
 });

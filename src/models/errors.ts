@@ -150,16 +150,37 @@ function authFix(ctx: CallContext): string {
   return `check the API key in ${ctx.envKey} (envKey)`;
 }
 
-/** A fetch that failed before any response: refused, reset, DNS, TLS… */
+/**
+ * A fetch that failed before any response: refused, reset, DNS, TLS… A name that does not
+ * resolve, or a refused connection to this machine (nothing listens there), will not change
+ * within seconds: those fail at once instead of being retried.
+ */
 export function connectionFailure(ctx: CallContext, err: unknown): Failure {
   const code = errorCode(err);
+  const unresolved = code === 'ENOTFOUND';
+  const refusedHere = code === 'ECONNREFUSED' && isLoopback(ctx.url);
+  const fix = unresolved
+    ? `the host name in baseUrl (${ctx.baseUrl}) does not resolve; check it (and the network)`
+    : refusedHere
+      ? `nothing is listening at ${ctx.baseUrl} on this machine; start the model server or fix baseUrl`
+      : `check that the server is running and that baseUrl (${ctx.baseUrl}) is right`;
   return {
     kind: 'connection',
     what: `connection to ${ctx.url} failed (${code})`,
-    fix: `check that the server is running and that baseUrl (${ctx.baseUrl}) is right`,
+    fix,
     reason: code,
-    retryable: true,
+    retryable: !unresolved && !refusedHere,
   };
+}
+
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The endpoint took the request and sent nothing back in time (not even headers). */
@@ -210,7 +231,7 @@ export function errorCode(err: unknown): string {
   let fallback = 'fetch failed';
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
     if (isRecord(e)) {
-      if (typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return e.code;
+      if (typeof e.code === 'string' && /^E[A-Z_]+$/.test(e.code)) return e.code;
       if (typeof e.message === 'string' && e.message !== '') fallback = e.message;
       e = e.cause;
     } else break;

@@ -12,6 +12,8 @@ export class ExecHumanRenderer {
   private readonly color: boolean;
   private streaming: string | null = null;
   private lastMessage: string | null = null;
+  /** The last error printed from an `error` notification that ended the turn. */
+  private shownError: string | null = null;
 
   constructor(
     private readonly err: Out,
@@ -52,6 +54,7 @@ export class ExecHumanRenderer {
         }
         return;
       case 'error':
+        if (!n.params.willRetry) this.shownError = n.params.error.message;
         this.err.write(
           `${this.yellow(notice(n.params.willRetry, n.params.error.additionalDetails))} ${n.params.error.message}\n`,
         );
@@ -69,7 +72,9 @@ export class ExecHumanRenderer {
     if (status === 'completed') this.err.write(`${this.dim(`tokens ${tokens}`)}\n`);
     else if (status === 'interrupted')
       this.err.write(`${this.yellow('interrupted')} the turn was stopped and saved\n`);
-    else this.err.write(`${this.red('failed')} ${error?.message ?? 'the turn failed'}\n`);
+    else if (error === null || error.message !== this.shownError)
+      // An error already printed as it happened is not printed again.
+      this.err.write(`${this.red('failed')} ${error?.message ?? 'the turn failed'}\n`);
     const final = lastMessage ?? this.lastMessage;
     if (status === 'completed' && final !== null)
       this.out.write(final.endsWith('\n') ? final : `${final}\n`);
