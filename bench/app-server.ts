@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { tempDir, tempRepo, YOKE_BIN, yokeEnv } from '../test/support/cli.ts';
-import { CodexDriver, startWsServer, type Json } from '../test/support/codex-driver.ts';
+import { startWsServer, type Json } from '../test/support/codex-driver.ts';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 100);
 const DELTAS = 200;
@@ -62,7 +62,7 @@ export async function benchAppServer(): Promise<void> {
     );
 
     const server = await startWsServer(env, repo);
-    const client = await CodexDriver.ws(server.url);
+    const client = await server.connect();
     await client.initialize('bench');
     const pid = server.child.pid!;
     const latencies: number[] = [];
