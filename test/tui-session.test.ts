@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { hang, text, toolCall, type RecordedRequest } from './support/mock-model.ts';
 import { KEYS, startHarness, type, waitFor, waitForScreen } from './support/tui.ts';
+import { everythingServer } from './support/mcp-servers.ts';
 
 const UNTRUSTED = ['approval_policy="untrusted"'];
 const frameOf = (screen: { lastFrame: () => string | undefined }) => screen.lastFrame() ?? '';
@@ -206,4 +207,20 @@ test('/fork continues in a copy; /compact compacts; !cmd runs locally, not sent 
   await type(h.screen, 'next');
   await waitForScreen(h.screen, 'After compaction.');
   assert.doesNotMatch(h.mock.requests[2]!.body, /local-only-output/);
+});
+
+test('/mcp lists the MCP servers, their state and tools', { timeout: 60_000 }, async (t) => {
+  const server = everythingServer();
+  const h = await startHarness(t, [text('unused')], {
+    rows: 60,
+    config: [
+      `mcp_servers.everything.command=${JSON.stringify(server.command)}`,
+      `mcp_servers.everything.args=${JSON.stringify(server.args)}`,
+      'mcp_servers.everything.enabled_tools=["get-sum", "echo"]',
+    ],
+  });
+  await type(h.screen, '/mcp');
+  await waitForScreen(h.screen, 'everything  connected  2 tools');
+  await waitForScreen(h.screen, '  mcp__everything__echo');
+  await waitForScreen(h.screen, '  mcp__everything__get-sum');
 });

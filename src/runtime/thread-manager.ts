@@ -7,7 +7,8 @@ import type { Model } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { McpHub } from '../mcp/hub.ts';
-import { selectionProblem, type ToolShed } from '../mcp/toolsets.ts';
+import type { McpServersConfig } from '../mcp/config.ts';
+import { selectionProblem, type Toolsets, type ToolShed } from '../mcp/toolsets.ts';
 import type { ReadRules } from '../sandbox/read-rules.ts';
 import { openDb } from '../store/db.ts';
 import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
@@ -244,6 +245,12 @@ export class ThreadManager {
   get toolShed(): ToolShed {
     const known = this.deps.mcp.known(this.deps.tools.map((t) => t.name));
     return { ...known, toolsets: this.deps.toolsets };
+  }
+
+  /** New [mcp_servers] and [toolsets]: changed servers restart on next use. */
+  async reloadMcp(servers: McpServersConfig, toolsets: Toolsets): Promise<void> {
+    this.deps.toolsets = toolsets;
+    await this.deps.mcp.reload(servers);
   }
 
   /** Stops the MCP servers (their processes); the next use starts them again. */

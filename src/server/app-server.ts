@@ -12,9 +12,16 @@ import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { clientHandlers } from './handlers-client.ts';
 import { historyHandlers } from './handlers-history.ts';
+import { mcpHandlers } from './handlers-mcp.ts';
 import { taskHandlers } from './handlers-task.ts';
 import { threadHandlers } from './handlers-thread.ts';
 import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
+
+const STARTUP_STATUS: Record<string, 'starting' | 'ready' | 'failed' | undefined> = {
+  starting: 'starting',
+  connected: 'ready',
+  failed: 'failed',
+};
 
 type Asked = { ctx: ConnectionContext; requestId: number; cancel: AbortController };
 
@@ -36,12 +43,23 @@ export class AppServer {
   readonly readStates = new Map<string, ThreadReadState>();
 
   private readonly offTasks: (() => void) | null = null;
+  private readonly offMcp: () => void;
 
   constructor(
     readonly manager: ThreadManager,
     readonly options: AppServerOptions = {},
   ) {
     this.router = createRouter(this.handlers());
+    // Every client hears when an MCP server starts, is ready, or fails (with the reason).
+    this.offMcp = manager.mcp.on((event) => {
+      if (event.type !== 'state') return;
+      const status = STARTUP_STATUS[event.state];
+      if (status)
+        this.broadcast({
+          method: 'mcpServer/startupStatus/updated',
+          params: { threadId: null, name: event.server, status, error: event.error },
+        });
+    });
     const { tasks } = options;
     if (tasks) {
       this.offTasks = tasks.onUpdate(({ task, entries }) =>
@@ -112,6 +130,7 @@ export class AppServer {
 
   close(): void {
     this.offTasks?.();
+    this.offMcp();
     for (const off of this.watched.values()) off();
     this.watched.clear();
   }
@@ -129,6 +148,7 @@ export class AppServer {
       ...clientHandlers(this),
       ...threadHandlers(this),
       ...historyHandlers(this),
+      ...mcpHandlers(this.manager),
       ...(this.options.tasks ? taskHandlers(this.options.tasks) : {}),
     };
   }

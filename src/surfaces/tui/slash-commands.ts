@@ -14,6 +14,7 @@ export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] =
   { name: 'fork', args: '', summary: 'copy this thread into a new one and continue there' },
   { name: 'diff', args: '', summary: "the last turn's changes (none: git diff)" },
   { name: 'status', args: '', summary: 'thread, model, sandbox, approvals, token use' },
+  { name: 'mcp', args: '', summary: 'MCP servers: their state and tools' },
   { name: 'help', args: '', summary: 'this help' },
   { name: 'quit', args: '', summary: 'leave Yoke (also /exit)' },
 ];
@@ -70,6 +71,8 @@ export async function runSlashCommand(ctrl: TuiController, line: string): Promis
       return showDiff(ctrl);
     case 'status':
       return ctrl.note(statusText(ctrl));
+    case 'mcp':
+      return showMcp(ctrl);
     case 'quit':
     case 'exit':
       return ctrl.exit();
@@ -132,6 +135,26 @@ function sandboxLines(details: Session['sandboxDetails']): string[] {
     `hidden     ${details.hiddenPaths.join(', ') || 'nothing'}`,
     `sockets    host unix sockets refused${details.unixSockets.length ? `, except ${details.unixSockets.join(', ')}` : ''}`,
   ];
+}
+
+/** The configured MCP servers (started if need be): state, the reason it failed, tools. */
+async function showMcp(ctrl: TuiController): Promise<void> {
+  const threadId = ctrl.getState().session?.threadId ?? null;
+  const { data } = await ctrl.connection.request('mcpServerStatus/list', {
+    detail: 'toolsAndAuthOnly',
+    threadId,
+  });
+  if (data.length === 0)
+    return ctrl.note('no MCP servers configured ([mcp_servers.NAME] in ~/.yoke/config.toml)');
+  const lines = data.flatMap((s) => {
+    const names = Object.values(s.qualifiedNames ?? {}).sort();
+    const why = s.toolsError ? ` — ${s.toolsError}` : '';
+    return [
+      `${s.name}  ${s.runtimeStatus ?? 'unknown'}  ${names.length} tools${why}`,
+      ...names.map((name) => `  ${name}`),
+    ];
+  });
+  return ctrl.note(lines.join('\n'));
 }
 
 export function statusText(ctrl: TuiController): string {
