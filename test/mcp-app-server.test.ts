@@ -9,6 +9,7 @@ import { loadConfig } from '../src/runtime/config.ts';
 import { startAppServerHost } from '../src/surfaces/app-server-host.ts';
 import { tempDir, tempRepo } from './support/cli.ts';
 import { everythingServer, startHttpMcpServer, stdioToml } from './support/mcp-servers.ts';
+import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
 test(
   'mcpServerStatus/list, mcpServer/tool/call, mcpServer/resource/read, config/mcpServer/reload',
@@ -102,5 +103,52 @@ test(
     assert.equal(after.data.length, 1);
     assert.ok(!after.data[0]!.tools['get-sum'], 'the reloaded config applies');
     assert.notEqual(host.manager.mcp.server('everything').pid, pid, 'restarted');
+  },
+);
+
+test(
+  "a server's elicitation mid-turn reaches the client as mcpServer/elicitation/request",
+  { timeout: 60_000 },
+  async (t) => {
+    const mock = await startMockModel([
+      toolCall('mcp__everything__trigger-elicitation-request', {}),
+      text('thanks'),
+    ]);
+    t.after(() => mock.close());
+    const home = tempDir('mcp-elicit', t);
+    const repo = tempRepo({ 'a.txt': 'a\n' }, t);
+    writeFileSync(join(home, 'config.toml'), stdioToml('everything', everythingServer()));
+    const env = { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' };
+    const host = startAppServerHost({ config: loadConfig({ env, cwd: repo }) });
+    t.after(() => host.close());
+    const client = await host.connect({ name: 'mcp_test', version: '0' });
+    const asked: Record<string, unknown>[] = [];
+    client.onServerRequest('mcpServer/elicitation/request', (params) => {
+      asked.push(params as Record<string, unknown>);
+      return { action: 'accept', content: { name: 'Ada', check: true, integer: 7 } };
+    });
+    const items: unknown[] = [];
+    client.onNotification('item/completed', (p) => items.push(p.item));
+    const completed = new Promise<string>((resolve) =>
+      client.onNotification('turn/completed', (p) => resolve(p.turn.status)),
+    );
+    const { thread } = await client.request('thread/start', { cwd: repo });
+    await client.request('turn/start', {
+      threadId: thread.id,
+      input: [{ type: 'text', text: 'ask me', text_elements: [] }],
+    });
+    assert.equal(await completed, 'completed');
+    assert.equal(asked.length, 1);
+    assert.equal(asked[0]!.threadId, thread.id);
+    assert.equal(asked[0]!.serverName, 'everything');
+    assert.equal(asked[0]!.mode, 'form');
+    const call = items.find((i) => (i as { type: string }).type === 'mcpToolCall') as {
+      status: string;
+      result: unknown;
+      id: string;
+    };
+    assert.equal(asked[0]!.itemId, call.id);
+    assert.equal(call.status, 'completed');
+    assert.match(JSON.stringify(call.result), /Ada/);
   },
 );

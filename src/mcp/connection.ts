@@ -121,12 +121,18 @@ export class McpConnection {
     await this.start();
     const client = this.client!;
     this.calls.push(hooks);
+    // A signal of this call alone: the SDK leaves its abort listener on the signal it is given,
+    // and a turn's signal would gather one per call.
+    const call = new AbortController();
+    const abort = () => call.abort(hooks.signal?.reason);
+    if (hooks.signal?.aborted) abort();
+    hooks.signal?.addEventListener('abort', abort, { once: true });
     try {
       return (await client.callTool(
         { name: tool, arguments: (args ?? {}) as Record<string, unknown> },
         undefined,
         {
-          ...(hooks.signal ? { signal: hooks.signal } : {}),
+          signal: call.signal,
           timeout: this.config.toolTimeoutMs,
           resetTimeoutOnProgress: false,
           onprogress: (p) => {
@@ -138,6 +144,7 @@ export class McpConnection {
     } catch (err) {
       throw this.callError(err, `tool "${tool}"`, hooks.signal);
     } finally {
+      hooks.signal?.removeEventListener('abort', abort);
       this.calls.splice(this.calls.indexOf(hooks), 1);
     }
   }
