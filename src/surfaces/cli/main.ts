@@ -19,6 +19,7 @@ Commands:
   serve                the daemon: App Server on loopback WebSocket + background task runner
   task <command>       background tasks in isolated worktrees: submit, list, show, logs,
                        cancel, retry, apply (starts \`yoke serve\` when none runs)
+  mcp-server           serve Yoke's tasks and threads to MCP hosts and other agents (stdio)
   tools list|call      every tool (built-in and MCP) of the config; call an MCP tool by hand
   doctor               check the store, sandbox, model endpoint, config, permissions, leftovers
   backup FILE          copy the store to FILE (\`yoke backup --restore FILE\` puts one back)
@@ -58,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./serve.ts')).serveCommand(rest);
       case 'doctor':
         return await (await import('./doctor.ts')).doctorCommand(rest, io);
+      case 'mcp-server':
+        return await (await import('../mcp/command.ts')).mcpServerCommand(rest, io);
       case 'tools':
         return await (await import('./tools.ts')).toolsCommand(rest, io);
       case 'backup':
