@@ -5,6 +5,7 @@ import { benchAppServer } from './app-server.ts';
 import { benchContext } from './context.ts';
 import { benchExec } from './exec.ts';
 import { benchSoak } from './soak.ts';
+import { benchMcp } from './mcp.ts';
 import { benchStoreCheck } from './store-check.ts';
 import { benchTasks } from './tasks.ts';
 
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   'app-server': benchAppServer,
   context: benchContext,
   tasks: benchTasks,
+  mcp: benchMcp,
   soak: benchSoak,
   'store-check': benchStoreCheck,
 };
