@@ -3,6 +3,7 @@
 import type { ThreadItem } from '../../src/protocol/items.ts';
 import { DiffView } from './diff-view.tsx';
 import { duration, relativePath } from './format.ts';
+import { Markdown } from './markdown-view.tsx';
 
 export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string }) {
   const { item, live } = props;
@@ -22,17 +23,15 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
       return (
         <div class="item agent" data-testid="item-agent">
           <div class="who">agent</div>
-          <div class="text">
-            {item.text}
-            {live && <span class="cursor">▍</span>}
-          </div>
+          <Markdown text={item.text} testId="agent-text" />
+          {live && <span class="cursor">▍</span>}
         </div>
       );
     case 'reasoning':
       return (
         <details class="item reasoning" open={live}>
           <summary>thinking{live ? '…' : ''}</summary>
-          <div class="text">{[...item.summary, ...item.content].join('\n\n')}</div>
+          <Markdown text={[...item.summary, ...item.content].join('\n\n')} />
         </details>
       );
     case 'commandExecution':
@@ -68,7 +67,7 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
       return (
         <div class="item plan">
           <div class="who">plan</div>
-          <div class="text">{item.text}</div>
+          <Markdown text={item.text} />
         </div>
       );
     case 'dynamicToolCall':
@@ -109,7 +108,7 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
       return (
         <details class="item compaction">
           <summary>context compacted</summary>
-          {item.summary && <div class="text">{item.summary}</div>}
+          {item.summary && <Markdown text={item.summary} />}
         </details>
       );
   }

@@ -1,4 +1,5 @@
 // Entry: one Model on the daemon's WebSocket, rendered by Preact.
+import './zod-jitless.ts'; // first: before any zod schema is made or used
 import { render } from 'preact';
 import { App } from './app.tsx';
 import { Model, serverUrl } from './model.ts';

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Task, TaskLogEntry } from '../../src/protocol/methods-task.ts';
 import { ApprovalCard } from './approval-card.tsx';
 import { DiffView } from './diff-view.tsx';
+import { Markdown } from './markdown-view.tsx';
 import { count, duration, percent, relativePath, taskWorktreePrefix } from './format.ts';
 import { threadHref } from './router.ts';
 import { cacheShare, type ThreadView } from '../../src/client/thread-view.ts';
@@ -122,7 +123,7 @@ function ResultCard({ task }: { task: Task }) {
           ))}
         </ul>
       )}
-      {result.summary && <div class="text summary">{result.summary}</div>}
+      {result.summary && <Markdown text={result.summary} class="summary" testId="task-summary" />}
       {result.diffStat && <pre class="output">{result.diffStat}</pre>}
     </div>
   );
