@@ -10,6 +10,7 @@ import * as acp from '@agentclientprotocol/sdk';
 import { spawnEditor, transcriptOf, type Editor } from './support/acp-client.ts';
 import { tempDir, tempRepo, YOKE_BIN, yokeEnv } from './support/cli.ts';
 import { patchFor } from './support/patch-gen.ts';
+import { everythingServer } from './support/mcp-servers.ts';
 import { reasoning, startMockModel, step, text, toolCall } from './support/mock-model.ts';
 
 const TIMEOUT = { timeout: 60_000 };
@@ -26,7 +27,9 @@ test(
     const repo = tempRepo({ 'greet.txt': 'hello\nworld\n' }, t);
     const home = tempDir('home', t);
     const mock = await startMockModel([
-      // 1. a plain answer, with reasoning, streamed
+      // 1. a tool of the editor's MCP server (read-only: it runs without asking), then an
+      //    answer with reasoning, streamed
+      toolCall('mcp__everything__echo', { message: 'hi from the editor' }),
       step(reasoning('The user wants a greeting.'), text('Hello from Yoke, in several chunks.')),
       // 2. the same command twice: asked once, answered "allow for the session"
       toolCall('shell', { command: 'touch made.txt' }),
@@ -56,7 +59,9 @@ test(
     assert.equal(init.agentCapabilities?.promptCapabilities?.embeddedContext, true);
     assert.equal(init.agentInfo?.name, 'yoke');
 
-    const created = await editor.agent.request('session/new', { cwd: repo, mcpServers: [] });
+    // The editor's MCP server: a real one from npm, over stdio.
+    const mcpServers: acp.McpServer[] = [{ name: 'everything', ...everythingServer(), env: [] }];
+    const created = await editor.agent.request('session/new', { cwd: repo, mcpServers });
     const sessionId = created.sessionId;
     assert.equal(created.modes?.currentModeId, 'ask');
     assert.deepEqual(
@@ -78,6 +83,11 @@ test(
       prompt: [{ type: 'text', text: 'say hello' }],
     });
     assert.equal(first.stopReason, 'end_turn');
+    const echoed = transcriptOf(
+      updatesOf(editor, sessionId).map((update) => ({ sessionId, update })),
+    ).entries.find((e) => e.kind === 'tool');
+    assert.ok(echoed?.kind === 'tool' && echoed.fields.status === 'completed');
+    assert.match(JSON.stringify(echoed.fields.content), /hi from the editor/);
     const chunks = updatesOf(editor, sessionId).filter(
       (u) => u.sessionUpdate === 'agent_message_chunk',
     );
@@ -119,7 +129,7 @@ test(
     assert.equal(commandCalls.length, 2);
     const finals = transcriptOf(
       editor.updates.filter((u) => u.sessionId === sessionId),
-    ).entries.filter((e) => e.kind === 'tool');
+    ).entries.filter((e) => e.kind === 'tool' && e.fields.kind === 'execute');
     assert.deepEqual(
       finals.map((e) => (e.kind === 'tool' ? e.fields.status : null)),
       ['completed', 'completed'],
@@ -192,11 +202,7 @@ test(
       protocolVersion: acp.PROTOCOL_VERSION,
       clientInfo: { name: 'test-editor', version: '1.0.0' },
     });
-    const loaded = await again.agent.request('session/load', {
-      sessionId,
-      cwd: repo,
-      mcpServers: [],
-    });
+    const loaded = await again.agent.request('session/load', { sessionId, cwd: repo, mcpServers });
     assert.equal(loaded?.modes?.currentModeId, 'ask');
     const replayed = transcriptOf(again.updates.filter((u) => u.sessionId === sessionId));
     assert.deepEqual(

@@ -5,8 +5,10 @@ import { applyPatchTool } from '../src/tools/apply-patch.ts';
 import { unifiedDiff } from '../src/tools/patch/diff.ts';
 import { parsePatch } from '../src/tools/patch/parse.ts';
 import type { FileChangeItem } from '../src/protocol/items.ts';
+import type { FileAccess } from '../src/tools/types.ts';
 import {
   changesOf,
+  context,
   exists,
   read,
   run,
@@ -309,5 +311,57 @@ describe('apply_patch: items, parser and diff', () => {
       newPath: 'n',
     });
     assert.deepEqual(diff.match(/^@@.*@@$/gm), ['@@ -1,5 +1,5 @@', '@@ -25,6 +25,6 @@']);
+  });
+});
+
+describe("apply_patch: through a FileAccess (an editor's buffers)", () => {
+  const buffers = (texts: Record<string, string>, failOn: string | null = null) => {
+    const writes: [string, string][] = [];
+    const files: FileAccess = {
+      name: 'the test editor',
+      readText: async (p) => texts[p] ?? null,
+      writeText: async (p, content) => {
+        if (p === failOn) throw new Error('the buffer is read-only');
+        writes.push([p, content]);
+        texts[p] = content;
+      },
+    };
+    return { files, writes, texts };
+  };
+
+  test('reads and writes the buffers, not the disk; the diff is of the buffer', async () => {
+    const { ws } = await workspace({ 'a.txt': 'on disk\n' });
+    const a = path.join(ws, 'a.txt');
+    const editor = buffers({ [a]: 'in the buffer\n' });
+    const result = await applyPatchTool.execute(
+      'c1',
+      { input: '*** Begin Patch\n*** Update File: a.txt\n-in the buffer\n+edited\n*** End Patch' },
+      { ...context(ws), files: editor.files },
+    );
+    assert.deepEqual(editor.writes, [[a, 'edited\n']]);
+    assert.equal(await read(ws, 'a.txt'), 'on disk\n');
+    assert.match(changesOf(result)[0]!.diff, /-in the buffer\n\+edited/);
+  });
+
+  test('a failed write restores the buffers already written; the disk never changes', async () => {
+    const { ws } = await workspace({ 'a.txt': 'one\n', 'b.txt': 'two\n' });
+    const [a, b] = [path.join(ws, 'a.txt'), path.join(ws, 'b.txt')];
+    const editor = buffers({ [a]: 'one\n', [b]: 'two\n' }, b);
+    await assert.rejects(
+      applyPatchTool.execute(
+        'c1',
+        {
+          input:
+            '*** Begin Patch\n*** Update File: a.txt\n-one\n+ONE\n*** Update File: b.txt\n-two\n+TWO\n*** End Patch',
+        },
+        { ...context(ws), files: editor.files },
+      ),
+      /could not write b\.txt: the buffer is read-only; no files were changed/,
+    );
+    assert.deepEqual(editor.writes, [
+      [a, 'ONE\n'],
+      [a, 'one\n'],
+    ]);
+    assert.deepEqual(await snapshot(ws), { 'a.txt': 'one\n', 'b.txt': 'two\n' });
   });
 });

@@ -51,12 +51,12 @@ export function sessionDeps(options: DepsOptions): SessionDeps {
       userHome: config.sandboxAccess.userHome,
       // An injected runner is used as it is. A sandboxed policy whose backend is missing is
       // a clear error with the install hint — never a quiet run without a sandbox.
-      wrap: (policy) => {
-        if (options.runner) return options.runner;
+      wrap: (policy, base) => {
+        if (options.runner) return base;
         try {
           return createSandboxRunner({
             policy,
-            base: runner,
+            base,
             mode: 'auto',
             limits: config.sandboxLimits,
             envPolicy: config.shellEnvironmentPolicy,

@@ -23,8 +23,15 @@ export class SessionSandbox {
   constructor(
     private readonly settings: ThreadSettings,
     private readonly deps: SandboxDeps,
-    private readonly base: ProcessRunner,
+    private base: ProcessRunner,
   ) {}
+
+  /** Commands start through `base` from now on (an editor's terminal); still sandboxed. */
+  useBase(base: ProcessRunner): void {
+    if (base === this.base) return;
+    this.base = base;
+    this.wrapped = null;
+  }
 
   /** The policy of the current settings (paths resolved; cached until the settings change). */
   policy(): SandboxPolicy {
@@ -78,7 +85,7 @@ export class SessionSandbox {
   /** Commands run sandboxed by the current policy; approved escalations run outside it. */
   runner(): ProcessRunner {
     if (!this.wrapped) {
-      const sandboxed = this.deps.wrap(() => this.policy());
+      const sandboxed = this.deps.wrap(() => this.policy(), this.base);
       const base = this.base;
       this.wrapped = {
         name: sandboxed.name,

@@ -89,8 +89,8 @@ export type SandboxDeps = {
   unixSockets: string[];
   /** The home of the user running Yoke (`~` when paths are shown). */
   userHome: string;
-  /** Wraps the base runner in the sandbox backend for a policy (throws when unavailable). */
-  wrap: (policy: () => SandboxPolicy) => ProcessRunner;
+  /** Wraps a base runner in the sandbox backend for a policy (throws when unavailable). */
+  wrap: (policy: () => SandboxPolicy, base: ProcessRunner) => ProcessRunner;
   loadRules: (cwd: string) => readonly Rule[];
   amend: (prefix: string[]) => Rule;
   loadMcpRules: (cwd: string) => readonly McpRule[];

@@ -23,6 +23,7 @@ import type {
   TurnOverrides,
   TurnResult,
 } from './session-types.ts';
+import type { ThreadPorts } from './thread-ports.ts';
 import { ThreadJournal } from './thread-journal.ts';
 import { ThreadTools, toolPatterns } from './thread-tools.ts';
 import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './thread-log.ts';
@@ -147,6 +148,13 @@ export class ThreadSession {
   /** Lets go of what the thread holds on disk besides its log (the commands' temp dir). */
   dispose(): void {
     this.sandbox.dispose();
+    void this.toolbox.close();
+  }
+
+  /** What the tools go through from the next turn on; resolves with its MCP servers' failures. */
+  attach(ports: ThreadPorts): Promise<string[]> {
+    this.sandbox.useBase(ports.commands ?? this.deps.runner);
+    return this.toolbox.attach(ports, this.settings.cwd);
   }
 
   /** Whether commands of this thread have the network (its own setting, else the config's). */
@@ -252,10 +260,8 @@ export class ThreadSession {
 
   /** A turn the process died in, closed the way the loop closes an interrupted one. */
   closeCrashedTurn(turn: Turn, startedAtMs: number): void {
-    for (const item of interruptionItems(
-      this.journal.history,
-      'aborted: Yoke stopped while this ran',
-    ))
+    const reason = 'aborted: Yoke stopped while this ran';
+    for (const item of interruptionItems(this.journal.history, reason))
       this.journal.appendHistory(turn.id, item);
     const error = { message: 'Yoke stopped before the turn ended' };
     this.journal.turnCompleted(
@@ -342,6 +348,7 @@ export class ThreadSession {
         commandTimeoutMs: this.deps.commandTimeoutMs,
         outputBudgetBytes: this.deps.outputBudgetBytes,
         canRead: (path) => this.sandbox.canRead(path),
+        ...(this.toolbox.files ? { files: this.toolbox.files } : {}),
         authorize: this.broker.authorizer(turn.id, this.sandbox.authorizeEnv(), turn.signal),
         elicit: this.broker.elicitor(turn.id, turn.signal),
       },

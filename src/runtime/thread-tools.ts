@@ -1,17 +1,25 @@
 // The tools one thread offers the model: the built-in ones in their fixed order, then the MCP
-// tools of the process's servers (mcp__SERVER__TOOL), narrowed by the thread's tool patterns.
+// tools of the process's servers and of the thread's own (an editor's, through its ports),
+// narrowed by the thread's tool patterns. It holds the thread's ports: what the file tools read
+// and write through.
 // The MCP tools keep the order they were first offered in: sorted by name at the first
 // request, and a tool that appears later (a server that came up late, a changed tool list) is
 // appended after them, never sorted in, so the tool list stays a stable prompt-cache prefix.
-import type { McpHub } from '../mcp/hub.ts';
+import type { CatalogueEntry } from '../mcp/catalogue.ts';
+import { McpHub } from '../mcp/hub.ts';
 import { mcpTool } from '../mcp/mcp-tool.ts';
 import { selected, toolsetOf, type Toolsets } from '../mcp/toolsets.ts';
-import type { Tool } from '../tools/types.ts';
+import type { FileAccess, Tool } from '../tools/types.ts';
+import type { ThreadPorts } from './thread-ports.ts';
 
 export class ThreadTools {
   /** The MCP tool names in the order this thread offers them. */
   private order: string[] = [];
   private readonly made = new Map<string, { key: unknown; tool: Tool }>();
+  /** The thread's own MCP servers (null: none). */
+  private own: McpHub | null = null;
+  /** Where the file tools read and write (null: the disk). */
+  files: FileAccess | null = null;
 
   constructor(
     private readonly builtin: readonly Tool[],
@@ -24,9 +32,34 @@ export class ThreadTools {
    * Starts the servers the thread may use that are not running (failed ones again) and waits
    * for them, each at most its startup timeout. Immediate when they run already.
    */
-  ready(): Promise<void> {
-    if (this.hub.size === 0) return Promise.resolve();
-    return this.hub.startAll();
+  async ready(): Promise<void> {
+    await Promise.all(this.hubs().map((hub) => hub.startAll()));
+  }
+
+  /**
+   * The thread's ports from now: its files, and its own MCP servers (replacing those it had;
+   * unchanged ones keep running), started at once. Resolves when each server is up or has
+   * failed (≤ its timeout), with why those that failed did.
+   */
+  async attach(ports: ThreadPorts, cwd: string): Promise<string[]> {
+    this.files = ports.files ?? null;
+    const servers = ports.mcpServers ?? {};
+    if (!this.own && Object.keys(servers).length === 0) return [];
+    this.own ??= new McpHub({ servers: {}, cwd, env: process.env });
+    await this.own.reload(servers);
+    await this.own.startAll();
+    return this.own.servers.flatMap((c) => (c.error ? [c.error] : []));
+  }
+
+  /** Stops the thread's own MCP servers (the thread is unloaded). */
+  close(): Promise<void> {
+    const own = this.own;
+    this.own = null;
+    return own?.close() ?? Promise.resolve();
+  }
+
+  private hubs(): McpHub[] {
+    return [this.own, this.hub].filter((h): h is McpHub => h !== null && h.size > 0);
   }
 
   /** A turn's events once the MCP servers it may use are up (each waited on ≤ its timeout). */
@@ -39,8 +72,19 @@ export class ThreadTools {
   tools(): Tool[] {
     const patterns = this.patterns();
     const builtin = this.builtin.filter((t) => selected(t.name, patterns));
-    if (this.hub.size === 0) return builtin;
-    const entries = this.hub.catalogue().filter((e) => selected(e.name, patterns));
+    const hubs = this.hubs();
+    if (hubs.length === 0) return builtin;
+    // The thread's own server wins over a configured one of the same name.
+    const owner = new Map<string, McpHub>();
+    const entries: CatalogueEntry[] = [];
+    for (const hub of hubs)
+      for (const e of hub.catalogue()) {
+        if (owner.has(e.name) || !selected(e.name, patterns)) continue;
+        if (hub !== this.own && this.own?.servers.some((c) => c.name === e.server)) continue;
+        owner.set(e.name, hub);
+        entries.push(e);
+      }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const known = new Set(this.order);
     const fresh = entries.filter((e) => !known.has(e.name)).map((e) => e.name);
     if (fresh.length) this.order = [...this.order, ...fresh];
@@ -52,7 +96,7 @@ export class ThreadTools {
       // The same Tool object while the entry is the same: its model-facing spec is cached.
       let made = this.made.get(name);
       if (made?.key !== entry) {
-        made = { key: entry, tool: mcpTool(entry, this.hub) as Tool };
+        made = { key: entry, tool: mcpTool(entry, owner.get(name)!) as Tool };
         this.made.set(name, made);
       }
       mcp.push(made.tool);

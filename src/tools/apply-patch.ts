@@ -70,8 +70,24 @@ function isPlainInside(cwd: string, relative: string): string | null {
   return rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? null : abs;
 }
 
-/** Best-effort diff shown before the patch runs (for approvals); never throws. */
-function previewChange(op: PatchOperation, cwd: string): FileUpdateChange {
+/** A file's text on disk, or null. */
+function diskText(abs: string): string | null {
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Best-effort diff shown before the patch runs (for approvals); never throws. `read` gives a
+ * file's current text (null: none).
+ */
+function previewChange(
+  op: PatchOperation,
+  cwd: string,
+  read: (abs: string) => string | null = diskText,
+): FileUpdateChange {
   const abs = path.resolve(cwd, op.path);
   const shown = op.path;
   if (op.type === 'add') {
@@ -80,12 +96,7 @@ function previewChange(op: PatchOperation, cwd: string): FileUpdateChange {
     return { path: abs, kind: { type: 'add' }, diff };
   }
   const inside = isPlainInside(cwd, op.path);
-  let before: string | null = null;
-  try {
-    if (inside !== null) before = readFileSync(inside, 'utf8');
-  } catch {
-    before = null;
-  }
+  const before = inside !== null ? read(inside) : null;
   if (op.type === 'delete') {
     const diff = before === null ? '' : unifiedDiff(before, '', { oldPath: shown, newPath: null });
     return { path: abs, kind: { type: 'delete' }, diff };
@@ -128,7 +139,16 @@ export const applyPatchTool: Tool<typeof schema> = {
   },
   async execute(callId, args, ctx) {
     const ops = parsePatch(args.input);
-    const preview = ops.map((op) => previewChange(op, ctx.cwd));
+    // The question shows the text the surface sees (an editor's unsaved buffer).
+    const seen = new Map<string, string | null>();
+    if (ctx.files)
+      for (const op of ops) {
+        const abs = isPlainInside(ctx.cwd, op.path);
+        if (abs !== null && op.type !== 'add' && diskText(abs) !== null)
+          seen.set(abs, await ctx.files.readText(abs).catch(() => null));
+      }
+    const read = (abs: string) => (seen.has(abs) ? seen.get(abs)! : diskText(abs));
+    const preview = ops.map((op) => previewChange(op, ctx.cwd, read));
     const verdict = await ctx.authorize({ kind: 'fileChange', itemId: callId, changes: preview });
     if (!verdict.approved) {
       return {
@@ -136,7 +156,7 @@ export const applyPatchTool: Tool<typeof schema> = {
         item: { type: 'fileChange', id: callId, changes: preview, status: 'declined' },
       };
     }
-    const applied = await applyPatchOperations(ops, ctx.cwd, ctx.signal);
+    const applied = await applyPatchOperations(ops, ctx.cwd, ctx.signal, ctx.files);
     return {
       output: summary(applied),
       item: { type: 'fileChange', id: callId, changes: applied.map(toWire), status: 'completed' },

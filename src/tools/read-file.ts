@@ -1,9 +1,9 @@
 // read_file: a range of lines of a text file, numbered.
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { dynamicDone, dynamicStart } from './dynamic-item.ts';
-import { hiddenMessage, ToolError, type Tool } from './types.ts';
+import { hiddenMessage, ToolError, type Tool, type ToolContext } from './types.ts';
 
 const MAX_LINE_CHARS = 2000;
 
@@ -28,22 +28,26 @@ export const readFileTool: Tool<typeof schema> = {
     if (ctx.canRead && !ctx.canRead(path)) throw new ToolError(hiddenMessage(args.path));
     let content: string;
     try {
-      const handle = await open(path, 'r');
-      try {
-        const stat = await handle.stat();
-        if (stat.isDirectory()) throw new ToolError(`${args.path} is a directory; use list_dir`);
-        if (stat.size > 64 * 1024 * 1024) {
-          throw new ToolError(
-            `${args.path} is ${stat.size} bytes; read parts of it with shell (sed -n)`,
-          );
+      const seen = await readSeen(ctx, path, args.path);
+      if (seen !== null) content = seen;
+      else {
+        const handle = await open(path, 'r');
+        try {
+          const stat = await handle.stat();
+          if (stat.isDirectory()) throw new ToolError(`${args.path} is a directory; use list_dir`);
+          if (stat.size > 64 * 1024 * 1024) {
+            throw new ToolError(
+              `${args.path} is ${stat.size} bytes; read parts of it with shell (sed -n)`,
+            );
+          }
+          const buf = await handle.readFile();
+          if (buf.subarray(0, 8192).includes(0)) {
+            throw new ToolError(`${args.path} looks binary (${stat.size} bytes); not shown`);
+          }
+          content = buf.toString('utf8');
+        } finally {
+          await handle.close();
         }
-        const buf = await handle.readFile();
-        if (buf.subarray(0, 8192).includes(0)) {
-          throw new ToolError(`${args.path} looks binary (${stat.size} bytes); not shown`);
-        }
-        content = buf.toString('utf8');
-      } finally {
-        await handle.close();
       }
     } catch (err) {
       if (err instanceof ToolError) throw err;
@@ -78,3 +82,32 @@ export const readFileTool: Tool<typeof schema> = {
     return { output: text, item };
   },
 };
+
+/**
+ * The text the surface sees (an editor's unsaved buffer) of a text file that exists on disk;
+ * null when there is no surface or the file is not plain text there (the disk read says why).
+ */
+async function readSeen(ctx: ToolContext, path: string, shown: string): Promise<string | null> {
+  if (!ctx.files) return null;
+  const size = await stat(path).then(
+    (s) => (s.isFile() ? s.size : null),
+    () => null,
+  );
+  if (size === null || size > 64 * 1024 * 1024) return null;
+  const head = await readHead(path);
+  if (head.includes(0)) return null;
+  const text = await ctx.files.readText(path).catch((err: unknown) => {
+    throw new ToolError(`cannot read ${shown} through ${ctx.files!.name}: ${String(err)}`);
+  });
+  return text;
+}
+
+async function readHead(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(8192), 0, 8192, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}

@@ -84,6 +84,21 @@ export type ToolContext = {
    * Yoke's state) say no. Absent: everything may be read.
    */
   canRead?: (absolutePath: string) => boolean;
+  /** Where read_file and apply_patch read and write text. Absent: the disk, directly. */
+  files?: FileAccess;
+};
+
+/**
+ * The text of files as a surface sees it: an editor's buffers, unsaved changes included. Paths
+ * are absolute and already checked by the tool (workspace, hidden paths). Directories, modes,
+ * deletions and binary files stay with the disk.
+ */
+export type FileAccess = {
+  readonly name: string;
+  /** The file's text; null when there is no such file. */
+  readText(path: string): Promise<string | null>;
+  /** Replaces the file's text (creates the file; its directory exists). */
+  writeText(path: string, content: string): Promise<void>;
 };
 
 /** A part of a tool's output: text, or an image (a data: URL) for models that take images. */

@@ -33,6 +33,8 @@ export function spawnEditor(opts: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   args?: string[];
+  /** Registers more of the editor's methods (fs/*, terminal/*). */
+  serve?: (app: acp.ClientApp) => acp.ClientApp;
 }): Editor {
   const child = spawn(process.execPath, [YOKE_BIN, 'acp', ...(opts.args ?? [])], {
     cwd: opts.cwd,
@@ -67,6 +69,7 @@ export function spawnEditor(opts: {
         ? { outcome: { outcome: 'cancelled' } }
         : { outcome: { outcome: 'selected', optionId: answer } };
     });
+  opts.serve?.(app);
   const stream = acp.ndJsonStream(
     Writable.toWeb(child.stdin!) as WritableStream<Uint8Array>,
     Readable.toWeb(child.stdout!) as ReadableStream<Uint8Array>,

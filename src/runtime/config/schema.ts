@@ -1,6 +1,7 @@
 // Every key config.toml, the project's .yoke/config.toml and `-c key=value` may set: one
 // spread per section, each section in its own file (a new section is one line here).
 import type * as z from 'zod';
+import { acpKeys } from './acp-keys.ts';
 import { approvalKeys } from './approval-keys.ts';
 import { codexKeys } from './codex-keys.ts';
 import { contextKeys } from './context-keys.ts';
@@ -19,6 +20,7 @@ export const configKeys = {
   ...contextKeys,
   ...mcpKeys,
   ...codexKeys,
+  ...acpKeys,
 };
 
 export const ConfigFile = table(configKeys);

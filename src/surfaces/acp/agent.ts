@@ -5,8 +5,12 @@ import * as acp from '@agentclientprotocol/sdk';
 import type { YokeClient } from '../../client/client.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { UserInput } from '../../protocol/items.ts';
+import type { Model } from '../../protocol/methods.ts';
 import type { Turn } from '../../protocol/thread.ts';
+import type { ThreadPorts } from '../../runtime/thread-ports.ts';
 import { AVAILABLE_COMMANDS, expandCommand } from './commands.ts';
+import { configOptions, MODE_OPTION, MODEL_OPTION } from './config-options.ts';
+import { editorPorts } from './editor-ports.ts';
 import { MODE_IDS, isModeId, modeFromSettings, modeOf, modeState, type ModeId } from './modes.ts';
 import { bridgePermissions } from './permission-bridge.ts';
 import { PromptError, userInputOf } from './prompt.ts';
@@ -22,12 +26,23 @@ export type AcpAgentOptions = {
   authProblem: string | null;
   /** Diagnostics (stderr: stdout is the protocol). */
   log: (line: string) => void;
+  /** Swaps what a session's thread goes through: the editor's MCP servers, buffers, terminal. */
+  attach: (threadId: string, ports: ThreadPorts) => Promise<string[]>;
+  /** Commands may start in the editor's terminal when it offers one (`[acp] editor_terminal`). */
+  editorTerminal: boolean;
 };
 
 export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
   const { yoke, log } = options;
   const sessions = new Map<string, AcpSession>();
   let editor: acp.AgentContext | null = null;
+  let capabilities: acp.ClientCapabilities = {};
+  let models: Promise<Model[]> | null = null;
+  const modelList = () =>
+    (models ??= yoke.request('model/list', {}).then(
+      (page) => page.data,
+      () => [],
+    ));
 
   const send = (sessionId: string, update: acp.SessionUpdate): void => {
     editor
@@ -61,13 +76,42 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
     if (!session) throw acp.RequestError.sessionNotFound(sessionId);
     return session;
   };
-  const open = (threadId: string, cwd: string, mode: ModeId): AcpSession => {
-    const session = new AcpSession(threadId, cwd, mode, (turnId) => {
+  const portsOptions = {
+    editor: () => editor,
+    get capabilities() {
+      return capabilities;
+    },
+    editorTerminal: options.editorTerminal,
+    log,
+    // The running command's tool call shows the editor's terminal while it runs.
+    onTerminal: (sessionId: string, terminalId: string | null) => {
+      const toolCallId = terminalId ? sessions.get(sessionId)?.live.runningCommand() : undefined;
+      if (toolCallId && terminalId)
+        send(sessionId, {
+          sessionUpdate: 'tool_call_update',
+          toolCallId,
+          content: [{ type: 'terminal', terminalId }],
+        });
+    },
+  };
+  const open = async (
+    threadId: string,
+    cwd: string,
+    mode: ModeId,
+    model: string,
+    mcpServers: readonly acp.McpServer[],
+  ) => {
+    const session = new AcpSession(threadId, cwd, mode, model, (turnId) => {
       yoke
         .request('turn/interrupt', { threadId, turnId })
         .catch((err: unknown) => log(`turn/interrupt failed: ${String(err)}`));
     });
     sessions.set(threadId, session);
+    // The MCP servers start now; the first prompt waits for them (each ≤ its startup timeout).
+    options
+      .attach(threadId, editorPorts(portsOptions, threadId, mcpServers))
+      .then((failures) => failures.forEach(log))
+      .catch((err: unknown) => log(`the session's tools could not be set up: ${String(err)}`));
     // After the answer that names the session: the editor knows it by then.
     setImmediate(() =>
       send(threadId, {
@@ -75,14 +119,10 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
         availableCommands: AVAILABLE_COMMANDS,
       }),
     );
-    return session;
+    return { modes: modeState(mode), configOptions: configOptions(mode, model, await modelList()) };
   };
   const requireModel = () => {
     if (options.authProblem) throw acp.RequestError.authRequired(undefined, options.authProblem);
-  };
-  const mcpNote = (servers: readonly acp.McpServer[]) => {
-    if (servers.length > 0)
-      log(`the editor's MCP servers (${servers.map((s) => s.name).join(', ')}) are not used yet`);
   };
 
   return acp
@@ -90,32 +130,35 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
     .onConnect((connection) => {
       editor = connection.client;
     })
-    .onRequest('initialize', () => ({
-      protocolVersion: acp.PROTOCOL_VERSION,
-      agentCapabilities: {
-        loadSession: true,
-        promptCapabilities: { image: true, audio: false, embeddedContext: true },
-        mcpCapabilities: { http: false, sse: false },
-        sessionCapabilities: { list: {} },
-      },
-      agentInfo: { name: 'yoke', title: 'Yoke', version: options.version },
-      authMethods: options.authProblem
-        ? [
-            {
-              id: 'environment',
-              name: 'API key in the environment',
-              description: options.authProblem,
-            },
-          ]
-        : [],
-    }))
+    .onRequest('initialize', ({ params }) => {
+      capabilities = params.clientCapabilities ?? {};
+      return {
+        protocolVersion: acp.PROTOCOL_VERSION,
+        agentCapabilities: {
+          loadSession: true,
+          promptCapabilities: { image: true, audio: false, embeddedContext: true },
+          // stdio is always offered; streamable HTTP too; the old SSE transport is not.
+          mcpCapabilities: { http: true, sse: false },
+          sessionCapabilities: { list: {} },
+        },
+        agentInfo: { name: 'yoke', title: 'Yoke', version: options.version },
+        authMethods: options.authProblem
+          ? [
+              {
+                id: 'environment',
+                name: 'API key in the environment',
+                description: options.authProblem,
+              },
+            ]
+          : [],
+      };
+    })
     .onRequest('authenticate', () => {
       requireModel();
       return {};
     })
     .onRequest('session/new', async ({ params }) => {
       requireModel();
-      mcpNote(params.mcpServers);
       const mode = options.mode;
       const { approvalPolicy, sandbox } = modeOf(mode);
       const started = await yoke.request('thread/start', {
@@ -123,12 +166,17 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
         approvalPolicy,
         sandbox,
       });
-      open(started.thread.id, started.cwd, mode);
-      return { sessionId: started.thread.id, modes: modeState(mode) };
+      const opened = await open(
+        started.thread.id,
+        started.cwd,
+        mode,
+        started.model,
+        params.mcpServers,
+      );
+      return { sessionId: started.thread.id, ...opened };
     })
     .onRequest('session/load', async ({ params }) => {
       requireModel();
-      mcpNote(params.mcpServers);
       const resumed = await yoke
         .request('thread/resume', { threadId: params.sessionId, cwd: params.cwd })
         .catch((err: unknown) => {
@@ -145,8 +193,7 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
       const replay = replayUpdates(resumed.thread.turns);
       for (const update of replay)
         await editor?.notify('session/update', { sessionId: params.sessionId, update });
-      open(resumed.thread.id, resumed.cwd, mode);
-      return { modes: modeState(mode) };
+      return open(resumed.thread.id, resumed.cwd, mode, resumed.model, params.mcpServers);
     })
     .onRequest('session/list', async ({ params }) => {
       const page = await yoke.request('thread/list', {
@@ -172,6 +219,20 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
         );
       session.setMode(params.modeId);
       return {};
+    })
+    .onRequest('session/set_config_option', async ({ params }) => {
+      const session = sessionOf(params.sessionId);
+      const value = params.value;
+      if (params.configId === MODE_OPTION && typeof value === 'string' && isModeId(value))
+        session.setMode(value);
+      else if (params.configId === MODEL_OPTION && typeof value === 'string' && value.trim())
+        session.setModel(value.trim());
+      else
+        throw acp.RequestError.invalidParams(
+          { configId: params.configId, value },
+          `unknown option or value; the options are ${MODE_OPTION} (${MODE_IDS.join(', ')}) and ${MODEL_OPTION}`,
+        );
+      return { configOptions: configOptions(session.mode, session.model, await modelList()) };
     })
     .onRequest('session/prompt', async ({ params, signal }) => {
       const session = sessionOf(params.sessionId);

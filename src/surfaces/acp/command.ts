@@ -74,6 +74,13 @@ export async function acpCommand(argv: string[], io: Io): Promise<number> {
       mode: (args.mode ?? 'ask') as ModeId,
       authProblem,
       log,
+      attach: (threadId, ports) =>
+        host.manager.loaded(threadId)?.attach(ports) ?? Promise.resolve([]),
+      // The last source that sets it wins (user config, project config, -c).
+      editorTerminal: config.layers.reduce<boolean>(
+        (on, layer) => layer.values.acp?.editor_terminal ?? on,
+        false,
+      ),
     });
     const stream = acp.ndJsonStream(
       Writable.toWeb(io.stdout as Writable) as WritableStream<Uint8Array>,

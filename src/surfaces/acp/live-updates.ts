@@ -21,6 +21,11 @@ export class LiveUpdates {
     return this.running.get(itemId);
   }
 
+  /** The command running now (the newest), if any. */
+  runningCommand(): string | undefined {
+    return [...this.running.values()].reverse().find((i) => i.type === 'commandExecution')?.id;
+  }
+
   updatesFor(n: ServerNotification): acp.SessionUpdate[] {
     switch (n.method) {
       case 'item/agentMessage/delta':

@@ -25,11 +25,14 @@ export class AcpSession {
   readonly rejected = new Set<string>();
   private running: RunningPrompt | null = null;
   private modeDirty = false;
+  private modelDirty = false;
 
   constructor(
     readonly id: string,
     readonly cwd: string,
     private currentMode: ModeId,
+    /** The model of the next prompts. */
+    private currentModel: string,
     /** Interrupts a turn of this session's thread. */
     private readonly interrupt: (turnId: string) => void,
   ) {}
@@ -44,11 +47,28 @@ export class AcpSession {
     this.modeDirty = true;
   }
 
-  /** turn/start overrides: the mode's settings when it changed since the thread last ran. */
-  takeOverrides(): { approvalPolicy?: AskForApproval; sandboxPolicy?: SandboxPolicy } {
-    if (!this.modeDirty) return {};
+  get model(): string {
+    return this.currentModel;
+  }
+
+  setModel(model: string): void {
+    if (model === this.currentModel) return;
+    this.currentModel = model;
+    this.modelDirty = true;
+  }
+
+  /** turn/start overrides: the mode's settings and the model, when changed since the last turn. */
+  takeOverrides(): {
+    approvalPolicy?: AskForApproval;
+    sandboxPolicy?: SandboxPolicy;
+    model?: string;
+  } {
+    const model = this.modelDirty ? { model: this.currentModel } : {};
+    this.modelDirty = false;
+    if (!this.modeDirty) return model;
     this.modeDirty = false;
     return {
+      ...model,
       approvalPolicy: modeOf(this.currentMode).approvalPolicy,
       sandboxPolicy: sandboxPolicyOf(this.currentMode),
     };

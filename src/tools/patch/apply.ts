@@ -2,7 +2,7 @@
 // first, then written; a failed write restores what was already written (all or nothing).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ToolError } from '../types.ts';
+import { ToolError, type FileAccess } from '../types.ts';
 import { unifiedDiff } from './diff.ts';
 import type { PatchChunk, PatchOperation } from './parse.ts';
 import { applyReplacements, computeReplacements } from './seek.ts';
@@ -126,15 +126,23 @@ type Planned = {
   binary: boolean;
 };
 
-async function readState(plan: Map<string, Planned>, abs: string, shown: string): Promise<Planned> {
+async function readState(
+  plan: Map<string, Planned>,
+  abs: string,
+  shown: string,
+  files: FileAccess | undefined,
+): Promise<Planned> {
   const known = plan.get(abs);
   if (known) return known;
   try {
     const stat = await fs.stat(abs);
     if (stat.isDirectory()) throw new ToolError(`apply_patch failed: ${shown} is a directory`);
-    const original = await fs.readFile(abs);
-    const next = original.toString('utf8');
+    let original = await fs.readFile(abs);
+    let next = original.toString('utf8');
     const binary = !Buffer.from(next, 'utf8').equals(original);
+    // A text file is read where the surface sees it (an editor's unsaved buffer).
+    const seen = files && !binary ? await files.readText(abs) : null;
+    if (seen !== null) [original, next] = [Buffer.from(seen, 'utf8'), seen];
     const entry = { original, next, mode: stat.mode & 0o777, binary };
     plan.set(abs, entry);
     return entry;
@@ -153,13 +161,14 @@ const displayPath = (p: string): string => p.split(path.sep).join('/');
 async function planPatch(
   ops: readonly PatchOperation[],
   cwd: string,
+  files: FileAccess | undefined,
 ): Promise<{ plan: Map<string, Planned>; changes: AppliedChange[] }> {
   const plan = new Map<string, Planned>();
   const changes: AppliedChange[] = [];
   for (const op of ops) {
     const abs = await resolveWorkspacePath(cwd, op.path);
     const shown = displayPath(path.relative(path.resolve(cwd), abs));
-    const state = await readState(plan, abs, shown);
+    const state = await readState(plan, abs, shown, files);
     if (op.type === 'add') {
       if (state.next !== null) {
         throw new ToolError(
@@ -212,7 +221,7 @@ async function planPatch(
       targetShown = displayPath(path.relative(path.resolve(cwd), target));
     }
     if (target !== abs) {
-      const dest = await readState(plan, target, targetShown);
+      const dest = await readState(plan, target, targetShown, files);
       if (dest.next !== null) {
         throw new ToolError(
           `apply_patch failed: cannot move ${op.path} to ${op.movePath}: the target already exists`,
@@ -237,7 +246,15 @@ async function planPatch(
 }
 
 /** Writes the plan; on any failure restores every file already written and removes new dirs. */
-async function commitPlan(plan: Map<string, Planned>, cwd: string): Promise<void> {
+async function commitPlan(
+  plan: Map<string, Planned>,
+  cwd: string,
+  files: FileAccess | undefined,
+): Promise<void> {
+  const write = (abs: string, content: string | Buffer, mode: number | null) =>
+    files && typeof content === 'string'
+      ? files.writeText(abs, content)
+      : fs.writeFile(abs, content, mode !== null ? { mode } : {});
   const done: [string, Planned][] = [];
   const createdDirs: string[] = [];
   try {
@@ -254,15 +271,17 @@ async function commitPlan(plan: Map<string, Planned>, cwd: string): Promise<void
         const first = await fs.mkdir(path.dirname(abs), { recursive: true });
         if (first !== undefined) createdDirs.push(first);
       }
-      await fs.writeFile(abs, entry.next, entry.mode !== null ? { mode: entry.mode } : {});
+      await write(abs, entry.next, entry.mode);
     }
   } catch (error) {
     const failed = done[done.length - 1]?.[0] ?? cwd;
     for (const [abs, entry] of [...done].reverse()) {
       try {
         if (entry.original === null) await fs.rm(abs, { force: true });
-        else
-          await fs.writeFile(abs, entry.original, entry.mode !== null ? { mode: entry.mode } : {});
+        else {
+          const text = files && !entry.binary ? entry.original.toString('utf8') : null;
+          await write(abs, text ?? entry.original, entry.mode);
+        }
       } catch {
         // Best effort: keep restoring the others.
       }
@@ -281,16 +300,19 @@ async function commitPlan(plan: Map<string, Planned>, cwd: string): Promise<void
 /**
  * Applies operations to the workspace `cwd`, all or nothing. Throws ToolError (nothing on disk
  * changed) when an operation cannot be resolved, a write fails, or `signal` is aborted first.
+ * With `files`, text is read and written through it (an editor's buffers); deletions, new
+ * directories and binary files stay on disk.
  */
 export async function applyPatchOperations(
   ops: readonly PatchOperation[],
   cwd: string,
   signal?: AbortSignal,
+  files?: FileAccess,
 ): Promise<AppliedChange[]> {
-  const { plan, changes } = await planPatch(ops, cwd);
+  const { plan, changes } = await planPatch(ops, cwd, files);
   if (signal?.aborted) {
     throw new ToolError('apply_patch was interrupted before writing; no files were changed');
   }
-  await commitPlan(plan, cwd);
+  await commitPlan(plan, cwd, files);
   return changes;
 }
