@@ -278,10 +278,16 @@ test(
     assert.equal(await errorCode(), -32602, 'audio is not offered');
     // …and a good prompt still works.
     rpc(9, 'session/prompt', { sessionId, prompt: [{ type: 'text', text: 'are you there?' }] });
-    let answer: { id?: number; result?: { stopReason: string } };
+    let answer: {
+      id?: number;
+      result?: { stopReason: string; usage?: { totalTokens: number; inputTokens: number } };
+    };
     do answer = (await replies.next()) as typeof answer;
     while (answer.id !== 9);
     assert.equal(answer.result?.stopReason, 'end_turn');
+    // The prompt's token use (ACP's unstable PromptResponse.usage), from the model's usage.
+    assert.ok((answer.result?.usage?.totalTokens ?? 0) > 0, JSON.stringify(answer.result));
+    assert.ok((answer.result?.usage?.inputTokens ?? 0) > 0);
     child.stdin!.end();
   },
 );

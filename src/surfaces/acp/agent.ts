@@ -6,7 +6,6 @@ import type { YokeClient } from '../../client/client.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { UserInput } from '../../protocol/items.ts';
 import type { Model } from '../../protocol/methods.ts';
-import type { Turn } from '../../protocol/thread.ts';
 import type { ThreadPorts } from '../../runtime/thread-ports.ts';
 import { AVAILABLE_COMMANDS, expandCommand } from './commands.ts';
 import { configOptions, MODE_OPTION, MODEL_OPTION } from './config-options.ts';
@@ -15,7 +14,7 @@ import { MODE_IDS, isModeId, modeFromSettings, modeOf, modeState, type ModeId } 
 import { bridgePermissions } from './permission-bridge.ts';
 import { PromptError, userInputOf } from './prompt.ts';
 import { replayUpdates } from './replay.ts';
-import { AcpSession, SessionBusyError } from './session.ts';
+import { AcpSession, SessionBusyError, type PromptEnd, type TurnUsage } from './session.ts';
 
 export type AcpAgentOptions = {
   yoke: YokeClient;
@@ -56,6 +55,7 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
     if (!session) return;
     for (const update of session.live.updatesFor(n)) send(session.id, update);
     if (n.method === 'turn/started') session.turnStarted(n.params.turn.id);
+    if (n.method === 'thread/tokenUsage/updated') session.addUsage(n.params.tokenUsage.last);
     if (n.method === 'turn/completed') session.turnCompleted(n.params.turn);
   });
   bridgePermissions({
@@ -282,11 +282,15 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
     });
 }
 
-function stopReasonOf(turn: Turn): acp.PromptResponse {
+/** The prompt's answer; `usage` is ACP's (unstable) per-prompt token use. */
+function stopReasonOf({ turn, usage }: PromptEnd): acp.PromptResponse & { usage?: TurnUsage } {
   if (turn.status === 'failed')
     throw acp.RequestError.internalError(
       { turnId: turn.id },
       `the turn failed: ${turn.error?.message ?? 'unknown error'}`,
     );
-  return { stopReason: turn.status === 'interrupted' ? 'cancelled' : 'end_turn' };
+  return {
+    stopReason: turn.status === 'interrupted' ? 'cancelled' : 'end_turn',
+    ...(usage.totalTokens > 0 ? { usage } : {}),
+  };
 }

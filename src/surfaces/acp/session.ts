@@ -1,9 +1,31 @@
 // One ACP session: the Yoke thread behind it, its mode, the prompt running in it, the
 // permission questions out to the editor, and what the editor rejected for the session.
-import type { Turn } from '../../protocol/thread.ts';
+import type { TokenUsageBreakdown, Turn } from '../../protocol/thread.ts';
 import type { SandboxPolicy, AskForApproval } from '../../protocol/thread.ts';
 import { LiveUpdates } from './live-updates.ts';
 import { modeOf, sandboxPolicyOf, type ModeId } from './modes.ts';
+
+/** A prompt's token use, as ACP's (unstable) PromptResponse.usage has it. */
+export type TurnUsage = {
+  totalTokens: number;
+  inputTokens: number;
+  outputTokens: number;
+  thoughtTokens: number;
+  cachedReadTokens: number;
+  cachedWriteTokens: number;
+};
+
+/** How a prompt's turn ended, and the tokens it used. */
+export type PromptEnd = { turn: Turn; usage: TurnUsage };
+
+const NO_USAGE: TurnUsage = {
+  totalTokens: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  thoughtTokens: 0,
+  cachedReadTokens: 0,
+  cachedWriteTokens: 0,
+};
 
 export class SessionBusyError extends Error {
   readonly code = 'acp_session_busy';
@@ -13,8 +35,10 @@ type RunningPrompt = {
   /** The turn's id once turn/start answered (or turn/started told it). */
   turnId: string | null;
   cancelled: boolean;
-  done: Promise<Turn>;
-  finish: (turn: Turn) => void;
+  /** Tokens of the turn's model requests so far. */
+  usage: TurnUsage;
+  done: Promise<PromptEnd>;
+  finish: (end: PromptEnd) => void;
 };
 
 export class AcpSession {
@@ -75,11 +99,12 @@ export class AcpSession {
   }
 
   /** Starts waiting for a turn of this session; one prompt at a time. */
-  begin(): Promise<Turn> {
+  begin(): Promise<PromptEnd> {
     if (this.running) throw new SessionBusyError('a prompt is already running in this session');
-    let finish!: (turn: Turn) => void;
-    const done = new Promise<Turn>((resolve) => (finish = resolve));
-    this.running = { turnId: null, cancelled: false, done, finish };
+    let finish!: (end: PromptEnd) => void;
+    const done = new Promise<PromptEnd>((resolve) => (finish = resolve));
+    const usage = { ...NO_USAGE };
+    this.running = { turnId: null, cancelled: false, usage, done, finish };
     return done;
   }
 
@@ -95,7 +120,19 @@ export class AcpSession {
     const running = this.running;
     if (!running || running.turnId !== turn.id) return;
     this.running = null;
-    running.finish(turn);
+    running.finish({ turn, usage: running.usage });
+  }
+
+  /** A model request of the running turn used these tokens. */
+  addUsage(last: TokenUsageBreakdown): void {
+    const usage = this.running?.usage;
+    if (!usage) return;
+    usage.totalTokens += last.totalTokens;
+    usage.inputTokens += last.inputTokens;
+    usage.outputTokens += last.outputTokens;
+    usage.thoughtTokens += last.reasoningOutputTokens;
+    usage.cachedReadTokens += last.cachedInputTokens;
+    usage.cachedWriteTokens += last.cacheWriteInputTokens;
   }
 
   /** The prompt ended without a turn (turn/start failed). */
