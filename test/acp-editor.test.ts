@@ -41,6 +41,8 @@ test(
       text('Plain.'),
       // after the model was switched
       text('Switched.'),
+      // a long command in the editor's terminal, cancelled while it runs
+      toolCall('shell', { command: 'sleep 60' }),
     ]);
     t.after(() => mock.close());
     const host = editorHost((path) => {
@@ -162,6 +164,19 @@ test(
       prompt: [{ type: 'text', text: 'again' }],
     });
     assert.equal((mock.requests.at(-1)!.json as { model: string }).model, 'gpt-5.5-mini');
+
+    // Cancel while a command runs in the editor's terminal: it is killed and released.
+    const long = editor.agent.request('session/prompt', {
+      sessionId,
+      prompt: [{ type: 'text', text: 'wait' }],
+    });
+    await host.waitForTerminals(2);
+    const cancelledAt = performance.now();
+    await editor.agent.notify('session/cancel', { sessionId });
+    assert.equal((await long).stopReason, 'cancelled');
+    const took = performance.now() - cancelledAt;
+    assert.ok(took < 20_000, `killed at once, not after the 60 s sleep (${Math.round(took)} ms)`);
+    assert.equal(host.released, 2);
     await assert.rejects(
       editor.agent.request('session/set_config_option', {
         sessionId,

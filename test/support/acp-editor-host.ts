@@ -19,18 +19,31 @@ export type EditorHost = {
   /** Every terminal/create, as asked. */
   created: acp.CreateTerminalRequest[];
   released: number;
+  /** Resolves once `count` terminals were created. */
+  waitForTerminals: (count: number) => Promise<void>;
   serve: (app: acp.ClientApp) => acp.ClientApp;
   close: () => void;
 };
 
 export function editorHost(disk: (path: string) => string | null): EditorHost {
   const terminals = new Map<string, Terminal>();
+  const waiters = new Set<() => void>();
   const host: EditorHost = {
     buffers: new Map(),
     reads: [],
     writes: [],
     created: [],
     released: 0,
+    waitForTerminals: (count) =>
+      new Promise((resolve) => {
+        const check = () => {
+          if (host.created.length < count) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
     serve: (app) =>
       app
         .onRequest('fs/read_text_file', ({ params }) => {
@@ -68,6 +81,7 @@ export function editorHost(disk: (path: string) => string | null): EditorHost {
           child.stderr!.on('data', add);
           const terminalId = `term-${host.created.length}`;
           terminals.set(terminalId, terminal);
+          for (const w of [...waiters]) w();
           return { terminalId };
         })
         .onRequest('terminal/output', ({ params }) => {

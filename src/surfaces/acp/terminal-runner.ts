@@ -51,6 +51,8 @@ export function terminalRunner(options: TerminalRunnerOptions): ProcessRunner {
         kill();
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      // Cancelled while the terminal was being created.
+      if (signal.aborted) onAbort();
       try {
         const exit = await terminal.waitForExit();
         const out = await terminal.currentOutput();
