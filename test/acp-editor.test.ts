@@ -33,7 +33,7 @@ test(
       // one prompt: a read and a patch of an unsaved buffer, a command, two MCP tools
       toolCall('read_file', { path: 'notes.txt' }),
       toolCall('apply_patch', { input: patchFor('notes.txt', 'unsaved line\n', 'edited line\n') }),
-      toolCall('shell', { command: 'echo from-the-terminal' }),
+      toolCall('shell', { command: 'echo "from-the-terminal [$EDITOR_SECRET]"' }),
       toolCall('mcp__docs_server__lookup', { word: 'yoke' }),
       toolCall('mcp__everything__get-sum', { a: 2, b: 40 }),
       text('All done.'),
@@ -108,15 +108,13 @@ test(
     assert.equal(readFileSync(notes, 'utf8'), 'saved line\n');
     // the command ran in the editor's terminal, inside the sandbox
     assert.equal(host.created.length, 1);
-    assert.ok(
-      [host.created[0]!.command, ...(host.created[0]!.args ?? [])].includes(
-        'echo from-the-terminal',
-      ),
-    );
     const argv = [host.created[0]!.command, ...(host.created[0]!.args ?? [])];
+    assert.deepEqual(argv.slice(0, 2), ['env', '-i']);
+    assert.ok(argv.includes('echo "from-the-terminal [$EDITOR_SECRET]"'));
     assert.ok(argv.some((a) => a.endsWith('bwrap')) && argv.includes('--unshare-net'), 'sandboxed');
     assert.equal(host.released, 1);
-    assert.match(sent, /from-the-terminal/);
+    // …with Yoke's environment only: the editor's own variables do not reach it
+    assert.match(sent, /from-the-terminal \[\]/);
     // both MCP servers answered
     assert.match(sent, /yoke: a word \(over HTTP\)/);
     assert.match(sent, /42/);

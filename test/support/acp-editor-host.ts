@@ -61,7 +61,12 @@ export function editorHost(disk: (path: string) => string | null): EditorHost {
           host.created.push(params);
           const child = spawn(params.command, params.args ?? [], {
             cwd: params.cwd ?? undefined,
-            env: Object.fromEntries((params.env ?? []).map((v) => [v.name, v.value])),
+            // As an editor does: its own environment (with a secret in it), plus what is asked.
+            env: {
+              ...process.env,
+              EDITOR_SECRET: 'hunter2',
+              ...Object.fromEntries((params.env ?? []).map((v) => [v.name, v.value])),
+            },
             stdio: ['ignore', 'pipe', 'pipe'],
             detached: true,
           });

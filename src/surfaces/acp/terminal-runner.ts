@@ -22,14 +22,18 @@ export function terminalRunner(options: TerminalRunnerOptions): ProcessRunner {
       const started = performance.now();
       if (!editor) return notStarted({ spawnError: 'the editor is gone' });
       if (signal.aborted) return notStarted({ aborted: true });
-      const [command, ...args] = spec.argv;
+      // `env -i`: the command gets exactly the environment Yoke's policy gives it, whatever the
+      // editor adds to its terminals (its own variables may hold secrets).
+      const env = Object.entries(spec.env ?? process.env).flatMap(([name, value]) =>
+        value === undefined ? [] : [`${name}=${value}`],
+      );
       let terminal: acp.TerminalHandle;
       try {
         terminal = await editor.createTerminal({
           sessionId: options.sessionId,
-          command: command!,
-          args,
-          env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
+          command: 'env',
+          args: ['-i', ...env, ...spec.argv],
+          env: [],
           cwd: spec.cwd,
           outputByteLimit: OUTPUT_LIMIT,
         });
