@@ -175,6 +175,25 @@ test(
     const took = performance.now() - cancelledAt;
     assert.ok(took < 20_000, `killed at once, not after the 60 s sleep (${Math.round(took)} ms)`);
     assert.equal(host.released, 2);
+    // The mode is one selector in two places: each follows the other.
+    await editor.agent.request('session/set_config_option', {
+      sessionId,
+      configId: 'mode',
+      value: 'read-only',
+    });
+    await editor.waitForUpdate(
+      (u) =>
+        u.sessionId === sessionId &&
+        u.update.sessionUpdate === 'current_mode_update' &&
+        u.update.currentModeId === 'read-only',
+    );
+    await editor.agent.request('session/set_mode', { sessionId, modeId: 'auto' });
+    await editor.waitForUpdate(
+      (u) =>
+        u.sessionId === sessionId &&
+        u.update.sessionUpdate === 'config_option_update' &&
+        u.update.configOptions.some((o) => o.id === 'mode' && o.currentValue === 'auto'),
+    );
     await assert.rejects(
       editor.agent.request('session/set_config_option', {
         sessionId,

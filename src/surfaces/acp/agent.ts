@@ -218,14 +218,24 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
           `unknown mode; the modes are ${MODE_IDS.join(', ')}`,
         );
       session.setMode(params.modeId);
+      // The mode selector among the config options follows (after this answer).
+      const sessionId = session.id;
+      void modelList().then((models) =>
+        send(sessionId, {
+          sessionUpdate: 'config_option_update',
+          configOptions: configOptions(session.mode, session.model, models),
+        }),
+      );
       return {};
     })
     .onRequest('session/set_config_option', async ({ params }) => {
       const session = sessionOf(params.sessionId);
       const value = params.value;
-      if (params.configId === MODE_OPTION && typeof value === 'string' && isModeId(value))
+      if (params.configId === MODE_OPTION && typeof value === 'string' && isModeId(value)) {
         session.setMode(value);
-      else if (params.configId === MODEL_OPTION && typeof value === 'string' && value.trim())
+        const update = { sessionUpdate: 'current_mode_update' as const, currentModeId: value };
+        setImmediate(() => send(session.id, update));
+      } else if (params.configId === MODEL_OPTION && typeof value === 'string' && value.trim())
         session.setModel(value.trim());
       else
         throw acp.RequestError.invalidParams(
