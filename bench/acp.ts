@@ -2,16 +2,16 @@
 // and what ACP adds per step: the same 100-step scripted turn (N shell calls of `echo step-i`,
 // then "done") driven over ACP by an SDK-built editor and by `yoke exec`, both sandboxed
 // (workspace-write). A step's time is the gap between consecutive model requests, so process
-// start-up is left out of it.
+// start-up is left out of it. The mock model runs in a process of its own: the editor (this
+// process) parses every session/update, and must not delay the model's answers.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import * as acp from '@agentclientprotocol/sdk';
 import { spawnEditor } from '../test/support/acp-client.ts';
 import { tempRepo, YOKE_BIN, yokeEnv } from '../test/support/cli.ts';
-import { startMockModel } from '../test/support/mock-model.ts';
-import { stepScript } from './exec.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const STEPS = 100;
@@ -19,21 +19,34 @@ const CLIENT_INFO = { name: 'bench', version: '1' };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** A turn of `steps` steps; resolves the time per step (ms) between the first and last request. */
+/**
+ * A turn of `steps` steps against a mock model in its own process; resolves the time per step
+ * (ms) between the first and last request, by the model's clock.
+ */
 async function perStep(
   steps: number,
   drive: (env: NodeJS.ProcessEnv) => Promise<void>,
   home: string,
 ) {
+  const mock = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/mock-steps-process.ts', String(steps)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const arrivals: number[] = [];
-  const mock = await startMockModel((request, index) => {
-    arrivals[index] = performance.now();
-    return stepScript(steps)(request);
-  });
+  const lines = createInterface({ input: mock.stdout });
+  const url = await new Promise<string>((resolve) =>
+    lines.on('line', (line) => {
+      if (line.startsWith('request ')) arrivals.push(Number(line.slice(8)));
+      else resolve(line);
+    }),
+  );
   try {
-    await drive(yokeEnv(mock.url, home));
+    await drive(yokeEnv(url, home));
   } finally {
-    await mock.close();
+    const exited = new Promise((resolve) => mock.on('close', resolve));
+    mock.kill('SIGTERM');
+    await exited;
   }
   if (arrivals.length !== steps + 1)
     throw new Error(`expected ${steps + 1} requests, got ${arrivals.length}`);
