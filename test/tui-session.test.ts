@@ -115,7 +115,7 @@ test('typing while a turn runs steers it; Esc interrupts the next one', async (t
 
   await type(h.screen, 'a long job');
   await h.mock.waitForRequests(3);
-  await waitForScreen(h.screen, 'working; Esc to interrupt');
+  await waitForScreen(h.screen, /working \d+s; Esc to interrupt/);
   h.screen.stdin.write(KEYS.escape);
   await waitForScreen(h.screen, '- turn interrupted');
   assert.ok(h.sent.some((m) => m.method === 'turn/interrupt'));

@@ -134,6 +134,50 @@ test(
   },
 );
 
+test(
+  'at 80x24: the start banner, then the slash popup narrows, Tab completes',
+  { skip },
+  async (t) => {
+    const repo = tempRepo({}, t);
+    const home = tempDir('home', t);
+    const mock = await startMockModel([text('unused')]);
+    t.after(() => mock.close());
+    const tui = startTmux(t, [], yokeEnv(mock.url, home), repo);
+    const banner = await tui.waitFor('key        OPENAI_API_KEY is set');
+    saveArtifact('banner-screen.txt', banner);
+    assert.match(banner, /^Yoke \S+ \| \/help for commands/m);
+    assert.match(banner, /^ {2}model {6}gpt-5\.5 \(provider openai\)$/m);
+    assert.ok(banner.includes(`  cwd        ${repo}`), banner);
+    assert.match(banner, /^ {2}sandbox {4}(workspace-write|danger-full-access|read-only)$/m);
+    assert.match(banner, /^ {2}approvals {2}\S+$/m);
+    const fits = (screen: string) => {
+      const rows = screen.replace(/\n$/, '').split('\n');
+      assert.ok(rows.length <= 24, 'fits the pane');
+      for (const row of rows) assert.ok(row.length <= 80, `fits 80 columns: ${row}`);
+    };
+    fits(banner);
+
+    tui.typeText('/');
+    const popup = await tui.waitFor('Tab completes, Enter runs');
+    saveArtifact('slash-popup-screen.txt', popup);
+    fits(popup);
+    assert.match(popup, /^> \/model \[NAME\] +use model NAME/m);
+    assert.match(popup, /^ {2}\/resume \[ID\] /m);
+    tui.typeText('ap');
+    await tui.waitFor(/^> \/approvals \[MODE\]/m);
+    assert.doesNotMatch(tui.screen(), /\/resume/);
+    tui.press('Tab');
+    await tui.waitFor(/^> \/approvals *$/m);
+    tui.typeText('never');
+    tui.press('Enter');
+    await tui.waitFor('- approvals never from the next turn');
+    tui.press('C-c');
+    await tui.waitFor('press Ctrl-C again to quit');
+    tui.press('C-c');
+    assert.equal(await tui.waitForExit(), 0);
+  },
+);
+
 test('yoke --remote attaches the UI to a running App Server', { skip }, async (t) => {
   const repo = tempRepo({}, t);
   const home = tempDir('home', t);

@@ -99,7 +99,7 @@ test('agent text and reasoning stream in as their deltas arrive', async (t) => {
   });
   await waitForScreen(screen, /The fix is/);
   assert.doesNotMatch(frame(screen), /The fix is ready/);
-  await waitForScreen(screen, /working; Esc to interrupt/);
+  await waitForScreen(screen, /working \d+s; Esc to interrupt/);
   send({ method: 'item/agentMessage/delta', params: { ...base, itemId: 'a1', delta: ' ready.' } });
   await waitForScreen(screen, /The fix is ready\./);
   send({

@@ -2,7 +2,7 @@
 // thread picker, the rule, the prompt and the status line — pinned to the bottom and exactly
 // one row shorter than the terminal, so Ink updates lines in place instead of repainting.
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { TuiController } from './controller.ts';
 import { errorText } from './state.ts';
 import {
@@ -14,8 +14,9 @@ import {
   type EditorState,
   type InputRow,
 } from './input-editor.ts';
-import { approvalLines, pickerLines, separatorLine, statusLine } from './panels.ts';
+import { approvalPanel, pickerLines, ruleLine, separatorLine, statusLine } from './panels.ts';
 import { cancelPicker, choosePicked, movePicker } from './slash-commands.ts';
+import { completionOf, popupLines, POPUP_HINT, slashMatches } from './slash-popup.ts';
 import { visibleLines, type Line, type Tone } from './transcript-lines.ts';
 
 export type AppProps = {
@@ -23,12 +24,11 @@ export type AppProps = {
   /** Fixed size (tests); by default the terminal's, following resizes. */
   columns?: number;
   rows?: number;
-  now?: () => number;
 };
 
 const MAX_INPUT_ROWS = 5;
 
-export function App({ controller, columns, rows, now = Date.now }: AppProps) {
+export function App({ controller, columns, rows }: AppProps) {
   const state = useSyncExternalStore(controller.subscribe, controller.getState);
   const { exit } = useApp();
   const size = useTerminalSize(columns, rows);
@@ -36,25 +36,72 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
   const editorRef = useRef(editor);
   const [scroll, setScroll] = useState(0);
   const history = useRef(new InputHistory());
+  // The slash popup: the chosen row, and the text it was closed for with Esc.
+  const [chosen, setChosenState] = useState(0);
+  const chosenRef = useRef(0);
+  const [dismissed, setDismissedState] = useState<string | null>(null);
+  const dismissedRef = useRef<string | null>(null);
+  const setChosen = (n: number) => {
+    chosenRef.current = n;
+    setChosenState(n);
+  };
+  const setDismissed = (text: string | null) => {
+    dismissedRef.current = text;
+    setDismissedState(text);
+  };
+  const [approvalScroll, setApprovalScroll] = useState(0);
+  const clock = controller.clock;
+  const [, setTick] = useState(0);
 
   useEffect(() => {
     if (state.exiting) exit();
   }, [state.exiting, exit]);
+  // While a turn runs, the elapsed time on the working line moves once a second.
+  const busy = state.starting || state.turnId !== null;
+  useEffect(
+    () => (busy ? clock.every(1000, () => setTick((n) => n + 1)) : undefined),
+    [busy, clock],
+  );
 
   const width = Math.max(20, size.columns);
   const height = Math.max(8, size.rows - 1);
   const prompt = state.approvals[0];
+  useEffect(() => setApprovalScroll(0), [prompt?.key]);
+  const matches =
+    prompt || state.picker || dismissed === editor.text ? null : slashMatches(editor.text);
+  const selected = matches ? Math.min(chosen, Math.max(0, matches.length - 1)) : 0;
   const panelRows = Math.max(4, Math.floor(height / 2));
-  const panel = prompt
-    ? approvalLines(prompt, width, panelRows, state.session?.cwd ?? '')
+  // A question gets most of the screen: the transcript keeps a few rows above it.
+  const approval = prompt
+    ? approvalPanel(
+        prompt,
+        width,
+        Math.max(4, height - 8),
+        state.session?.cwd ?? '',
+        approvalScroll,
+      )
+    : null;
+  const approvalMax = useRef(0);
+  approvalMax.current = approval?.maxScroll ?? 0;
+  const panel = approval
+    ? approval.lines
     : state.picker
-      ? pickerLines(state.picker, width, panelRows, now())
-      : [];
+      ? pickerLines(
+          state.picker,
+          width,
+          panelRows,
+          clock.now(),
+          state.session?.cwd ?? controller.startParams.cwd,
+        )
+      : matches
+        ? popupLines(matches, selected, width, panelRows, editor.text)
+        : [];
   const input = inputRows(editor, width - 2, MAX_INPUT_ROWS);
   const transcriptRows = Math.max(1, height - panel.length - input.length - 2);
+  const awaiting = useMemo(() => new Set(state.approvals.map((a) => a.itemId)), [state.approvals]);
   const view = visibleLines(
     state.entries,
-    { width, cwd: state.session?.cwd ?? '' },
+    { width, cwd: state.session?.cwd ?? '', awaiting },
     transcriptRows,
     scroll,
   );
@@ -63,8 +110,15 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
   }, [view.scroll, scroll]);
 
   const setEditor = (next: EditorState) => {
+    if (next.text !== editorRef.current.text) setChosen(0);
     editorRef.current = next;
     setEditorState(next);
+  };
+  const submit = (message: string) => {
+    history.current.push(message);
+    setEditor(EMPTY_EDITOR);
+    setScroll(0);
+    void controller.submit(message);
   };
 
   useInput((text: string, key: Key) => {
@@ -74,6 +128,17 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
     const asked = current.approvals[0];
     if (asked) {
       if (ctrlC || key.escape) return controller.answer('cancel');
+      const scrollBy = key.upArrow
+        ? -1
+        : key.downArrow
+          ? 1
+          : key.pageUp
+            ? -5
+            : key.pageDown
+              ? 5
+              : 0;
+      if (scrollBy)
+        return setApprovalScroll((s) => Math.max(0, Math.min(approvalMax.current, s + scrollBy)));
       // One key per answer; a multi-character read (a paste) answers nothing.
       const k = text.length === 1 ? text.toLowerCase() : '';
       if (k === 'y') controller.answer('accept');
@@ -104,10 +169,23 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
       return controller.ctrlCWhenIdle();
     }
     controller.disarm();
+    const typed = editorRef.current.text;
+    const popup = dismissedRef.current === typed ? null : slashMatches(typed);
+    const pick = popup?.[Math.min(chosenRef.current, popup.length - 1)];
+    if (popup && key.escape) return setDismissed(typed);
     if (key.escape) {
       controller.interrupt();
       return;
     }
+    if (popup && popup.length > 0 && (key.upArrow || key.downArrow)) {
+      const n = popup.length;
+      return setChosen((chosenRef.current + (key.upArrow ? n - 1 : 1)) % n);
+    }
+    if (key.tab) {
+      if (pick) setEditor(editorWith(completionOf(pick)));
+      return;
+    }
+    if (key.return && pick) return submit(`/${pick.name}`);
     if (key.ctrl && text === 'd' && !editorRef.current.text) return controller.exit();
     const page = Math.max(1, transcriptRows - 2);
     if (key.pageUp) return setScroll((s) => s + page);
@@ -128,11 +206,7 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
     if (next) setEditor(next);
     if (key.return || typedThenEnter) {
       const message = editorRef.current.text;
-      if (!message.trim()) return;
-      history.current.push(message);
-      setEditor(EMPTY_EDITOR);
-      setScroll(0);
-      void controller.submit(message);
+      if (message.trim()) submit(message);
     }
   });
 
@@ -149,7 +223,13 @@ export function App({ controller, columns, rows, now = Date.now }: AppProps) {
       {panel.map((line, i) => (
         <LineView key={`p${i}`} line={line} />
       ))}
-      <LineView line={separatorLine(state, width, view.scroll > 0)} />
+      <LineView
+        line={
+          matches?.length
+            ? ruleLine(POPUP_HINT, width, 'accent')
+            : separatorLine(state, width, view.scroll > 0, clock.now())
+        }
+      />
       {input.map((row, i) => (
         <InputLine
           key={`i${i}`}

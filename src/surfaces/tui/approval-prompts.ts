@@ -16,6 +16,7 @@ export function approvalPrompts(views: Iterable<ThreadView>): ApprovalPrompt[] {
           key,
           requestId: a.requestId,
           kind: 'command',
+          itemId: a.params.itemId,
           command: command ?? '(command)',
           cwd: cwd ?? null,
           reason,

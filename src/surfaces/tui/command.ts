@@ -19,6 +19,7 @@ import {
 } from '../cli/args.ts';
 import { tokenFor } from '../cli/listener-token.ts';
 import { App } from './app.tsx';
+import { keyStatusOf } from './banner.ts';
 import { connectInProcess, connectRemote, LogSink, type Connected } from './connect.ts';
 import { TuiController } from './controller.ts';
 import { gitDiff, runLocalShell, stopLocalShells } from './local-shell.ts';
@@ -27,7 +28,7 @@ import type { StartParams } from './state.ts';
 
 export const TUI = command({
   name: '',
-  usage: ['yoke [OPTIONS]', 'yoke resume [<THREAD_ID> | --last] [OPTIONS]'],
+  usage: ['yoke [OPTIONS]', 'yoke resume [<THREAD_ID> | --last | --all] [OPTIONS]'],
   description:
     'Opens the interactive terminal UI on the repository in the current directory. `resume`\n' +
     'continues a stored thread (alone: pick one from a list).',
@@ -45,6 +46,10 @@ export const TUI = command({
     },
     'auth-token-file': COMMON_OPTIONS.authTokenFile,
     last: { type: 'boolean', help: 'with resume: the most recent thread' },
+    all: {
+      type: 'boolean',
+      help: 'with resume: list the task threads of other repositories too',
+    },
   },
   footer:
     'In the UI: Enter sends (during a turn it steers it), Esc interrupts, Ctrl-C twice quits,\n' +
@@ -62,7 +67,7 @@ export type TuiIo = {
   env: NodeJS.ProcessEnv;
 };
 
-type Opening = { kind: 'new' } | { kind: 'resume'; id: string | null; last: boolean };
+type Opening = { kind: 'new' } | { kind: 'resume'; id: string | null; last: boolean; all: boolean };
 
 export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
   const { values: args, positionals, help } = parseCommand(TUI, argv);
@@ -70,7 +75,7 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
     io.stdout.write(helpText(TUI));
     return 0;
   }
-  const opening = parseOpening(positionals, args.last === true);
+  const opening = parseOpening(positionals, args.last === true, args.all === true);
   const approvalPolicy = args['ask-for-approval'] as AskForApproval | undefined;
   const sandbox = args.sandbox as SandboxMode | undefined;
   const remote = args.remote;
@@ -101,6 +106,7 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
   const model = args.model;
   let connected: Connected;
   let warnings: string[] = [];
+  let keyStatus: string | null = null;
   if (remote) {
     const token = tokenFor(remote, args['auth-token-file'], yokeHome(io.env));
     connected = await connectRemote(remote, token, sink);
@@ -118,6 +124,7 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
     });
     warnings = [...config.warnings, ...sandboxWarnings(config)];
     requireModelAccess(config);
+    keyStatus = keyStatusOf(config.provider);
     connected = await connectInProcess(config, sink);
   }
 
@@ -131,6 +138,7 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
     remote: connected.remote,
     runShell: runLocalShell,
     gitDiff,
+    keyStatus,
   });
   let entered = false;
   const leave = () => {
@@ -165,17 +173,18 @@ export async function tuiCommand(argv: string[], io: TuiIo): Promise<number> {
   return 0;
 }
 
-function parseOpening(positionals: string[], last: boolean): Opening {
+function parseOpening(positionals: string[], last: boolean, all: boolean): Opening {
   const [first, second, ...extra] = positionals;
   if (first === undefined) {
     if (last) throw new UsageError('--last goes with resume: yoke resume --last');
+    if (all) throw new UsageError('--all goes with resume: yoke resume --all');
     return { kind: 'new' };
   }
   if (first !== 'resume')
     throw new UsageError(`unexpected argument "${first}"; see \`yoke --help\``);
   if (extra.length || (second !== undefined && last))
     throw new UsageError('resume takes one thread id, or --last');
-  return { kind: 'resume', id: second ?? null, last };
+  return { kind: 'resume', id: second ?? null, last, all };
 }
 
 async function open(controller: TuiController, opening: Opening, cwd: string): Promise<void> {
@@ -188,7 +197,7 @@ async function open(controller: TuiController, opening: Opening, cwd: string): P
     if (!id) throw new UsageError('no stored thread to resume');
     return controller.resumeThread(id);
   }
-  await openPicker(controller);
+  await openPicker(controller, opening.all);
   // Nothing stored to pick from: start fresh.
   if (!controller.getState().picker) await controller.startThread();
 }

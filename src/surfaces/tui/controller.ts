@@ -19,6 +19,9 @@ import type {
   CommandExecutionApprovalDecision,
   FileChangeApprovalDecision,
 } from '../../protocol/methods-approval.ts';
+import { bannerEntry } from './banner.ts';
+import { SYSTEM_CLOCK, type Clock } from './clock.ts';
+import { runShellEntry } from './local-shell.ts';
 import { runSlashCommand } from './slash-commands.ts';
 import {
   errorText,
@@ -58,6 +61,7 @@ export class TuiController {
   private readonly answers = new Map<string, (decision: Decision) => void>();
   private readonly finishedTurns = new Set<string>();
   private nextLocalId = 0;
+  readonly clock: Clock;
 
   constructor(
     readonly connection: TuiConnection,
@@ -65,6 +69,7 @@ export class TuiController {
     readonly deps: ControllerDeps = {},
   ) {
     this.state = { ...INITIAL_STATE, remote: deps.remote ?? null };
+    this.clock = deps.clock ?? SYSTEM_CLOCK;
     connection.onNotification('*', (n) => this.onNotification(n));
     connection.onServerRequest('item/commandExecution/requestApproval', (params, meta) =>
       this.ask({ requestId: meta.id, kind: 'command', params }).then((decision) => ({
@@ -77,7 +82,13 @@ export class TuiController {
       })),
     );
     connection.onClose((reason) => {
-      this.set({ closed: reason, turnId: null, starting: false, approvals: [] });
+      this.set({
+        closed: reason,
+        turnId: null,
+        turnStartedAt: null,
+        starting: false,
+        approvals: [],
+      });
       this.note(`disconnected from the App Server: ${reason}. Ctrl-C twice to quit.`, 'error');
     });
   }
@@ -167,18 +178,21 @@ export class TuiController {
     // Questions this thread asked before its snapshot arrived are kept.
     const view = fromSnapshot(opened.thread, this.views.get(id));
     this.views.set(id, view);
+    const session: Session = {
+      threadId: opened.thread.id,
+      model: opened.model,
+      modelProvider: opened.modelProvider,
+      cwd: opened.cwd,
+      approvalPolicy: opened.approvalPolicy,
+      sandbox: sandboxModeOf(opened.sandbox),
+      ...(opened.sandboxDetails ? { sandboxDetails: opened.sandboxDetails } : {}),
+    };
+    const banner = bannerEntry(session, this.deps.keyStatus ?? null, this.state.remote);
     this.set({
-      session: {
-        threadId: opened.thread.id,
-        model: opened.model,
-        modelProvider: opened.modelProvider,
-        cwd: opened.cwd,
-        approvalPolicy: opened.approvalPolicy,
-        sandbox: sandboxModeOf(opened.sandbox),
-        ...(opened.sandboxDetails ? { sandboxDetails: opened.sandboxDetails } : {}),
-      },
-      entries: entriesFromTurns(opened.thread.turns),
+      session,
+      entries: [banner, ...entriesFromTurns(opened.thread.turns)],
       turnId: running?.id ?? null,
+      turnStartedAt: running ? this.clock.now() : null,
       starting: false,
       usage: view.usage,
       turnDiff: '',
@@ -207,7 +221,7 @@ export class TuiController {
     if (!trimmed) return;
     try {
       if (trimmed.startsWith('/')) return await runSlashCommand(this, trimmed);
-      if (trimmed.startsWith('!')) return await this.runLocalShell(trimmed.slice(1).trim());
+      if (trimmed.startsWith('!')) return await runShellEntry(this, trimmed.slice(1).trim());
       await this.send(text);
     } catch (err) {
       this.note(errorText(err), 'error');
@@ -233,7 +247,7 @@ export class TuiController {
       }
     }
     const { model, approvalPolicy } = this.state.overrides;
-    this.set({ starting: true });
+    this.set({ starting: true, turnStartedAt: this.clock.now() });
     try {
       const { turn } = await this.connection.request('turn/start', {
         threadId: session.threadId,
@@ -254,7 +268,7 @@ export class TuiController {
         overrides: { model: null, approvalPolicy: null },
       });
     } catch (err) {
-      this.set({ starting: false });
+      this.set({ starting: false, turnStartedAt: null });
       throw err;
     }
   }
@@ -282,22 +296,6 @@ export class TuiController {
 
   exit(): void {
     this.set({ exiting: true });
-  }
-
-  private async runLocalShell(command: string): Promise<void> {
-    if (!command) return this.note('usage: !COMMAND runs COMMAND here, not through the model');
-    const run = this.deps.runShell;
-    if (!run) return this.note('local commands are not available here', 'warn');
-    const cwd = this.state.session?.cwd ?? this.startParams.cwd;
-    const id = this.localId('shell');
-    this.addEntry({ kind: 'shell', id, command, output: '', exitCode: null, running: true });
-    const append = (text: string) =>
-      this.updateEntry(id, (e) => (e.kind === 'shell' ? { ...e, output: e.output + text } : e));
-    const exitCode = await run(command, cwd, append).catch((err: unknown) => {
-      append(`${errorText(err)}\n`);
-      return 127;
-    });
-    this.updateEntry(id, (e) => (e.kind === 'shell' ? { ...e, exitCode, running: false } : e));
   }
 
   // ---- approvals ------------------------------------------------------------------------
@@ -351,16 +349,23 @@ export class TuiController {
     switch (n.method) {
       case 'turn/started':
         if (!this.finishedTurns.has(n.params.turn.id))
-          this.set({ turnId: n.params.turn.id, turnDiff: '' });
+          this.set({
+            turnId: n.params.turn.id,
+            turnDiff: '',
+            turnStartedAt: this.state.turnStartedAt ?? this.clock.now(),
+          });
         return;
-      case 'turn/completed':
+      case 'turn/completed': {
         this.finishedTurns.add(n.params.turn.id);
+        const ended = this.state.turnId === n.params.turn.id || this.state.turnId === null;
         this.set({
           entries: foldIntoTranscript(this.state.entries, n, view),
-          turnId: this.state.turnId === n.params.turn.id ? null : this.state.turnId,
+          turnId: ended ? null : this.state.turnId,
+          turnStartedAt: ended ? null : this.state.turnStartedAt,
           notice: null,
         });
         return;
+      }
       case 'thread/tokenUsage/updated':
         this.set({ usage: view.usage });
         return;

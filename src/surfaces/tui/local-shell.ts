@@ -2,6 +2,8 @@
 // `git diff` of /diff. Nothing here goes to the model or through the App Server's sandbox —
 // the user typed it, as they would in their own shell.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { TuiController } from './controller.ts';
+import { errorText } from './state.ts';
 
 const running = new Set<ChildProcess>();
 
@@ -55,4 +57,21 @@ export function gitDiff(cwd: string): Promise<string> {
       (err, stdout) => resolve(err ? '' : stdout),
     );
   });
+}
+
+/** `!command` in the prompt: runs it with the controller's runShell, its output an entry. */
+export async function runShellEntry(ctrl: TuiController, command: string): Promise<void> {
+  if (!command) return ctrl.note('usage: !COMMAND runs COMMAND here, not through the model');
+  const run = ctrl.deps.runShell;
+  if (!run) return ctrl.note('local commands are not available here', 'warn');
+  const cwd = ctrl.getState().session?.cwd ?? ctrl.startParams.cwd;
+  const id = ctrl.localId('shell');
+  ctrl.addEntry({ kind: 'shell', id, command, output: '', exitCode: null, running: true });
+  const append = (text: string) =>
+    ctrl.updateEntry(id, (e) => (e.kind === 'shell' ? { ...e, output: e.output + text } : e));
+  const exitCode = await run(command, cwd, append).catch((err: unknown) => {
+    append(`${errorText(err)}\n`);
+    return 127;
+  });
+  ctrl.updateEntry(id, (e) => (e.kind === 'shell' ? { ...e, exitCode, running: false } : e));
 }

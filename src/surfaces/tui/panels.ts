@@ -1,6 +1,7 @@
 // The fixed parts of the screen as lines: the approval question, the thread picker, the rule
 // above the prompt and the status line. Pure functions of the state and the width, so they can
 // be checked as text.
+import { elapsedText } from './clock.ts';
 import type { ApprovalPrompt, PickerState, TuiState } from './state.ts';
 import { compactCount, sanitize, truncate, textWidth, wrapWithPrefix } from './text-layout.ts';
 import { diffLines, displayPath, type Line } from './transcript-lines.ts';
@@ -12,13 +13,18 @@ export function ruleLine(label: string, width: number, tone: Line['tone'] = 'dim
   return { text: head + RULE.repeat(Math.max(0, width - textWidth(head))), tone };
 }
 
-/** The question on screen: what would run or change, and one key per answer. */
-export function approvalLines(
+/**
+ * The question on screen: what would run or change, why, and one key per answer. The title,
+ * the "why:" and the keys always show; when the body (a long command, a patch's diff) does not
+ * fit, a window of it does, `scroll` rows down, with a row saying where it is.
+ */
+export function approvalPanel(
   prompt: ApprovalPrompt,
   width: number,
   maxRows: number,
   cwd = '',
-): Line[] {
+  scroll = 0,
+): { lines: Line[]; maxScroll: number } {
   const title = prompt.kind === 'command' ? 'Run this command?' : 'Apply this patch?';
   const head: Line[] = [{ ...ruleLine(title, width, 'warn'), bold: true }];
   const body: Line[] = [];
@@ -35,22 +41,32 @@ export function approvalLines(
     }
     if (prompt.changes.length === 0) body.push({ text: '(the patch)', tone: 'dim' });
   }
-  if (prompt.reason) {
-    for (const text of wrapWithPrefix(sanitize(prompt.reason), width, 'why: '))
-      body.push({ text, tone: 'dim' });
-  }
+  const why: Line[] = prompt.reason
+    ? wrapWithPrefix(sanitize(prompt.reason), width, 'why: ')
+        .slice(0, WHY_ROWS)
+        .map((text) => ({ text, tone: 'dim' }))
+    : [];
   const keys = keyHints(prompt, width);
-  // The keys always show; the body gives way (its end is cut) when the screen is short.
-  const room = Math.max(1, maxRows - head.length - keys.length);
-  const shown =
-    body.length > room
-      ? [
-          ...body.slice(0, room - 1),
-          { text: `... ${body.length - room + 1} more lines`, tone: 'dim' as const },
-        ]
-      : body;
-  return [...head, ...shown, ...keys];
+  const room = Math.max(2, maxRows - head.length - why.length - keys.length);
+  if (body.length <= room) return { lines: [...head, ...body, ...why, ...keys], maxScroll: 0 };
+  const shown = room - 1;
+  const maxScroll = body.length - shown;
+  const from = Math.max(0, Math.min(scroll, maxScroll));
+  const where: Line = {
+    text: truncate(
+      `-- lines ${from + 1}-${from + shown} of ${body.length}; Up/Down, PgUp/PgDn scroll --`,
+      width,
+    ),
+    tone: 'accent',
+  };
+  return {
+    lines: [...head, ...body.slice(from, from + shown), where, ...why, ...keys],
+    maxScroll,
+  };
 }
+
+/** Rows of the reason kept on screen. */
+const WHY_ROWS = 3;
 
 function keyHints(prompt: ApprovalPrompt, width: number): Line[] {
   const hints = ['[y] yes', '[a] yes, for this session'];
@@ -68,22 +84,36 @@ function keyHints(prompt: ApprovalPrompt, width: number): Line[] {
   return rows.map((text) => ({ text, tone: 'accent', bold: true }));
 }
 
-/** The /resume list: one thread per row, the selected one marked. */
+/** The /resume list: one thread per row (its cwd, age and id), the selected one marked. */
 export function pickerLines(
   picker: PickerState,
   width: number,
   maxRows: number,
   now: number,
+  here = '',
 ): Line[] {
   const head = ruleLine('Resume a thread: Up/Down, Enter opens, Esc cancels', width, 'accent');
-  const room = Math.max(1, maxRows - 1);
+  const note: Line[] = picker.hidden
+    ? [
+        {
+          text: truncate(
+            `${picker.hidden} task threads of other repositories hidden; /resume --all shows them`,
+            width,
+          ),
+          tone: 'dim',
+        },
+      ]
+    : [];
+  const room = Math.max(1, maxRows - 1 - note.length);
   const first = Math.max(
     0,
     Math.min(picker.selected - Math.floor(room / 2), picker.threads.length - room),
   );
+  const cwdWidth = Math.max(8, Math.floor(width / 4));
   const rows = picker.threads.slice(first, first + room).map((t, i): Line => {
     const selected = first + i === picker.selected;
-    const tail = `  ${ago(now - t.updatedAt * 1000)}  ${t.id.slice(0, 8)}`;
+    const where = t.cwd === here ? '.' : truncateStart(displayPath(t.cwd, here), cwdWidth);
+    const tail = `  ${where}  ${ago(now - t.updatedAt * 1000).padStart(7)}  ${t.label}`;
     const preview = sanitize(t.preview).replace(/\n/g, ' ') || '(empty)';
     const text = `${selected ? '> ' : '  '}${truncate(preview, Math.max(8, width - 2 - textWidth(tail)))}`;
     const padded = text + ' '.repeat(Math.max(0, width - textWidth(text) - textWidth(tail)));
@@ -93,7 +123,17 @@ export function pickerLines(
       bold: selected,
     };
   });
-  return [head, ...rows];
+  return [head, ...note, ...rows];
+}
+
+/** The end of `text` in `width` columns (a path's last folders say most). */
+function truncateStart(text: string, width: number): string {
+  const chars = [...text];
+  if (textWidth(text) <= width) return text;
+  let out = '';
+  for (let i = chars.length - 1; i >= 0 && textWidth(chars[i] + out) <= width - 3; i--)
+    out = chars[i] + out;
+  return `...${out}`;
 }
 
 function ago(ms: number): string {
@@ -105,12 +145,19 @@ function ago(ms: number): string {
 }
 
 /** The rule between transcript and prompt: what is going on, or a hint. */
-export function separatorLine(state: TuiState, width: number, scrolled: boolean): Line {
+export function separatorLine(
+  state: TuiState,
+  width: number,
+  scrolled: boolean,
+  now: number,
+): Line {
+  const took = state.turnStartedAt === null ? '' : ` ${elapsedText(now - state.turnStartedAt)}`;
   if (state.notice) return ruleLine(state.notice, width, 'warn');
   if (scrolled) return ruleLine('scrolled up; PgDn to go back down', width, 'warn');
   if (state.closed) return ruleLine('disconnected', width, 'error');
   if (state.approvals.length) return ruleLine('waiting for your answer', width, 'warn');
-  if (state.starting || state.turnId) return ruleLine('working; Esc to interrupt', width, 'accent');
+  if (state.starting || state.turnId)
+    return ruleLine(`working${took}; Esc to interrupt`, width, 'accent');
   return ruleLine('/help for commands', width);
 }
 

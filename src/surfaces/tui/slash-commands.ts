@@ -4,13 +4,14 @@ import { AskForApproval } from '../../protocol/thread.ts';
 import type { TuiController } from './controller.ts';
 import type { Session } from './state.ts';
 import { compactCount } from './text-layout.ts';
+import { threadChoices } from './thread-choices.ts';
 
 export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] = [
   { name: 'model', args: '[NAME]', summary: 'use model NAME from the next turn (alone: list)' },
   { name: 'approvals', args: '[MODE]', summary: 'approval mode from the next turn (alone: list)' },
   { name: 'compact', args: '', summary: 'summarize the conversation to free context' },
   { name: 'new', args: '', summary: 'start a new thread' },
-  { name: 'resume', args: '[ID]', summary: 'open a stored thread (alone: pick from a list)' },
+  { name: 'resume', args: '[ID]', summary: 'open a stored thread (alone: pick; --all: all repos)' },
   { name: 'fork', args: '', summary: 'copy this thread into a new one and continue there' },
   { name: 'diff', args: '', summary: "the last turn's changes (none: git diff)" },
   { name: 'status', args: '', summary: 'thread, model, sandbox, approvals, token use' },
@@ -63,7 +64,7 @@ export async function runSlashCommand(ctrl: TuiController, line: string): Promis
       return ctrl.note(`new thread ${ctrl.requireSession().threadId}`);
     case 'resume':
       if (ctrl.busy) return ctrl.note('a turn is running; interrupt it first (Esc)', 'warn');
-      return arg ? ctrl.resumeThread(arg) : openPicker(ctrl);
+      return arg && arg !== '--all' ? ctrl.resumeThread(arg) : openPicker(ctrl, arg === '--all');
     case 'fork':
       if (ctrl.busy) return ctrl.note('a turn is running; fork when it ends', 'warn');
       return ctrl.forkThread();
@@ -183,14 +184,16 @@ export function statusText(ctrl: TuiController): string {
 
 // ---- the thread picker ----------------------------------------------------------------
 
-export async function openPicker(ctrl: TuiController): Promise<void> {
-  const { data } = await ctrl.connection.request('thread/list', { limit: 30 });
-  const current = ctrl.getState().session?.threadId;
-  const threads = data
-    .filter((t) => t.id !== current)
-    .map((t) => ({ id: t.id, preview: t.name ?? t.preview, updatedAt: t.updatedAt, cwd: t.cwd }));
-  if (threads.length === 0) return ctrl.note('no other stored threads');
-  ctrl.set({ picker: { threads, selected: 0 } });
+export async function openPicker(ctrl: TuiController, all = false): Promise<void> {
+  const { session } = ctrl.getState();
+  const { threads, hidden } = await threadChoices(ctrl.connection, {
+    cwd: session?.cwd ?? ctrl.startParams.cwd,
+    current: session?.threadId ?? null,
+    all,
+  });
+  const others = hidden ? `; ${hidden} task threads of other repositories: /resume --all` : '';
+  if (threads.length === 0) return ctrl.note(`no other stored threads${others}`);
+  ctrl.set({ picker: { threads, selected: 0, hidden } });
 }
 
 export function movePicker(ctrl: TuiController, delta: number): void {

@@ -15,6 +15,7 @@ import type {
   FileChangeApprovalDecision,
 } from '../../protocol/methods-approval.ts';
 import type { AskForApproval, SandboxMode, ThreadTokenUsage } from '../../protocol/thread.ts';
+import type { Clock } from './clock.ts';
 import type { Entry } from './transcript.ts';
 
 /** What the TUI needs of a connection; YokeClient has it, and tests may pass a fake. */
@@ -44,6 +45,7 @@ export type ApprovalPrompt =
       key: string;
       requestId: RequestId;
       kind: 'command';
+      itemId: string;
       command: string;
       cwd: string | null;
       reason: string | null;
@@ -58,8 +60,16 @@ export type ApprovalPrompt =
       reason: string | null;
     };
 
-export type ThreadChoice = { id: string; preview: string; updatedAt: number; cwd: string };
-export type PickerState = { threads: ThreadChoice[]; selected: number };
+export type ThreadChoice = {
+  id: string;
+  /** The id cut to a prefix no other listed thread shares. */
+  label: string;
+  preview: string;
+  updatedAt: number;
+  cwd: string;
+};
+/** `hidden`: task threads of other repositories left out of the list. */
+export type PickerState = { threads: ThreadChoice[]; selected: number; hidden: number };
 
 export type TuiState = {
   session: Session | null;
@@ -68,6 +78,8 @@ export type TuiState = {
   turnId: string | null;
   /** A turn/start is on its way (the turn id is not known yet). */
   starting: boolean;
+  /** When the running turn began (the clock's time), for the elapsed time on screen. */
+  turnStartedAt: number | null;
   usage: ThreadTokenUsage | null;
   approvals: readonly ApprovalPrompt[];
   picker: PickerState | null;
@@ -97,6 +109,10 @@ export type ControllerDeps = {
   runShell?: (command: string, cwd: string, onOutput: (text: string) => void) => Promise<number>;
   /** /diff when no turn changed files: the working tree's diff. */
   gitDiff?: (cwd: string) => Promise<string>;
+  /** The start banner's "key" row: whether the model's API key is set (null: not known here). */
+  keyStatus?: string | null;
+  /** Time, for the elapsed time of a turn (tests pass a ManualClock). */
+  clock?: Clock;
 };
 
 export type Decision = CommandExecutionApprovalDecision | FileChangeApprovalDecision;
@@ -106,6 +122,7 @@ export const INITIAL_STATE: TuiState = {
   entries: [],
   turnId: null,
   starting: false,
+  turnStartedAt: null,
   usage: null,
   approvals: [],
   picker: null,

@@ -25,13 +25,18 @@ export const OUTPUT_TAIL_LINES = 12;
 /** Rows of one file's diff shown in the transcript; /diff shows all of it. */
 export const DIFF_LINES_PER_FILE = 40;
 
-export type RenderContext = { width: number; cwd: string };
+export type RenderContext = {
+  width: number;
+  cwd: string;
+  /** Items with a question on screen: said to await approval (their diff is in the panel). */
+  awaiting?: ReadonlySet<string>;
+};
 
 const cache = new WeakMap<Entry, { key: string; lines: Line[] }>();
 
 /** The lines of one entry, cached per entry object (entries are immutable). */
 export function entryLines(entry: Entry, ctx: RenderContext): Line[] {
-  const key = `${ctx.width}\0${ctx.cwd}`;
+  const key = `${ctx.width}\0${ctx.cwd}\0${isAwaiting(entry, ctx)}`;
   const hit = cache.get(entry);
   if (hit && hit.key === key) return hit.lines;
   const lines = render(entry, ctx);
@@ -81,9 +86,20 @@ function render(entry: Entry, ctx: RenderContext): Line[] {
         ? rows(wrapWithPrefix(sanitize(entry.text.trim()), width, 'thinking: '), 'dim')
         : [];
     case 'command':
-      return commandLines(entry, width);
-    case 'fileChange':
-      return entry.changes.flatMap((change) => fileChangeLines(change, entry.status, ctx));
+      return commandLines(entry, width, isAwaiting(entry, ctx));
+    case 'fileChange': {
+      const awaiting = isAwaiting(entry, ctx);
+      return entry.changes.flatMap((change) =>
+        fileChangeLines(change, awaiting ? 'awaiting' : entry.status, ctx),
+      );
+    }
+    case 'banner':
+      return [
+        { text: truncate(entry.title, width), tone: 'accent', bold: true },
+        ...entry.rows.flatMap(([label, value]) =>
+          rows(wrapWithPrefix(sanitize(value), width, `  ${label.padEnd(10)} `), 'dim'),
+        ),
+      ];
     case 'plan': {
       const lines: Line[] = [{ text: 'plan', tone: 'accent', bold: true }];
       if (entry.explanation)
@@ -122,11 +138,23 @@ function render(entry: Entry, ctx: RenderContext): Line[] {
   }
 }
 
-function commandLines(entry: Extract<Entry, { kind: 'command' }>, width: number): Line[] {
+function isAwaiting(entry: Entry, ctx: RenderContext): boolean {
+  return ctx.awaiting?.has(entry.id) ?? false;
+}
+
+function commandLines(
+  entry: Extract<Entry, { kind: 'command' }>,
+  width: number,
+  awaiting: boolean,
+): Line[] {
   const lines = rows(wrapWithPrefix(sanitize(entry.command), width, '$ '), 'command', true);
   lines.push(...outputLines(entry.output, width));
-  if (entry.status === 'declined') lines.push({ text: '  declined', tone: 'warn' });
+  if (entry.interrupted) {
+    const took = entry.durationMs === null ? '' : `  ${entry.durationMs} ms`;
+    lines.push({ text: `  interrupted${took}`, tone: 'warn' });
+  } else if (entry.status === 'declined') lines.push({ text: '  declined', tone: 'warn' });
   else if (entry.status !== 'inProgress') lines.push(exitLine(entry.exitCode, entry.durationMs));
+  else if (awaiting) lines.push({ text: '  awaiting approval', tone: 'warn' });
   return lines;
 }
 
@@ -151,6 +179,13 @@ function outputLines(output: string, width: number): Line[] {
   return lines;
 }
 
+const FILE_CHANGE_STATES: Record<string, string> = {
+  awaiting: 'awaiting approval',
+  inProgress: 'applying',
+  declined: 'declined',
+  failed: 'failed',
+};
+
 function fileChangeLines(change: FileUpdateChange, status: string, ctx: RenderContext): Line[] {
   const mark = change.kind.type === 'add' ? 'A' : change.kind.type === 'delete' ? 'D' : 'M';
   const path = displayPath(change.path, ctx.cwd);
@@ -158,12 +193,14 @@ function fileChangeLines(change: FileUpdateChange, status: string, ctx: RenderCo
     change.kind.type === 'update' && change.kind.move_path
       ? ` -> ${displayPath(change.kind.move_path, ctx.cwd)}`
       : '';
-  const state = status === 'completed' ? '' : ` (${status === 'inProgress' ? 'pending' : status})`;
+  const state = status === 'completed' ? '' : ` (${FILE_CHANGE_STATES[status] ?? status})`;
   const head: Line = {
     text: truncate(`patch ${mark} ${path}${moved}${state}`, ctx.width),
     tone: status === 'declined' || status === 'failed' ? 'warn' : 'command',
     bold: true,
   };
+  // A patch awaiting its answer shows its diff once: in the approval panel.
+  if (status === 'awaiting') return [head];
   return [head, ...diffLines(change.diff, ctx.width, DIFF_LINES_PER_FILE)];
 }
 

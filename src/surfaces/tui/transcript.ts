@@ -22,12 +22,16 @@ export type Entry =
       status: ItemStatus;
       exitCode: number | null;
       durationMs: number | null;
+      /** Stopped by an interrupt (the tool reports exit -1): said so, not "failed". */
+      interrupted?: boolean;
     }
   | { kind: 'fileChange'; id: string; changes: FileUpdateChange[]; status: ItemStatus }
   | { kind: 'plan'; id: string; explanation: string | null; steps: TurnPlanStep[] }
   | { kind: 'tool'; id: string; tool: string; args: string; status: ItemStatus; detail: string }
   | { kind: 'note'; id: string; text: string; tone: NoteTone }
   | { kind: 'diff'; id: string; title: string; diff: string }
+  /** The start banner: the title, then label/value rows. */
+  | { kind: 'banner'; id: string; title: string; rows: [string, string][] }
   | {
       kind: 'shell';
       id: string;
@@ -107,16 +111,34 @@ function parsePlanText(text: string): TurnPlanStep[] {
 
 /** The transcript of stored turns, as `thread/resume` and `thread/fork` return them. */
 export function entriesFromTurns(turns: Turn[]): Entry[] {
-  const entries: Entry[] = [];
+  let entries: Entry[] = [];
   for (const turn of turns) {
     for (const item of turn.items) {
       const entry = entryFromItem(item);
       if (entry) entries.push(entry.kind === 'agent' ? { ...entry, done: true } : entry);
     }
+    if (turn.status === 'interrupted') entries = markInterrupted(entries);
     const end = turnEndNote(turn);
     if (end) entries.push(end);
   }
   return entries;
+}
+
+/**
+ * After an interrupted turn: its commands that were cut short (still running, or ended by the
+ * kill with no exit code of their own) are marked interrupted. The turn's entries are those
+ * after the last user message.
+ */
+export function markInterrupted(entries: readonly Entry[]): Entry[] {
+  const copy = entries.slice();
+  for (let i = copy.length - 1; i >= 0; i--) {
+    const e = copy[i]!;
+    if (e.kind === 'user') break;
+    if (e.kind !== 'command' || e.interrupted) continue;
+    const killed = e.status === 'failed' && (e.exitCode === null || e.exitCode < 0);
+    if (e.status === 'inProgress' || killed) copy[i] = { ...e, interrupted: true };
+  }
+  return copy;
 }
 
 function turnEndNote(turn: Turn): Entry | null {
@@ -181,7 +203,8 @@ export function foldIntoTranscript(
       ];
     case 'turn/completed': {
       // Streams cut short by an interrupt never get their item/completed.
-      const closed = entries.map((e) => (e.kind === 'agent' && !e.done ? { ...e, done: true } : e));
+      let closed = entries.map((e) => (e.kind === 'agent' && !e.done ? { ...e, done: true } : e));
+      if (n.params.turn.status === 'interrupted') closed = markInterrupted(closed);
       const end = turnEndNote(n.params.turn);
       return end ? [...closed, end] : closed;
     }
