@@ -130,13 +130,17 @@ test('/help, /status, /model and /approvals; the overrides reach the next turn/s
   for (const command of ['/model', '/approvals', '/new', '/resume', '/fork', '/diff', '/status'])
     assert.ok(frameOf(h.screen).includes(command), `/help lists ${command}`);
 
-  await type(h.screen, '/model gpt-other');
+  // The mock lists no models: names are checked against Yoke's catalogue.
+  await type(h.screen, '/model nonsense-model');
+  await waitForScreen(h.screen, /unknown model "nonsense-model"/);
+  await type(h.screen, '/model gpt-5-mini');
+  await waitForScreen(h.screen, "Yoke's catalogue knows gpt-5*");
   await type(h.screen, '/approvals untrusted');
-  await waitForScreen(h.screen, /gpt-other \(next turn\) \| .*untrusted \(next turn\)/);
+  await waitForScreen(h.screen, /gpt-5-mini \(next turn\) \| .*untrusted \(next turn\)/);
   await type(h.screen, '/status');
   const threadId = h.controller.getState().session!.threadId;
   await waitForScreen(h.screen, `thread     ${threadId}`);
-  await waitForScreen(h.screen, 'model      gpt-5.5 (openai) (next turn: gpt-other)');
+  await waitForScreen(h.screen, 'model      gpt-5.5 (openai) (next turn: gpt-5-mini)');
   // What the sandbox hides on this machine (the Yoke home at least) and the socket rule.
   await waitForScreen(h.screen, /hidden {5}\S/);
   await waitForScreen(h.screen, 'sockets    host unix sockets refused');
@@ -147,12 +151,12 @@ test('/help, /status, /model and /approvals; the overrides reach the next turn/s
   const start = h.sent.find((m) => m.method === 'turn/start') as {
     params: Record<string, unknown>;
   };
-  assert.equal(start.params.model, 'gpt-other');
+  assert.equal(start.params.model, 'gpt-5-mini');
   assert.equal(start.params.approvalPolicy, 'untrusted');
-  assert.equal(bodyOf(h.mock.requests[0]!).model, 'gpt-other');
+  assert.equal(bodyOf(h.mock.requests[0]!).model, 'gpt-5-mini');
   h.screen.stdin.write('y');
   await waitForScreen(h.screen, /^done$/m);
-  assert.match(frameOf(h.screen).split('\n').at(-1)!, /^gpt-other \| /);
+  assert.match(frameOf(h.screen).split('\n').at(-1)!, /^gpt-5-mini \| /);
 });
 
 test('/new starts a fresh thread; /resume picks the old one back with its transcript', async (t) => {

@@ -15,6 +15,7 @@ import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-s
 import { sweepCommandTmpOnce } from './command-tmp.ts';
 import type { ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
+import { ModelLister } from './model-list.ts';
 import { uuidv7 } from './ids.ts';
 import { checkSandboxAvailable, sessionDeps } from './session-deps.ts';
 import { replay, ThreadLog } from './thread-log.ts';
@@ -45,6 +46,7 @@ export class ThreadManager {
   private ephemeralStore: ThreadStore | null = null;
   private readonly sessions = new Map<string, ThreadSession>();
   private readonly deps: SessionDeps;
+  private lister: ModelLister | null = null;
 
   constructor(private readonly options: ManagerOptions) {
     this.storeInstance = options.store ?? null;
@@ -72,23 +74,10 @@ export class ThreadManager {
     return CLI_VERSION;
   }
 
-  /** The models offered: the configured default (model catalogs come with the context engine). */
-  models(provider: string | null): Model[] {
-    const { config } = this.options;
-    if (provider && provider !== config.provider.name) return [];
-    const efforts = ['minimal', 'low', 'medium', 'high', 'xhigh'];
-    return [
-      {
-        id: config.model,
-        model: config.model,
-        displayName: config.model,
-        description: `${config.model} via ${config.provider.name} (${config.provider.baseUrl})`,
-        hidden: false,
-        isDefault: true,
-        defaultReasoningEffort: config.reasoningEffort ?? 'medium',
-        supportedReasoningEfforts: efforts.map((e) => ({ reasoningEffort: e, description: e })),
-      },
-    ];
+  /** model/list: what the provider lists, described from the model catalogue. */
+  models(provider: string | null, includeHidden = false): Promise<Model[]> {
+    this.lister ??= new ModelLister(this.options.config, this.deps.catalog);
+    return this.lister.list(provider, includeHidden);
   }
 
   startThread(options: StartOptions = {}): ThreadSession {

@@ -179,8 +179,8 @@ export function threadHandlers(server: AppServer): Handlers {
       }
       return {};
     },
-    'model/list': (params) => ({
-      data: manager.models(params.modelProvider ?? null),
+    'model/list': async (params) => ({
+      data: await manager.models(params.modelProvider ?? null, params.includeHidden ?? false),
       nextCursor: null,
     }),
   };

@@ -80,7 +80,16 @@ export type MockModel = {
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
 
-export async function startMockModel(script: MockScript): Promise<MockModel> {
+export async function startMockModel(
+  script: MockScript,
+  options: {
+    /**
+     * GET /v1/models lists these; without them it (and Ollama's /api/tags) answers 404.
+     * Neither is recorded as a request.
+     */
+    models?: string[];
+  } = {},
+): Promise<MockModel> {
   const requests: RecordedRequest[] = [];
   const problems: string[] = [];
   const ids = new IdCounters();
@@ -124,6 +133,19 @@ export async function startMockModel(script: MockScript): Promise<MockModel> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const path = (req.url ?? '/').split('?')[0] ?? '/';
+      // The model list (model/list, /model in the TUI) is not a step of the script.
+      if (req.method === 'GET' && (path === '/v1/models' || path === '/api/tags')) {
+        const models = path === '/v1/models' ? options.models : undefined;
+        res.writeHead(models ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(
+            models
+              ? { object: 'list', data: models.map((id) => ({ id, object: 'model' })) }
+              : { error: { message: 'no model list', type: 'not_found' } },
+          ),
+        );
+        return;
+      }
       const api =
         req.method !== 'POST'
           ? 'other'

@@ -15,6 +15,7 @@ import {
   type InputRow,
 } from './input-editor.ts';
 import { approvalPanel, pickerLines, ruleLine, separatorLine, statusLine } from './panels.ts';
+import { modelPickerLines } from './model-picker.ts';
 import { cancelPicker, choosePicked, movePicker } from './slash-commands.ts';
 import { completionOf, popupLines, POPUP_HINT, slashMatches } from './slash-popup.ts';
 import { visibleLines, type Line, type Tone } from './transcript-lines.ts';
@@ -85,17 +86,19 @@ export function App({ controller, columns, rows }: AppProps) {
   approvalMax.current = approval?.maxScroll ?? 0;
   const panel = approval
     ? approval.lines
-    : state.picker
-      ? pickerLines(
-          state.picker,
-          width,
-          panelRows,
-          clock.now(),
-          state.session?.cwd ?? controller.startParams.cwd,
-        )
-      : matches
-        ? popupLines(matches, selected, width, panelRows, editor.text)
-        : [];
+    : state.picker?.kind === 'models'
+      ? modelPickerLines(state.picker, width, panelRows)
+      : state.picker
+        ? pickerLines(
+            state.picker,
+            width,
+            panelRows,
+            clock.now(),
+            state.session?.cwd ?? controller.startParams.cwd,
+          )
+        : matches
+          ? popupLines(matches, selected, width, panelRows, editor.text)
+          : [];
   const input = inputRows(editor, width - 2, MAX_INPUT_ROWS);
   const transcriptRows = Math.max(1, height - panel.length - input.length - 2);
   const awaiting = useMemo(() => new Set(state.approvals.map((a) => a.itemId)), [state.approvals]);
@@ -251,7 +254,20 @@ function placeholderFor(state: ReturnType<TuiController['getState']>): string {
 function LineView({ line }: { line: Line }) {
   return (
     <Text wrap="truncate-end" bold={line.bold ?? false} {...toneProps(line.tone)}>
-      {line.text || ' '}
+      {line.spans?.length
+        ? line.spans.map((span, i) => (
+            <Text
+              key={i}
+              {...toneProps(span.tone ?? line.tone)}
+              bold={span.bold ?? line.bold ?? false}
+              italic={span.italic ?? false}
+              underline={span.underline ?? false}
+              strikethrough={span.strike ?? false}
+            >
+              {span.text}
+            </Text>
+          ))
+        : line.text || ' '}
     </Text>
   );
 }
@@ -290,7 +306,20 @@ function toneProps(tone: Tone): { color?: string; dimColor?: boolean } {
     case 'del':
       return { color: 'red' };
     case 'accent':
+    case 'keyword':
       return { color: 'magenta' };
+    case 'code':
+    case 'type':
+      return { color: 'cyan' };
+    case 'link':
+    case 'title':
+      return { color: 'blue' };
+    case 'string':
+      return { color: 'green' };
+    case 'number':
+      return { color: 'yellow' };
+    case 'comment':
+      return { color: 'gray' };
   }
 }
 

@@ -86,7 +86,7 @@ function keyHints(prompt: ApprovalPrompt, width: number): Line[] {
 
 /** The /resume list: one thread per row (its cwd, age and id), the selected one marked. */
 export function pickerLines(
-  picker: PickerState,
+  picker: Extract<PickerState, { kind: 'threads' }>,
   width: number,
   maxRows: number,
   now: number,

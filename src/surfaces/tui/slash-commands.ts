@@ -1,13 +1,14 @@
-// Slash commands typed in the prompt, and the thread picker /resume opens. Each one is a few
+// Slash commands typed in the prompt, and the pickers /resume and /model open. Each one is a few
 // App Server requests; what they change shows up through the controller's state.
 import { AskForApproval } from '../../protocol/thread.ts';
 import type { TuiController } from './controller.ts';
 import type { Session } from './state.ts';
 import { compactCount } from './text-layout.ts';
+import { chooseModel, openModelPicker, setModel } from './model-picker.ts';
 import { threadChoices } from './thread-choices.ts';
 
 export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] = [
-  { name: 'model', args: '[NAME]', summary: 'use model NAME from the next turn (alone: list)' },
+  { name: 'model', args: '[NAME]', summary: 'use model NAME from the next turn (alone: pick)' },
   { name: 'approvals', args: '[MODE]', summary: 'approval mode from the next turn (alone: list)' },
   { name: 'compact', args: '', summary: 'summarize the conversation to free context' },
   { name: 'new', args: '', summary: 'start a new thread' },
@@ -49,7 +50,7 @@ export async function runSlashCommand(ctrl: TuiController, line: string): Promis
     case '?':
       return ctrl.note(helpText());
     case 'model':
-      return arg ? setModel(ctrl, arg) : listModels(ctrl);
+      return arg ? chooseModel(ctrl, arg) : openModelPicker(ctrl);
     case 'approvals':
       return setApprovals(ctrl, arg);
     case 'compact': {
@@ -80,23 +81,6 @@ export async function runSlashCommand(ctrl: TuiController, line: string): Promis
     default:
       return ctrl.note(`unknown command /${head}; /help lists them`, 'warn');
   }
-}
-
-function setModel(ctrl: TuiController, model: string): void {
-  const { overrides } = ctrl.getState();
-  ctrl.set({ overrides: { ...overrides, model } });
-  ctrl.note(`model ${model} from the next turn`);
-}
-
-async function listModels(ctrl: TuiController): Promise<void> {
-  const current = ctrl.getState().overrides.model ?? ctrl.getState().session?.model;
-  const { data } = await ctrl.connection.request('model/list', {});
-  const lines = data
-    .filter((m) => !m.hidden)
-    .map((m) => `  ${m.model === current ? '*' : ' '} ${m.model}  ${m.description}`.trimEnd());
-  ctrl.note(
-    [`model: ${current ?? 'unknown'}; /model NAME changes it`, ...lines.slice(0, 20)].join('\n'),
-  );
 }
 
 function setApprovals(ctrl: TuiController, mode: string): void {
@@ -193,20 +177,26 @@ export async function openPicker(ctrl: TuiController, all = false): Promise<void
   });
   const others = hidden ? `; ${hidden} task threads of other repositories: /resume --all` : '';
   if (threads.length === 0) return ctrl.note(`no other stored threads${others}`);
-  ctrl.set({ picker: { threads, selected: 0, hidden } });
+  ctrl.set({ picker: { kind: 'threads', threads, selected: 0, hidden } });
 }
 
 export function movePicker(ctrl: TuiController, delta: number): void {
   const picker = ctrl.getState().picker;
   if (!picker) return;
-  const selected = Math.max(0, Math.min(picker.threads.length - 1, picker.selected + delta));
+  const size = picker.kind === 'threads' ? picker.threads.length : picker.models.length;
+  const selected = Math.max(0, Math.min(size - 1, picker.selected + delta));
   ctrl.set({ picker: { ...picker, selected } });
 }
 
 export async function choosePicked(ctrl: TuiController): Promise<void> {
   const picker = ctrl.getState().picker;
-  const choice = picker?.threads[picker.selected];
   ctrl.set({ picker: null });
+  if (picker?.kind === 'models') {
+    const model = picker.models[picker.selected];
+    if (model) setModel(ctrl, model.id);
+    return;
+  }
+  const choice = picker?.threads[picker.selected];
   if (choice) await ctrl.resumeThread(choice.id);
 }
 

@@ -68,8 +68,11 @@ export type ThreadChoice = {
   updatedAt: number;
   cwd: string;
 };
-/** `hidden`: task threads of other repositories left out of the list. */
-export type PickerState = { threads: ThreadChoice[]; selected: number; hidden: number };
+export type ModelChoice = { id: string; description: string; current: boolean };
+/** The thread list of /resume (`hidden`: other repositories' task threads left out), or /model's. */
+export type PickerState =
+  | { kind: 'threads'; threads: ThreadChoice[]; selected: number; hidden: number }
+  | { kind: 'models'; models: ModelChoice[]; selected: number };
 
 export type TuiState = {
   session: Session | null;

@@ -2,7 +2,9 @@
 // Only plain ASCII marks and colours, so an 80×24 terminal with no special font shows it all.
 import { relative, isAbsolute } from 'node:path';
 import type { FileUpdateChange } from '../../protocol/items.ts';
-import { sanitize, truncate, wrapText, wrapWithPrefix } from './text-layout.ts';
+import { markdownLines, withPrefix } from './markdown.ts';
+import type { Span } from './styled-text.ts';
+import { sanitize, textWidth, truncate, wrapText, wrapWithPrefix } from './text-layout.ts';
 import type { Entry } from './transcript.ts';
 
 export type Tone =
@@ -16,9 +18,22 @@ export type Tone =
   | 'add'
   | 'del'
   | 'hunk'
-  | 'accent';
+  | 'accent'
+  // Markdown and code.
+  | 'code'
+  | 'link'
+  | 'keyword'
+  | 'string'
+  | 'number'
+  | 'comment'
+  | 'title'
+  | 'type';
 
-export type Line = { text: string; tone: Tone; bold?: boolean };
+/**
+ * One row of the screen. `text` is all of it; `spans`, when there, is the same text in pieces
+ * with their own styles (markdown), drawn instead of the plain text.
+ */
+export type Line = { text: string; tone: Tone; bold?: boolean; spans?: Span[] };
 
 /** Rows of command output kept on screen (the tail: where errors and summaries are). */
 export const OUTPUT_TAIL_LINES = 12;
@@ -80,11 +95,15 @@ function render(entry: Entry, ctx: RenderContext): Line[] {
     case 'user':
       return rows(wrapWithPrefix(sanitize(entry.text), width, '> '), 'user', true);
     case 'agent':
-      return entry.text ? rows(wrapText(sanitize(entry.text.trimEnd()), width), 'plain') : [];
-    case 'reasoning':
-      return entry.text.trim()
-        ? rows(wrapWithPrefix(sanitize(entry.text.trim()), width, 'thinking: '), 'dim')
-        : [];
+      return entry.text.trim() ? markdownLines(entry.text.trimEnd(), width) : [];
+    case 'reasoning': {
+      if (!entry.text.trim()) return [];
+      const label = 'thinking: ';
+      const indent = ' '.repeat(textWidth(label));
+      return markdownLines(entry.text.trim(), width - textWidth(label), 'dim').map((line, i) =>
+        withPrefix(line, i === 0 ? label : indent, 'dim'),
+      );
+    }
     case 'command':
       return commandLines(entry, width, isAwaiting(entry, ctx));
     case 'fileChange': {
