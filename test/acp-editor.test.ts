@@ -3,11 +3,12 @@
 // (unsaved text included), commands run in its terminal when the config opts in (still
 // sandboxed), and its model selector (session/set_config_option) picks the next prompt's model.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as acp from '@agentclientprotocol/sdk';
 import { spawnEditor, transcriptOf } from './support/acp-client.ts';
+import { editorFiles } from '../src/surfaces/acp/editor-files.ts';
 import { editorMcpServers } from '../src/surfaces/acp/mcp-servers.ts';
 import { editorHost } from './support/acp-editor-host.ts';
 import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
@@ -230,5 +231,43 @@ test(
     assert.equal(skipped.length, 2);
     assert.match(skipped[0]!, /old: SSE/);
     assert.match(skipped[1]!, /^bad: /);
+  },
+);
+
+test(
+  "the editor's buffers: a read the editor cannot answer falls back to the disk, saying so",
+  TIMEOUT,
+  async (t) => {
+    const dir = tempDir('files', t);
+    const file = join(dir, 'a.txt');
+    writeFileSync(file, 'on disk\n');
+    const logged: string[] = [];
+    const asked: string[] = [];
+    const editor = {
+      request: async (method: string, params: { path: string }) => {
+        asked.push(`${method} ${params.path}`);
+        throw new Error('no such buffer');
+      },
+    } as unknown as acp.AgentContext;
+    const reader = editorFiles({
+      editor: () => editor,
+      sessionId: 's',
+      capabilities: { readTextFile: true },
+      log: (line) => logged.push(line),
+    })!;
+    assert.equal(await reader.readText(file), 'on disk\n');
+    assert.deepEqual(asked, [`fs/read_text_file ${file}`]);
+    assert.match(logged[0]!, /no such buffer.*reading the disk/);
+    // Writing is not offered: it goes to the disk.
+    await reader.writeText(file, 'written\n');
+    assert.equal(readFileSync(file, 'utf8'), 'written\n');
+    assert.equal(asked.length, 1);
+    const none = editorFiles({
+      editor: () => editor,
+      sessionId: 's',
+      capabilities: {},
+      log: () => undefined,
+    });
+    assert.equal(none, null, 'nothing offered: the disk, directly');
   },
 );
