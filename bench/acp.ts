@@ -5,7 +5,7 @@
 // start-up is left out of it. The mock model runs in a process of its own: the editor (this
 // process) parses every session/update, and must not delay the model's answers.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -19,15 +19,21 @@ const CLIENT_INFO = { name: 'bench', version: '1' };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** Runs yoke under GNU time, which reports its CPU time (and its commands') on stderr. */
+const TIME = ['/usr/bin/time', '-f', 'cpu-s=%U+%S'];
+const hasTime = existsSync(TIME[0]!);
+
+type Run = { perStepMs: number | null; cpuMs: number | null };
+
 /**
- * A turn of `steps` steps against a mock model in its own process; resolves the time per step
- * (ms) between the first and last request, by the model's clock.
+ * A turn of `steps` steps against a mock model in its own process: the time per step (ms)
+ * between the first and last request, by the model's clock, and the CPU time yoke used.
  */
-async function perStep(
+async function run(
   steps: number,
-  drive: (env: NodeJS.ProcessEnv) => Promise<void>,
+  drive: (env: NodeJS.ProcessEnv) => Promise<string>,
   home: string,
-) {
+): Promise<Run> {
   const mock = spawn(
     process.execPath,
     ['--import', 'tsx', 'bench/mock-steps-process.ts', String(steps)],
@@ -41,8 +47,9 @@ async function perStep(
       else resolve(line);
     }),
   );
+  let stderr: string;
   try {
-    await drive(yokeEnv(url, home));
+    stderr = await drive(yokeEnv(url, home));
   } finally {
     const exited = new Promise((resolve) => mock.on('close', resolve));
     mock.kill('SIGTERM');
@@ -50,11 +57,21 @@ async function perStep(
   }
   if (arrivals.length !== steps + 1)
     throw new Error(`expected ${steps + 1} requests, got ${arrivals.length}`);
-  return (arrivals.at(-1)! - arrivals[0]!) / steps;
+  const cpu = /cpu-s=([\d.]+)\+([\d.]+)/.exec(stderr);
+  return {
+    perStepMs: steps > 0 ? (arrivals.at(-1)! - arrivals[0]!) / steps : null,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null,
+  };
 }
 
-async function overAcp(repo: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const editor = spawnEditor({ cwd: repo, env, args: ['--mode', 'auto'] });
+/** One turn over ACP; resolves yoke's stderr. */
+async function overAcp(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const editor = spawnEditor({
+    cwd: repo,
+    env,
+    args: ['--mode', 'auto'],
+    ...(hasTime ? { wrap: TIME } : {}),
+  });
   try {
     await editor.agent.request('initialize', {
       protocolVersion: acp.PROTOCOL_VERSION,
@@ -72,23 +89,22 @@ async function overAcp(repo: string, env: NodeJS.ProcessEnv): Promise<void> {
   }
   const code = await editor.close();
   if (code !== 0) throw new Error(`yoke acp exited ${code}: ${editor.stderr()}`);
+  return editor.stderr();
 }
 
-async function overExec(repo: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [YOKE_BIN, 'exec', '--json', '--sandbox', 'workspace-write', 'run the steps'],
-    {
-      cwd: repo,
-      env,
-    },
-  );
+/** One turn over `yoke exec`; resolves its stderr. */
+async function overExec(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const argv = [YOKE_BIN, 'exec', '--json', '--sandbox', 'workspace-write', 'run the steps'];
+  const child = hasTime
+    ? spawn(TIME[0]!, [...TIME.slice(1), process.execPath, ...argv], { cwd: repo, env })
+    : spawn(process.execPath, argv, { cwd: repo, env });
   child.stdin.end();
   child.stdout.resume();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`yoke exec exited ${code}: ${stderr}`);
+  return stderr;
 }
 
 async function spawnToInitialize(repo: string, env: NodeJS.ProcessEnv): Promise<number> {
@@ -112,22 +128,40 @@ export async function benchAcp(): Promise<void> {
       init.push(
         await spawnToInitialize(repo, yokeEnv('http://127.0.0.1:9/v1', join(work, `init-${i}`))),
       );
-    const viaAcp: number[] = [];
-    const viaExec: number[] = [];
+    const wall = { acp: [] as number[], exec: [] as number[] };
+    // CPU per step: a 100-step turn's CPU time less a 0-step turn's (start-up cancels out).
+    const cpu = { acp: [] as number[], exec: [] as number[] };
+    const perStep = (long: Run, short: Run) =>
+      long.cpuMs !== null && short.cpuMs !== null ? (long.cpuMs - short.cpuMs) / STEPS : null;
     for (let i = 0; i < RUNS; i++) {
-      viaAcp.push(await perStep(STEPS, (env) => overAcp(repo, env), join(work, `acp-${i}`)));
-      viaExec.push(await perStep(STEPS, (env) => overExec(repo, env), join(work, `exec-${i}`)));
+      for (const [name, drive] of [
+        ['acp', overAcp],
+        ['exec', overExec],
+      ] as const) {
+        const long = await run(STEPS, (env) => drive(repo, env), join(work, `${name}-${i}`));
+        const short = await run(0, (env) => drive(repo, env), join(work, `${name}-${i}-0`));
+        wall[name].push(long.perStepMs!);
+        const c = perStep(long, short);
+        if (c !== null) cpu[name].push(c);
+      }
     }
-    const a = median(viaAcp);
-    const e = median(viaExec);
+    const a = median(wall.acp);
+    const e = median(wall.exec);
     console.log(`acp benchmark (median of ${RUNS}; sandbox workspace-write)`);
     console.log(
       `  spawn → initialize answer: median ${median(init).toFixed(0)} ms, best ${Math.min(...init).toFixed(0)} ms (10 runs)`,
     );
     console.log(
-      `  ${STEPS}-step turn, per step: over ACP ${a.toFixed(2)} ms, over yoke exec ${e.toFixed(2)} ms`,
+      `  ${STEPS}-step turn, wall time per step: over ACP ${a.toFixed(2)} ms, over yoke exec ${e.toFixed(2)} ms`,
     );
-    console.log(`  ACP overhead per step: ${(a - e).toFixed(2)} ms (target: within 1 ms)`);
+    console.log(`  ACP overhead per step (wall): ${(a - e).toFixed(2)} ms (target: within 1 ms)`);
+    if (cpu.acp.length && cpu.exec.length) {
+      const ca = median(cpu.acp);
+      const ce = median(cpu.exec);
+      console.log(
+        `  CPU per step (yoke and its commands): over ACP ${ca.toFixed(2)} ms, over yoke exec ${ce.toFixed(2)} ms; ACP adds ${(ca - ce).toFixed(2)} ms`,
+      );
+    }
   } finally {
     rmSync(repo, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });

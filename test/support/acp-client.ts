@@ -33,10 +33,15 @@ export function spawnEditor(opts: {
   cwd: string;
   env: NodeJS.ProcessEnv;
   args?: string[];
+  /** A command line to run `node yoke.js acp` under (e.g. `/usr/bin/time -f …`). */
+  wrap?: string[];
   /** Registers more of the editor's methods (fs/*, terminal/*). */
   serve?: (app: acp.ClientApp) => acp.ClientApp;
 }): Editor {
-  const child = spawn(process.execPath, [YOKE_BIN, 'acp', ...(opts.args ?? [])], {
+  const [wrapper, ...wrapArgs] = opts.wrap ?? [];
+  const argv = [YOKE_BIN, 'acp', ...(opts.args ?? [])];
+  const command = wrapper ?? process.execPath;
+  const child = spawn(command, wrapper ? [...wrapArgs, process.execPath, ...argv] : argv, {
     cwd: opts.cwd,
     env: opts.env,
     stdio: ['pipe', 'pipe', 'pipe'],
