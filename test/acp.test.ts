@@ -269,6 +269,14 @@ test(
     rpc(6, 'session/new', { cwd: repo, mcpServers: [] });
     const created = (await replies.next()) as { result: { sessionId: string } };
     const sessionId = created.result.sessionId;
+    // The session's first update comes after the answer that names the session.
+    rpc(61, 'session/list', {});
+    await replies.next();
+    const answered = replies.all.indexOf(created);
+    const firstUpdate = replies.all.findIndex(
+      (l) => (l as { params?: { sessionId?: string } }).params?.sessionId === sessionId,
+    );
+    assert.ok(answered >= 0 && firstUpdate > answered, `${answered} < ${firstUpdate}`);
     rpc(7, 'session/set_mode', { sessionId, modeId: 'yolo' });
     assert.equal(await errorCode(), -32602, 'unknown mode');
     rpc(8, 'session/prompt', {
@@ -294,6 +302,8 @@ test(
 
 /** The JSON-RPC responses a process writes, one at a time. */
 function lineReader(child: ChildProcess) {
+  /** Every line, in the order written. */
+  const all: unknown[] = [];
   const lines: unknown[] = [];
   const waiting: { resolve: (line: unknown) => void; reject: (err: Error) => void }[] = [];
   let buffer = '';
@@ -302,6 +312,7 @@ function lineReader(child: ChildProcess) {
     let nl: number;
     while ((nl = buffer.indexOf('\n')) !== -1) {
       const line = JSON.parse(buffer.slice(0, nl)) as { method?: string };
+      all.push(line);
       buffer = buffer.slice(nl + 1);
       // Notifications (session/update) are not what these checks wait for.
       if (line.method !== undefined) continue;
@@ -316,6 +327,7 @@ function lineReader(child: ChildProcess) {
     for (const w of waiting.splice(0)) w.reject(new Error('yoke acp exited'));
   });
   return {
+    all,
     next: (): Promise<unknown> => {
       if (lines.length > 0) return Promise.resolve(lines.shift());
       if (closed) return Promise.reject(new Error('yoke acp exited'));

@@ -101,6 +101,8 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
     model: string,
     mcpServers: readonly acp.McpServer[],
   ) => {
+    // Before anything is scheduled: what follows runs in one go, up to the answer.
+    const models = await modelList();
     const session = new AcpSession(threadId, cwd, mode, model, (turnId) => {
       yoke
         .request('turn/interrupt', { threadId, turnId })
@@ -119,7 +121,7 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
         availableCommands: AVAILABLE_COMMANDS,
       }),
     );
-    return { modes: modeState(mode), configOptions: configOptions(mode, model, await modelList()) };
+    return { modes: modeState(mode), configOptions: configOptions(mode, model, models) };
   };
   const requireModel = () => {
     if (options.authProblem) throw acp.RequestError.authRequired(undefined, options.authProblem);
