@@ -23,7 +23,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const TIME = ['/usr/bin/time', '-f', 'cpu-s=%U+%S'];
 const hasTime = existsSync(TIME[0]!);
 
-type Run = { perStepMs: number | null; cpuMs: number | null };
+type Run = { perStepMs: number | null; cpuMs: number | null; editorCpuMs: number };
 
 /**
  * A turn of `steps` steps against a mock model in its own process: the time per step (ms)
@@ -48,6 +48,7 @@ async function run(
     }),
   );
   let stderr: string;
+  const editorCpu = process.cpuUsage();
   try {
     stderr = await drive(yokeEnv(url, home));
   } finally {
@@ -61,8 +62,11 @@ async function run(
   return {
     perStepMs: steps > 0 ? (arrivals.at(-1)! - arrivals[0]!) / steps : null,
     cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null,
+    editorCpuMs: cpuMs(process.cpuUsage(editorCpu)),
   };
 }
+
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
 /** One turn over ACP; resolves yoke's stderr. */
 async function overAcp(repo: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -131,6 +135,8 @@ export async function benchAcp(): Promise<void> {
     const wall = { acp: [] as number[], exec: [] as number[] };
     // CPU per step: a 100-step turn's CPU time less a 0-step turn's (start-up cancels out).
     const cpu = { acp: [] as number[], exec: [] as number[] };
+    // …and of this process: the editor over ACP (the SDK parses every update), a pipe over exec.
+    const client = { acp: [] as number[], exec: [] as number[] };
     const perStep = (long: Run, short: Run) =>
       long.cpuMs !== null && short.cpuMs !== null ? (long.cpuMs - short.cpuMs) / STEPS : null;
     for (let i = 0; i < RUNS; i++) {
@@ -143,6 +149,7 @@ export async function benchAcp(): Promise<void> {
         wall[name].push(long.perStepMs!);
         const c = perStep(long, short);
         if (c !== null) cpu[name].push(c);
+        client[name].push((long.editorCpuMs - short.editorCpuMs) / STEPS);
       }
     }
     const a = median(wall.acp);
@@ -162,6 +169,9 @@ export async function benchAcp(): Promise<void> {
         `  CPU per step (yoke and its commands): over ACP ${ca.toFixed(2)} ms, over yoke exec ${ce.toFixed(2)} ms; ACP adds ${(ca - ce).toFixed(2)} ms`,
       );
     }
+    console.log(
+      `  CPU per step of the client (this process): the ACP editor ${median(client.acp).toFixed(2)} ms, reading exec's output ${median(client.exec).toFixed(2)} ms`,
+    );
   } finally {
     rmSync(repo, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
