@@ -79,6 +79,11 @@ export const Task = z.object({
   /** `yoke/<task id>`. */
   branch: z.string(),
   blueprint: z.string(),
+  /** Every node of the blueprint, in the order a run that succeeds meets them (then the nodes
+   * only failures lead to), so a client can show the whole plan before it runs. */
+  blueprintNodes: z.array(z.object({ node: z.string(), type: TaskNodeType })),
+  /** The model its agent steps use (null: the daemon's configured model). */
+  model: z.string().nullable(),
   /** The acceptance checks: the repo's task.toml checks, then the submitted ones. */
   checks: z.array(z.string()),
   /** Set while the task has a workspace (its git worktree). */
@@ -156,8 +161,31 @@ export const taskMethods = {
       checks: z.array(z.string().min(1)).nullable().optional(),
       /** A built-in blueprint or one from the repo's .yoke/blueprints/. Default "default". */
       blueprint: z.string().nullable().optional(),
+      /** The model for its agent steps (default: the daemon's configured model). */
+      model: z.string().min(1).nullable().optional(),
     }),
     TaskAnswer,
+  ),
+  'task/blueprint/list': def(
+    'clientRequest',
+    "The blueprints a task on this repository can name: the built-in ones and the repository's " +
+      '.yoke/blueprints/ at its HEAD (which may redefine a built-in name), and the one task.toml ' +
+      'picks when a submission names none.',
+    z.object({
+      /** A directory inside the repository (absolute). */
+      repo: z.string().min(1),
+    }),
+    z.object({
+      data: z.array(
+        z.object({
+          name: z.string(),
+          source: z.enum(['builtin', 'repository']),
+          description: z.string().nullable(),
+        }),
+      ),
+      /** task.toml's `blueprint` (or "default"). */
+      defaultName: z.string(),
+    }),
   ),
   'task/list': def(
     'clientRequest',

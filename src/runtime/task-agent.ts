@@ -20,6 +20,7 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
     // The thread's sandbox (src/sandbox, through the thread settings) confines its commands:
     // workspace-write rooted at the worktree, network as task.toml says.
     sandboxMode: request.sandbox.mode,
+    ...(request.model ? { model: request.model } : {}),
   };
   if (request.threadId) {
     const session = manager.loaded(request.threadId) ?? manager.resumeThread(request.threadId);
@@ -53,6 +54,7 @@ async function runStep(
     else if (event.type === 'usage') {
       // The engine's own count of each model request, as it arrives.
       tokens += event.usage.totalTokens;
+      request.onTokens?.(tokens);
       if (request.tokenBudget !== null && tokens > request.tokenBudget && !overBudget) {
         overBudget = 'tokens';
         stop?.();

@@ -13,8 +13,10 @@ export function taskHandlers(tasks: TaskRunner): Handlers {
         baseRef: params.baseRef ?? null,
         checks: params.checks ?? null,
         blueprint: params.blueprint ?? null,
+        model: params.model ?? null,
       }),
     }),
+    'task/blueprint/list': (params) => tasks.blueprints(params.repo),
     'task/list': (params) => {
       if (params.cursor && !/^\d+$/.test(params.cursor))
         throw new RuntimeError('input_invalid', `not a task/list cursor: ${params.cursor}`);

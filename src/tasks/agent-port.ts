@@ -30,6 +30,8 @@ export type AgentStepRequest = {
   tools: string[] | null;
   /** A `[toolsets.NAME]` of the config the tools must match too; null: none. */
   toolset: string | null;
+  /** The model to use (null: the configured one). */
+  model: string | null;
   approvalPolicy: AskForApproval;
   sandbox: TaskSandbox;
   /** Stop the turn past this many tokens (null: no limit). */
@@ -41,6 +43,8 @@ export type AgentStepRequest = {
   onThread: (threadId: string) => void;
   /** The turn is waiting for someone to approve an action (true), or no longer (false). */
   onWaitingApproval: (waiting: boolean) => void;
+  /** The step's tokens so far, after each model request (the task's count moves live). */
+  onTokens?: (tokens: number) => void;
   /** One line about what the agent did (a command and its exit code, files changed), for the
    * task's log; the thread holds the full items. */
   onActivity: (line: string) => void;

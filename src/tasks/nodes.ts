@@ -113,6 +113,7 @@ async function agent(
     return { ok: false, summary: `the task's token budget (${budget}) is used up` };
   const own = node.budget?.tokens ?? null;
   const tokenBudget = own === null ? left : left === null ? own : Math.min(own, left);
+  const before = state.tokensUsed;
   const result = await env.agent.run({
     taskId: env.id,
     node: id,
@@ -122,6 +123,7 @@ async function agent(
     threadId,
     tools: node.tools ?? spec.config.tools,
     toolset: node.toolset ?? spec.config.toolset,
+    model: spec.model ?? null,
     approvalPolicy: spec.config.approvalPolicy,
     sandbox: {
       mode: 'workspace-write',
@@ -138,10 +140,14 @@ async function agent(
       env.hooks.save();
     },
     onWaitingApproval: (waiting) => env.hooks.setWaiting(waiting),
+    onTokens: (tokens) => {
+      state.tokensUsed = before + tokens;
+      env.hooks.save();
+    },
     onActivity: (line) => env.hooks.log({ type: 'output', node: id, text: `${line}\n` }),
   });
   env.hooks.setWaiting(false);
-  state.tokensUsed += result.tokens;
+  state.tokensUsed = before + result.tokens;
   if (result.message) {
     state.vars.summary = result.message;
     env.hooks.log({ type: 'output', node: id, text: `${result.message}\n` });

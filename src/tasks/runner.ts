@@ -16,7 +16,12 @@ import { stopKind, TaskStop } from './executor.ts';
 import { newTaskId } from './ids.ts';
 import { MirrorWorkspaces } from './mirror-workspaces.ts';
 import { EmbeddedQueue, type TaskQueue } from './queue.ts';
-import { prepareSubmission, type RepoSource, type SubmitInput } from './submission.ts';
+import {
+  listBlueprints,
+  prepareSubmission,
+  type RepoSource,
+  type SubmitInput,
+} from './submission.ts';
 import { poolKey } from './task-lifecycle.ts';
 import { SettledWaiters } from './settled.ts';
 import { recoverEmbedded, reconcileQueue, sweepWorker } from './task-recovery.ts';
@@ -240,6 +245,9 @@ export class TaskRunner {
       .map((l) => l.task.id);
   }
 
+  /** The blueprints a task on `repo` may name, and the default one (task/blueprint/list). */
+  blueprints = (repo: string) => listBlueprints(repo, this.submissionDeps());
+
   /** Submits a finished task again as a new task. */
   async retry(id: string): Promise<Task> {
     const old = await this.record(id);
@@ -252,6 +260,7 @@ export class TaskRunner {
       baseRef: spec.submitted.baseRef,
       checks: spec.submitted.checks,
       blueprint: spec.submitted.blueprint,
+      model: spec.model ?? null,
       retryOf: id,
     });
   }

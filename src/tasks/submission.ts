@@ -3,10 +3,11 @@
 // says what is wrong and where, rather than discovered by a task minutes later.
 import { isAbsolute } from 'node:path';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
-import { blueprintFiles, loadBlueprint } from './blueprint-load.ts';
+import { BLUEPRINT_DIR, blueprintFiles, loadBlueprint } from './blueprint-load.ts';
+import { BUILTIN_BLUEPRINTS } from './blueprint-default.ts';
 import { assertCheckRunnable } from './commands.ts';
 import { TaskError } from './errors.ts';
-import { readFiles, repoTopLevel, resolveCommit } from './git.ts';
+import { gitRaw, readFiles, repoTopLevel, resolveCommit } from './git.ts';
 import { DEFAULT_TASK_CONFIG, parseTaskConfig, TASK_CONFIG_PATH } from './task-config.ts';
 import type { TaskSpec } from './task-model.ts';
 import type { ToolShed } from '../mcp/toolsets.ts';
@@ -17,6 +18,8 @@ export type SubmitInput = {
   baseRef?: string | null;
   checks?: readonly string[] | null;
   blueprint?: string | null;
+  /** The model for the agent steps (null: the daemon's configured one). */
+  model?: string | null;
   retryOf?: string | null;
 };
 
@@ -68,6 +71,7 @@ export async function prepareSubmission(
     blueprint,
     checks,
     config,
+    model: input.model?.trim() || null,
     submitted: {
       checks: [...(input.checks ?? [])],
       blueprint: input.blueprint ?? null,
@@ -75,4 +79,55 @@ export async function prepareSubmission(
     },
     retryOf: input.retryOf ?? null,
   };
+}
+
+export type BlueprintChoice = {
+  name: string;
+  source: 'builtin' | 'repository';
+  description: string | null;
+};
+
+/**
+ * The blueprints a submission on `repo` may name: its .yoke/blueprints/ at its default ref
+ * (which may redefine a built-in), then the built-in ones; and the one task.toml picks.
+ */
+export async function listBlueprints(
+  input: string,
+  deps: { toolShed: ToolShed; source?: RepoSource },
+): Promise<{ data: BlueprintChoice[]; defaultName: string }> {
+  const { dir: repo, head } = await (deps.source ?? localRepo)(input);
+  const commit = await resolveCommit(repo, head);
+  const data: BlueprintChoice[] = [];
+  let defaultName = 'default';
+  if (commit) {
+    const listed = await gitRaw(repo, ['ls-tree', '--name-only', `${commit}:${BLUEPRINT_DIR}`]);
+    const names = new Set(
+      (listed.code === 0 ? listed.stdout.split('\n') : [])
+        .map((file) => /^([A-Za-z0-9][A-Za-z0-9._-]*)\.(json|toml)$/.exec(file.trim())?.[1])
+        .filter((name): name is string => name !== undefined),
+    );
+    for (const name of [...names].sort()) {
+      let description: string | null;
+      try {
+        const blueprint = await loadBlueprint(repo, commit, name, deps.toolShed);
+        description = blueprint.description ?? null;
+      } catch (err) {
+        description = `broken: ${(err as Error).message}`;
+      }
+      data.push({ name, source: 'repository', description });
+    }
+    const config = (await readFiles(repo, commit, [TASK_CONFIG_PATH])).get(TASK_CONFIG_PATH);
+    if (config) {
+      try {
+        defaultName = parseTaskConfig(config, deps.toolShed).blueprint;
+      } catch {
+        // A broken task.toml is reported when a task is submitted.
+      }
+    }
+  }
+  for (const [name, blueprint] of Object.entries(BUILTIN_BLUEPRINTS)) {
+    if (!data.some((b) => b.name === name))
+      data.push({ name, source: 'builtin', description: blueprint.description ?? null });
+  }
+  return { data, defaultName };
 }

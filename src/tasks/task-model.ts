@@ -10,7 +10,7 @@ import type {
   TaskStatus,
 } from '../protocol/methods-task.ts';
 import type { TaskLogRow, TaskRow } from '../store/task-store.ts';
-import type { Blueprint } from './blueprint.ts';
+import { END_DONE, END_FAILED, type Blueprint } from './blueprint.ts';
 import type { TaskConfig } from './task-config.ts';
 
 export type TaskSpec = {
@@ -23,6 +23,8 @@ export type TaskSpec = {
   /** task.toml's checks, then the submitted ones. */
   checks: string[];
   config: TaskConfig;
+  /** The model of its agent steps (null or absent, as in older tasks: the configured one). */
+  model?: string | null;
   /** As submitted, for task/retry. */
   submitted: { checks: string[]; blueprint: string | null; baseRef: string | null };
   retryOf: string | null;
@@ -116,6 +118,8 @@ export function toWire(task: TaskRecord): Task {
     baseCommit: spec.baseCommit,
     branch: spec.branch,
     blueprint: spec.blueprint.name,
+    blueprintNodes: blueprintOrder(spec.blueprint),
+    model: spec.model ?? null,
     checks: spec.checks,
     worktree: state.worktree,
     currentNode: state.currentNode,
@@ -148,4 +152,28 @@ export type LogInput =
 
 export function logEntry(row: TaskLogRow): TaskLogEntry {
   return { ...(row.data as LogInput), seq: row.seq, atMs: row.at } as TaskLogEntry;
+}
+
+/**
+ * The blueprint's nodes in the order a run that succeeds meets them (following `next` from the
+ * start), then the nodes only a failure or an exhausted loop leads to, in the same walk.
+ */
+export function blueprintOrder(blueprint: Blueprint): Task['blueprintNodes'] {
+  const order: string[] = [];
+  const later: string[] = [];
+  const visit = (start: string | undefined) => {
+    for (let id = start; id && id !== END_DONE && id !== END_FAILED;) {
+      if (order.includes(id)) break;
+      const node = blueprint.nodes[id];
+      if (!node) break;
+      order.push(id);
+      for (const other of [node.onFailure, node.onExhausted])
+        if (other && !later.includes(other)) later.push(other);
+      id = node.next;
+    }
+  };
+  visit(blueprint.start);
+  for (let i = 0; i < later.length; i++) if (!order.includes(later[i]!)) visit(later[i]);
+  for (const id of Object.keys(blueprint.nodes)) if (!order.includes(id)) order.push(id);
+  return order.map((node) => ({ node, type: blueprint.nodes[node]!.type }));
 }

@@ -7,6 +7,7 @@ import type { TokenUsageBreakdown, TurnError, TurnStatus } from '../../protocol/
 type Out = { write: (text: string) => unknown; isTTY?: boolean };
 
 const MAX_OUTPUT_LINES = 20;
+const MAX_DIFF_LINES = 60;
 
 export class ExecHumanRenderer {
   private readonly color: boolean;
@@ -21,6 +22,8 @@ export class ExecHumanRenderer {
     env: NodeJS.ProcessEnv = process.env,
     /** `--color`: always, never, or auto (on a terminal, unless NO_COLOR is set). */
     color = 'auto',
+    /** Paths under it are shown relative to it. */
+    private readonly cwd: string | null = null,
   ) {
     this.color = color === 'always' || (color === 'auto' && Boolean(err.isTTY) && !env.NO_COLOR);
   }
@@ -76,7 +79,10 @@ export class ExecHumanRenderer {
       // An error already printed as it happened is not printed again.
       this.err.write(`${this.red('failed')} ${error?.message ?? 'the turn failed'}\n`);
     const final = lastMessage ?? this.lastMessage;
-    if (status === 'completed' && final !== null)
+    // On a terminal the answer was just shown with the progress: once is enough. Piped or
+    // redirected, stdout gets it alone.
+    const shown = Boolean(this.out.isTTY) && Boolean(this.err.isTTY);
+    if (status === 'completed' && final !== null && !shown)
       this.out.write(final.endsWith('\n') ? final : `${final}\n`);
   }
 
@@ -116,9 +122,14 @@ export class ExecHumanRenderer {
       case 'fileChange':
         for (const c of item.changes) {
           const mark = c.kind.type === 'add' ? 'A' : c.kind.type === 'delete' ? 'D' : 'M';
+          const path =
+            this.cwd && c.path.startsWith(`${this.cwd}/`)
+              ? c.path.slice(this.cwd.length + 1)
+              : c.path;
           this.err.write(
-            `${this.cyan('patch')} ${mark} ${c.path}${item.status === 'completed' ? '' : this.red(` (${item.status})`)}\n`,
+            `${this.cyan('patch')} ${mark} ${path}${item.status === 'completed' ? '' : this.red(` (${item.status})`)}\n`,
           );
+          this.diff(c.diff);
         }
         return;
       case 'dynamicToolCall': {
@@ -140,6 +151,25 @@ export class ExecHumanRenderer {
         return;
       }
     }
+  }
+
+  /** A change's unified diff, coloured, its headers left out, cut after MAX_DIFF_LINES. */
+  private diff(text: string): void {
+    const lines = text
+      .split('\n')
+      .filter((l, i, a) => !/^(---|\+\+\+|diff |index )/.test(l) && (l || i < a.length - 1));
+    for (const line of lines.slice(0, MAX_DIFF_LINES)) {
+      const painted = line.startsWith('+')
+        ? this.green(line)
+        : line.startsWith('-')
+          ? this.red(line)
+          : line.startsWith('@@')
+            ? this.cyan(line)
+            : this.dim(line);
+      this.err.write(`    ${painted}\n`);
+    }
+    if (lines.length > MAX_DIFF_LINES)
+      this.err.write(`${this.dim(`    … ${lines.length - MAX_DIFF_LINES} more lines`)}\n`);
   }
 
   private paint(code: string, text: string): string {

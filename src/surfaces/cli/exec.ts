@@ -158,7 +158,7 @@ async function runExecTurn(
   const { io } = opts;
   const threadId = opened.thread.id;
   const jsonOut = new ExecJsonRenderer((event) => io.stdout.write(`${JSON.stringify(event)}\n`));
-  const human = new ExecHumanRenderer(io.stderr, io.stdout, io.env, opts.color);
+  const human = new ExecHumanRenderer(io.stderr, io.stdout, io.env, opts.color, opened.cwd);
   if (opts.json) jsonOut.threadStarted(threadId);
   else {
     human.header([

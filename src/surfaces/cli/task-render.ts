@@ -51,6 +51,7 @@ export function showTask(t: Task): string {
   out.push(`  blueprint: ${t.blueprint}`);
   if (t.worktree) out.push(`  worktree:  ${t.worktree}`);
   if (t.fixRounds.max) out.push(`  fix rounds: ${t.fixRounds.used} of ${t.fixRounds.max}`);
+  if (t.model) out.push(`  model:     ${t.model}`);
   if (t.tokensUsed) out.push(`  tokens:    ${t.tokensUsed}`);
   if (t.threadIds.length) out.push(`  threads:   ${t.threadIds.join(', ')}`);
   if (t.error) out.push(`  error:     ${t.error.message}`);
@@ -98,10 +99,15 @@ export function showTask(t: Task): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Prints log entries; output chunks go out as they came, other entries on lines of their own. */
+/**
+ * Prints log entries and live deltas, each line with its time: output goes out as it came (a
+ * line may arrive in pieces), other entries on lines of their own.
+ */
 export class LogPrinter {
   private atLineStart = true;
   private lastSeq = 0;
+  /** Entries not to print (they still count as seen). */
+  skip: (e: TaskLogEntry) => boolean = () => false;
 
   constructor(private readonly write: (text: string) => void) {}
 
@@ -113,26 +119,53 @@ export class LogPrinter {
   print(e: TaskLogEntry): void {
     if (e.seq <= this.lastSeq) return;
     this.lastSeq = e.seq;
-    if (e.type === 'output') {
-      if (!e.text) return;
-      this.write(e.text);
-      this.atLineStart = e.text.endsWith('\n');
-      return;
-    }
+    if (this.skip(e)) return;
+    if (e.type === 'output') return this.text(e.text, e.atMs);
+    this.endDelta();
+    this.write(`[${clock(e.atMs)}] ${logLine(e)}`);
+  }
+
+  /** Text streamed live (an agent's words, a command's output), stamped as it arrives. */
+  delta(text: string, atMs = Date.now()): void {
+    this.text(text, atMs);
+  }
+
+  /** A line of the follower's own (not from the log). */
+  note(text: string): void {
+    this.endDelta();
+    this.write(`[${clock(Date.now())}] ${text}\n`);
+  }
+
+  /** Ends a line left open by output or a delta. */
+  endDelta(): void {
     if (!this.atLineStart) this.write('\n');
-    this.write(logLine(e));
     this.atLineStart = true;
+  }
+
+  private text(text: string, atMs: number): void {
+    if (!text) return;
+    const stamp = `[${clock(atMs)}]   `;
+    const parts = text.split('\n');
+    const out = parts.map((part, i) => {
+      const last = i === parts.length - 1;
+      if (last && part === '') return '';
+      const start = i === 0 ? this.atLineStart : true;
+      return `${start ? stamp : ''}${part}${last ? '' : '\n'}`;
+    });
+    this.write(out.join(''));
+    this.atLineStart = text.endsWith('\n');
   }
 }
 
+const clock = (atMs: number) => new Date(atMs).toISOString().slice(11, 19);
+
 function logLine(e: Exclude<TaskLogEntry, { type: 'output' }>): string {
-  const at = new Date(e.atMs).toISOString().slice(11, 19);
   switch (e.type) {
     case 'status':
-      return `[${at}] status ${e.status}${e.message ? `: ${e.message}` : ''}\n`;
+      return `status ${e.status}${e.message ? `: ${e.message}` : ''}\n`;
     case 'nodeStarted':
-      return `[${at}] ▶ ${e.node}${e.visit > 1 ? ` #${e.visit}` : ''} (${e.nodeType})\n`;
+      return `▶ ${e.node}${e.visit > 1 ? ` #${e.visit}` : ''} (${e.nodeType})\n`;
     case 'nodeCompleted':
-      return `[${at}] ${MARK[e.status] ?? '?'} ${e.node} ${e.status}${e.summary ? `: ${e.summary}` : ''}\n`;
+      return `${MARK[e.status] ?? '?'} ${e.node} ${e.status}${e.summary ? `: ${e.summary}` : ''}\n`;
   }
 }

@@ -4,10 +4,11 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { YokeClient } from '../../client/client.ts';
-import type { Task, TaskLogEntry, TaskStatus } from '../../protocol/methods-task.ts';
+import type { Task } from '../../protocol/methods-task.ts';
 import { yokeHome } from '../../runtime/config.ts';
 import { command, helpText, parseCommand, UsageError, type Parsed } from './args.ts';
 import { connectDaemon } from './daemon.ts';
+import { follow, readLog } from './task-follow.ts';
 import { listTable, LogPrinter, showTask } from './task-render.ts';
 
 export const TASK_HELP = `Usage: yoke task <command> [OPTIONS]
@@ -18,11 +19,11 @@ checkout is never touched until you \`apply\`. The commands talk to the daemon (
 start it in the background when none is running.
 
 Commands:
-  submit PROMPT [--repo DIR] [--base REF] [--check CMD]… [--blueprint NAME] [--wait]
+  submit PROMPT [--repo DIR] [--base REF] [--check CMD]… [--blueprint NAME] [-m MODEL] [--wait]
                    queue a task; prints its id at once
   list [--all]     recent tasks (--all: every page)
   show ID          status, nodes, checks, commits and diff stat, branch
-  logs ID [-f]     the task's log (-f: follow it live until the task ends)
+  logs ID [-f]     the task's log (-f: follow it live, the agent's words as they stream)
   cancel ID        stop a task: its commands are killed, its worktree removed
   retry ID         submit a finished task again (a new task)
   apply ID         apply the task's changes to the current checkout (staged, not committed)
@@ -62,6 +63,12 @@ const SUBCOMMANDS = {
         value: 'NAME',
         help: 'a built-in blueprint (default, pr) or .yoke/blueprints/NAME.{json,toml}',
       },
+      model: {
+        type: 'string',
+        short: 'm',
+        value: 'MODEL',
+        help: "the model of the task's agent steps (default: the daemon's configured model)",
+      },
       wait: { type: 'boolean', help: 'follow the task until it ends; exit 0 only if it succeeded' },
     },
   }),
@@ -82,7 +89,11 @@ const SUBCOMMANDS = {
     usage: ['yoke task logs ID [-f]'],
     description: `Prints a task's log. ${ID}`,
     options: {
-      follow: { type: 'boolean', short: 'f', help: 'follow it live until the task ends' },
+      follow: {
+        type: 'boolean',
+        short: 'f',
+        help: "follow it live until the task ends: the agent's words and its commands' output as they stream",
+      },
     },
   }),
   cancel: command({
@@ -108,8 +119,6 @@ const SUBCOMMANDS = {
     options: {},
   }),
 };
-
-const TERMINAL = new Set<TaskStatus>(['succeeded', 'failed', 'cancelled']);
 
 type Io = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
 
@@ -185,6 +194,7 @@ async function submit(
     baseRef: args.base ?? null,
     checks: args.check ?? [],
     blueprint: args.blueprint ?? null,
+    model: args.model ?? null,
   });
   io.stdout.write(`${task.id}\n`);
   if (!args.wait) return 0;
@@ -220,50 +230,6 @@ async function resolveId(client: YokeClient, given: string): Promise<string> {
   throw new UsageError(`"${given}" is ambiguous: ${matches.map((t) => t.id).join(', ')}`);
 }
 
-async function readLog(client: YokeClient, id: string, printer: LogPrinter): Promise<void> {
-  let cursor: string | null = printer.seq ? String(printer.seq) : null;
-  do {
-    const page: { data: TaskLogEntry[]; nextCursor: string | null } = await client.request(
-      'task/log/read',
-      { taskId: id, cursor },
-    );
-    for (const entry of page.data) printer.print(entry);
-    cursor = page.nextCursor;
-  } while (cursor);
-}
-
-/** Prints the log, then live entries, until the task ends; answers its final state. */
-async function follow(
-  client: YokeClient,
-  id: string,
-  write: (text: string) => void,
-): Promise<Task> {
-  const printer = new LogPrinter(write);
-  let live: TaskLogEntry[] | null = [];
-  let ended: ((task: Task) => void) | null = null;
-  const done = new Promise<Task>((resolve) => (ended = resolve));
-  // Listen first, so nothing falls between the stored log and the live stream.
-  const off = client.onNotification('task/updated', ({ task, entries }) => {
-    if (task.id !== id) return;
-    if (live) live.push(...entries);
-    else for (const entry of entries) printer.print(entry);
-    if (TERMINAL.has(task.status)) ended?.(task);
-  });
-  try {
-    await readLog(client, id, printer);
-    for (const entry of live) printer.print(entry);
-    live = null;
-    const { task } = await client.request('task/read', { taskId: id });
-    if (TERMINAL.has(task.status)) ended!(task);
-    const final = await done;
-    // The store is ahead of notifications: catch up on entries not announced yet.
-    await readLog(client, id, printer);
-    return final;
-  } finally {
-    off();
-  }
-}
-
 async function apply(client: YokeClient, id: string, io: Io): Promise<number> {
   const { task } = await client.request('task/read', { taskId: id });
   const result = task.result;
@@ -281,6 +247,19 @@ async function apply(client: YokeClient, id: string, io: Io): Promise<number> {
   }
   const top = await run('git', ['rev-parse', '--show-toplevel'], process.cwd());
   if (top.code !== 0) throw new UsageError('apply works in a git checkout; cd into one');
+  // Applied before (staged or committed): the reverse patch applies cleanly to the worktree.
+  const reverse = await run(
+    'git',
+    ['apply', '--reverse', '--check', '--whitespace=nowarn'],
+    top.stdout.trim(),
+    diff.stdout,
+  );
+  if (reverse.code === 0) {
+    io.stdout.write(
+      `the changes of ${task.branch} are already applied in ${top.stdout.trim()}; nothing to do\n`,
+    );
+    return 0;
+  }
   const applied = await run(
     'git',
     ['apply', '--3way', '--whitespace=nowarn'],
