@@ -165,3 +165,46 @@ test('authorized() is what the WebSocket upgrade asks: cookie or bearer', async 
     [true, true, false, false],
   );
 });
+
+test('signed sessions outlive the process, for 30 days; /login-link needs the bearer', async (t) => {
+  const root = tempDir('web-dist-signed', t);
+  mkdirSync(root, { recursive: true });
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Yoke</title>');
+  const key = Buffer.alloc(32, 7);
+  let clock = 1_800_000_000_000;
+  const make = (sessionKey: Buffer) =>
+    createWebUi({ distDir: root, token: TOKEN, bearerToken: BEARER, sessionKey, now: () => clock });
+  let ui = make(key);
+  const server = createServer((req, res) => {
+    if (!ui.handle(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  // Only a terminal client with the bearer token mints a link; each works once.
+  assert.equal((await get(`${base}/login-link`)).status, 401);
+  const minted = await get(`${base}/login-link`, { Authorization: `Bearer ${BEARER}` });
+  assert.equal(minted.status, 200);
+  const link = (await minted.text()).trim();
+  assert.match(link, /^\/login\?token=\S+$/);
+  const login = await get(`${base}${link}`);
+  assert.equal(login.status, 303);
+  const cookie = login.headers.get('set-cookie')!;
+  assert.match(cookie, /; Max-Age=2592000/);
+  const session = cookie.split(';')[0]!;
+  assert.equal((await get(`${base}${link}`)).status, 401, 'the link is spent');
+  assert.equal(ui.spent, false, 'the printed link is still good');
+
+  // A new process with the same key (a restarted daemon) knows the browser.
+  ui = make(key);
+  assert.equal((await get(`${base}/`, { Cookie: session })).status, 200);
+  const forged = session.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+  assert.equal((await get(`${base}/`, { Cookie: forged })).status, 401);
+  // Another key (web-session.key deleted) or 30 days later: logged out.
+  ui = make(Buffer.alloc(32, 8));
+  assert.equal((await get(`${base}/`, { Cookie: session })).status, 401);
+  ui = make(key);
+  clock += 30 * 24 * 3600 * 1000;
+  assert.equal((await get(`${base}/`, { Cookie: session })).status, 401);
+});

@@ -2,16 +2,20 @@
 // check every request and WebSocket upgrade goes through.
 //
 // Auth, because whoever reaches the page can run commands through the agent:
-// - `yoke serve` prints one link with a one-time login token. The first visit of that link
-//   spends the token and sets a session cookie (a separate random secret; HttpOnly so page
-//   scripts cannot read it, SameSite=Strict so other sites cannot ride on it) and redirects to /.
+// - `yoke serve` prints one link with a one-time login token (`yoke web` asks the running
+//   daemon for another through GET /login-link, with the bearer token). The first visit of a
+//   link spends its token and sets a session cookie (HttpOnly so page scripts cannot read it,
+//   SameSite=Strict so other sites cannot ride on it) and redirects to /.
+// - With a session key (YOKE_HOME/web-session.key) the cookie is signed with it, so it stays
+//   valid when the daemon restarts: an open tab reconnects by itself. It expires after 30 days;
+//   deleting the key logs every browser out. Without a key, sessions live in memory.
 // - Every other request — the HTML, the scripts, the styles and the WebSocket upgrade — needs
 //   that cookie or `Authorization: Bearer <token>` with the daemon's API token (terminal
 //   clients). Anything else gets 401 and a short page saying how to log in.
 // - Requests must name a loopback Host (a rebound DNS name is refused).
 // - Cookies do not separate ports, so the cookie's name carries the port: two daemons on one
 //   machine do not log each other out.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
@@ -23,6 +27,10 @@ export type WebUiOptions = {
   token: string;
   /** Accepted as `Authorization: Bearer` from terminal clients (never spent). */
   bearerToken?: string;
+  /** Signs session cookies, so they outlive this process (at least 32 bytes). */
+  sessionKey?: Buffer;
+  /** For tests: the clock. */
+  now?: () => number;
 };
 
 export type WebUi = {
@@ -32,9 +40,16 @@ export type WebUi = {
   authorized(req: IncomingMessage): boolean;
   /** The path to print, e.g. `/login?token=…` (still valid until it is used). */
   readonly loginPath: string;
-  /** Whether the login token was used. */
+  /** Whether the first login token was used. */
   readonly spent: boolean;
+  /** A new one-time login path (what GET /login-link answers `yoke web`). */
+  newLoginPath(): string;
 };
+
+/** How long a session cookie lasts. */
+export const SESSION_MAX_AGE_S = 30 * 24 * 3600;
+/** Login links not yet used, at most (the oldest is dropped). */
+const MAX_OPEN_LINKS = 16;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -65,18 +80,41 @@ const SECURITY_HEADERS = {
 };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
+const sign = (key: Buffer, s: string) => createHmac('sha256', key).update(s).digest('base64url');
 const sameSecret = (given: string, expected: Buffer) => timingSafeEqual(digest(given), expected);
 
 export function createWebUi(options: WebUiOptions): WebUi {
   const root = resolve(options.distDir);
-  const loginDigest = digest(options.token);
+  const now = options.now ?? Date.now;
+  const firstDigest = digest(options.token);
+  /** Digests of the login tokens not used yet. */
+  const open: Buffer[] = [firstDigest];
   const bearerDigest = options.bearerToken ? digest(options.bearerToken) : null;
   const sessions: Buffer[] = [];
+  const key = options.sessionKey ?? null;
   let spent = false;
 
+  const newSession = (): string => {
+    if (key) {
+      const secret = `${now()}.${randomBytes(24).toString('base64url')}`;
+      return `${secret}.${sign(key, secret)}`;
+    }
+    const secret = randomBytes(32).toString('base64url');
+    sessions.push(digest(secret));
+    return secret;
+  };
+  const validSession = (value: string): boolean => {
+    if (!key) return sessions.some((s) => sameSecret(value, s));
+    const dot = value.lastIndexOf('.');
+    const secret = value.slice(0, dot);
+    const issued = Number(secret.split('.', 1)[0]);
+    if (dot < 0 || !Number.isFinite(issued)) return false;
+    if (!sameSecret(value.slice(dot + 1), digest(sign(key, secret)))) return false;
+    return issued <= now() + 60_000 && now() - issued < SESSION_MAX_AGE_S * 1000;
+  };
   const hasSession = (req: IncomingMessage): boolean => {
     const value = readCookie(req, cookieName(req));
-    return value !== null && sessions.some((s) => sameSecret(value, s));
+    return value !== null && validSession(value);
   };
   const hasBearer = (req: IncomingMessage): boolean => {
     const match = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
@@ -86,23 +124,27 @@ export function createWebUi(options: WebUiOptions): WebUi {
 
   const login = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const token = url.searchParams.get('token') ?? '';
-    if (!spent && token !== '' && sameSecret(token, loginDigest)) {
-      spent = true;
-      const secret = randomBytes(32).toString('base64url');
-      sessions.push(digest(secret));
+    const at = token === '' ? -1 : open.findIndex((d) => sameSecret(token, d));
+    if (at >= 0) {
+      if (open[at] === firstDigest) spent = true;
+      open.splice(at, 1);
+      const lasting = key ? `; Max-Age=${SESSION_MAX_AGE_S}` : '';
       res.setHeader(
         'Set-Cookie',
-        `${cookieName(req)}=${secret}; Path=/; HttpOnly; SameSite=Strict`,
+        `${cookieName(req)}=${newSession()}; Path=/; HttpOnly; SameSite=Strict${lasting}`,
       );
       redirectHome(res);
       return;
     }
     // A second click on the link from a browser that is already logged in just goes home.
     if (authorized(req)) return redirectHome(res);
-    const why = spent
-      ? 'This login link was already used. Restart yoke serve for a new one.'
-      : 'This login link is not valid.';
-    unauthorized(res, why);
+    unauthorized(res, 'This login link was already used, or is not valid.');
+  };
+  const newLoginPath = (): string => {
+    const token = randomBytes(24).toString('base64url');
+    open.push(digest(token));
+    if (open.length > MAX_OPEN_LINKS) open.splice(0, open.length - MAX_OPEN_LINKS);
+    return `/login?token=${encodeURIComponent(token)}`;
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -123,6 +165,12 @@ export function createWebUi(options: WebUiOptions): WebUi {
       login(req, res, url);
       return true;
     }
+    // `yoke web`: a fresh login link, for terminal clients of this user only (the bearer token).
+    if (url.pathname === '/login-link') {
+      if (!hasBearer(req)) unauthorized(res, 'A login link needs the bearer token.');
+      else plain(res, 200, newLoginPath());
+      return true;
+    }
     if (!authorized(req)) {
       unauthorized(res, 'Log in with the link printed by yoke serve.');
       return true;
@@ -138,6 +186,7 @@ export function createWebUi(options: WebUiOptions): WebUi {
     get spent() {
       return spent;
     },
+    newLoginPath,
   };
 }
 
@@ -170,8 +219,9 @@ function unauthorized(res: ServerResponse, message: string): void {
     '<meta name="viewport" content="width=device-width, initial-scale=1"></head>' +
     '<body style="font: 16px system-ui, sans-serif; margin: 4rem auto; max-width: 36rem">' +
     `<h1>Yoke</h1><p>${message}</p>` +
-    '<p>The link looks like <code>http://127.0.0.1:PORT/login?token=…</code> and works once; ' +
-    'this browser stays logged in afterwards.</p></body></html>';
+    '<p>Run <code>yoke web</code> in a terminal for a new login link. It looks like ' +
+    '<code>http://127.0.0.1:PORT/login?token=…</code> and works once; this browser stays ' +
+    'logged in afterwards, across restarts of yoke serve.</p></body></html>';
   res.writeHead(401, {
     'Content-Type': 'text/html; charset=utf-8',
     // A static page with one inline style attribute, and nothing else allowed.

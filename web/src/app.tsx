@@ -49,7 +49,14 @@ export function App() {
         </span>
       </header>
       {model.lastError && model.connection !== 'open' && (
-        <div class="banner">{model.lastError}</div>
+        <div class="banner" data-testid="connection-problem">
+          {model.lastError}
+        </div>
+      )}
+      {model.credentialsProblem && (
+        <div class="banner" data-testid="credentials-banner">
+          {model.credentialsProblem}
+        </div>
       )}
       <main>
         {route.page === 'board' && <Board />}

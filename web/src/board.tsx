@@ -38,7 +38,11 @@ export function Board() {
         {COLUMNS.map((column) => {
           const inColumn = tasks.filter((t) => column.statuses.includes(t.status));
           return (
-            <div class={`column column-${column.key}`} key={column.key} data-column={column.key}>
+            <div
+              class={`column column-${column.key}${inColumn.length === 0 ? ' is-empty' : ''}`}
+              key={column.key}
+              data-column={column.key}
+            >
               <h2>
                 {column.title} <span class="count">{inColumn.length}</span>
               </h2>

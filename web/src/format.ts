@@ -57,3 +57,51 @@ export function taskWorktreePrefix(path: string, taskId: string): string | null 
   const at = path.indexOf(marker);
   return at < 0 ? null : path.slice(0, at + marker.length);
 }
+
+/** What an item's status means to a person: "awaiting approval", "applied", "interrupted"… */
+export function itemStatusText(
+  item: { type: string; status: string; exitCode?: number | null },
+  opts: { awaiting: boolean; turnInterrupted: boolean },
+): string {
+  if (item.status === 'inProgress') {
+    if (opts.awaiting) return 'awaiting approval';
+    if (opts.turnInterrupted) return 'interrupted';
+    return item.type === 'fileChange' ? 'applying' : 'running';
+  }
+  if (item.type === 'fileChange') {
+    if (item.status === 'completed') return 'applied';
+    if (item.status === 'declined') return 'declined';
+    return opts.turnInterrupted ? 'interrupted' : 'not applied';
+  }
+  // A command killed when the turn was stopped has no exit code of its own (-1 on the wire).
+  if (item.status === 'failed' && opts.turnInterrupted && (item.exitCode ?? -1) < 0)
+    return 'interrupted';
+  if (item.status === 'completed') return 'done';
+  return item.status;
+}
+
+/** The badge class for that text: colours for running, waiting, done, failed. */
+export function itemStatusClass(text: string): string {
+  if (text === 'awaiting approval') return 'waiting';
+  if (text === 'running' || text === 'applying') return 'inProgress';
+  if (text === 'done' || text === 'applied') return 'completed';
+  if (text === 'interrupted') return 'interrupted';
+  return text === 'declined' ? 'declined' : 'failed';
+}
+
+/**
+ * A task's error as one sentence: "The implement step failed: 2 of 2 checks failed." — the
+ * runner's message names the node already ("implement failed: …"), so it is not said twice.
+ */
+export function taskErrorSentence(error: { message: string; node: string | null }): string {
+  let message = error.message.trim();
+  let lead = '';
+  if (error.node) {
+    const prefix = `${error.node} failed: `;
+    if (message.startsWith(prefix)) message = message.slice(prefix.length);
+    lead = `The ${error.node} step failed: `;
+  }
+  const body = lead ? message : message.charAt(0).toUpperCase() + message.slice(1);
+  const sentence = `${lead}${body}`;
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}

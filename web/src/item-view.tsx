@@ -2,11 +2,23 @@
 // their live output, file changes with their diffs, plans and tool calls.
 import type { ThreadItem } from '../../src/protocol/items.ts';
 import { DiffView } from './diff-view.tsx';
-import { duration, relativePath } from './format.ts';
+import { duration, itemStatusClass, itemStatusText, relativePath } from './format.ts';
 import { Markdown } from './markdown-view.tsx';
 
-export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string }) {
+export function ItemView(props: {
+  item: ThreadItem;
+  live: boolean;
+  cwd?: string;
+  /** A question about this item waits for an answer (its card shows what is asked). */
+  awaiting?: boolean;
+  /** The item's turn was interrupted. */
+  turnInterrupted?: boolean;
+}) {
   const { item, live } = props;
+  const state = {
+    awaiting: props.awaiting === true,
+    turnInterrupted: props.turnInterrupted === true,
+  };
   switch (item.type) {
     case 'userMessage':
       return (
@@ -39,7 +51,7 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
         <div class={`item command status-${item.status}`} data-testid="item-command">
           <div class="command-head">
             <code class="command-line">$ {item.command}</code>
-            <span class={`badge ${item.status}`}>{commandStatus(item)}</span>
+            <Badge text={commandStatus(item, state)} />
           </div>
           <div class="command-cwd">{item.cwd}</div>
           {item.aggregatedOutput ? <pre class="output">{item.aggregatedOutput}</pre> : null}
@@ -52,15 +64,18 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
             <span>
               edited {item.changes.length} file{item.changes.length === 1 ? '' : 's'}
             </span>
-            <span class={`badge ${item.status}`}>{item.status}</span>
+            <Badge text={itemStatusText(item, state)} />
           </div>
-          {item.changes.map((change) => (
-            <DiffView
-              key={change.path}
-              title={`${change.kind.type} ${relativePath(change.path, [props.cwd])}`}
-              diff={change.diff || '(no textual diff)'}
-            />
-          ))}
+          {/* While it waits for approval, the approval card shows the diff: once is enough. */}
+          {state.awaiting && <div class="muted">the changes are shown with the question below</div>}
+          {!state.awaiting &&
+            item.changes.map((change) => (
+              <DiffView
+                key={change.path}
+                title={`${change.kind.type} ${relativePath(change.path, [props.cwd])}`}
+                diff={change.diff || '(no textual diff)'}
+              />
+            ))}
         </div>
       );
     case 'plan':
@@ -75,7 +90,7 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
         <details class={`item tool status-${item.status}`}>
           <summary>
             <code>{item.tool}</code> {argumentsLine(item.arguments)}{' '}
-            <span class={`badge ${item.status}`}>{item.status}</span>
+            <Badge text={itemStatusText(item, state)} />
             {item.durationMs != null && <span class="muted"> {duration(item.durationMs)}</span>}
           </summary>
           {item.contentItems?.map((c, i) => (
@@ -92,8 +107,7 @@ export function ItemView(props: { item: ThreadItem; live: boolean; cwd?: string 
             <code>
               {item.server}/{item.tool}
             </code>{' '}
-            {argumentsLine(item.arguments)}{' '}
-            <span class={`badge ${item.status}`}>{item.status}</span>
+            {argumentsLine(item.arguments)} <Badge text={itemStatusText(item, state)} />
             {item.durationMs != null && <span class="muted"> {duration(item.durationMs)}</span>}
           </summary>
           {item.error && <pre class="output">{item.error.message}</pre>}
@@ -125,12 +139,24 @@ function mcpContentText(block: unknown): string {
   return JSON.stringify(block);
 }
 
-function commandStatus(item: Extract<ThreadItem, { type: 'commandExecution' }>): string {
-  if (item.status === 'inProgress') return 'running';
+function commandStatus(
+  item: Extract<ThreadItem, { type: 'commandExecution' }>,
+  state: { awaiting: boolean; turnInterrupted: boolean },
+): string {
+  const word = itemStatusText(item, state);
+  if (item.status === 'inProgress' || word === 'interrupted' || item.status === 'declined')
+    return word;
   const parts: string[] = [item.status];
   if (item.exitCode !== null) parts.push(`exit ${item.exitCode}`);
   if (item.durationMs !== null) parts.push(duration(item.durationMs));
   return parts.join(' · ');
+}
+
+/** A status badge; its class (colour) follows its first word. */
+function Badge({ text }: { text: string }) {
+  const word = text.split(' · ', 1)[0]!;
+  const cls = word === 'completed' ? 'completed' : itemStatusClass(word);
+  return <span class={`badge ${cls}`}>{text}</span>;
 }
 
 function describe(part: { type: string; url?: string; path?: string }): string {

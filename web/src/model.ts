@@ -49,6 +49,10 @@ export class Model {
   taskLogs = new Map<string, TaskLogEntry[]>();
   threads = new Map<string, ThreadView>();
   recentThreads: Thread[] = [];
+  /** The models the daemon offers (model/list), for the pickers. */
+  models: string[] = [];
+  /** Why the daemon cannot reach a model (no key for its provider), or null. */
+  credentialsProblem: string | null = null;
 
   private client: YokeClient | null = null;
   private generation = 0;
@@ -104,19 +108,24 @@ export class Model {
         this.client?.close(); // failed half-way (after initialize): do not leave it open
       }
       this.client = null;
-      // A restarted daemon forgets its sessions: retrying cannot help, a new login can.
-      if (!(await loggedIn())) {
-        this.connection = 'loggedOut';
-        this.lastError =
-          'This browser is no longer logged in (did yoke serve restart?). ' +
-          'Open the login link it printed.';
-        this.forgetApprovals();
-        this.changed();
-        return;
-      }
-      this.connection = 'reconnecting';
       this.forgetApprovals();
       this.subscribed.clear();
+      // Why it dropped, and what the reader can do; meanwhile keep trying (a login in another
+      // tab, or the daemon coming back on this port, reconnects this one by itself).
+      const state = await reachable();
+      if (state === 'loggedOut') {
+        this.connection = 'loggedOut';
+        this.lastError =
+          `yoke serve at ${location.host} no longer knows this browser (its session expired, or ` +
+          'web-session.key was deleted). Run `yoke web` in a terminal for a new login link.';
+      } else {
+        this.connection = 'reconnecting';
+        if (state === 'down')
+          this.lastError =
+            `yoke serve is not answering at ${location.host}. Start it again (\`yoke serve\`, or ` +
+            'any `yoke task` command): this page reconnects by itself. If it now listens on ' +
+            'another port, `yoke web` prints its link.';
+      }
       this.changed();
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 5000);
@@ -189,8 +198,34 @@ export class Model {
     this.connection = 'open';
     this.lastError = null;
     this.changed();
-    await Promise.all([this.loadTasks(), this.loadRecentThreads()]);
+    await Promise.all([this.loadTasks(), this.loadRecentThreads(), this.loadModelAccess()]);
     this.syncSubscriptions();
+  }
+
+  /** The models offered, and whether the daemon has the key its model provider needs. */
+  private async loadModelAccess(): Promise<void> {
+    const [models, account, { config }] = await Promise.all([
+      this.request('model/list', { limit: 100 }),
+      this.request('account/read', {}),
+      this.request('config/read', {}),
+    ]);
+    this.models = [...new Set(models.data.map((m) => m.model))];
+    const provider = typeof config.model_provider === 'string' ? config.model_provider : 'openai';
+    const entry = (config.model_providers as Record<string, { env_key?: unknown }> | undefined)?.[
+      provider
+    ];
+    const envKey =
+      typeof entry?.env_key === 'string'
+        ? entry.env_key
+        : account.requiresOpenaiAuth
+          ? 'OPENAI_API_KEY'
+          : null;
+    this.credentialsProblem =
+      account.account === null && envKey
+        ? `yoke serve has no API key for its model provider "${provider}": ${envKey} is not set ` +
+          'in its environment, so tasks and threads will fail. Set it, then restart yoke serve.'
+        : null;
+    this.changed();
   }
 
   private async loadTasks(): Promise<void> {
@@ -316,13 +351,19 @@ function approvalKey(generation: number, requestId: RequestId): string {
   return `${generation}:${String(requestId)}`;
 }
 
-/** Whether the page's own origin still accepts this browser (false on 401). */
-async function loggedIn(): Promise<boolean> {
+/** Whether the page's own origin answers, and still accepts this browser. */
+async function reachable(): Promise<'ok' | 'loggedOut' | 'down'> {
   try {
-    const res = await fetch('/', { method: 'HEAD', cache: 'no-store' });
-    return res.status !== 401;
+    // Bounded: after a restart on another port, another program may hold this one and never
+    // answer.
+    const res = await fetch('/', {
+      method: 'HEAD',
+      cache: 'no-store',
+      signal: AbortSignal.timeout(5000),
+    });
+    return res.status === 401 ? 'loggedOut' : 'ok';
   } catch {
-    return true; // the daemon is down: keep trying
+    return 'down';
   }
 }
 

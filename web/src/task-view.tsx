@@ -5,7 +5,14 @@ import type { Task, TaskLogEntry } from '../../src/protocol/methods-task.ts';
 import { ApprovalCard } from './approval-card.tsx';
 import { DiffView } from './diff-view.tsx';
 import { Markdown } from './markdown-view.tsx';
-import { count, duration, percent, relativePath, taskWorktreePrefix } from './format.ts';
+import {
+  count,
+  duration,
+  percent,
+  relativePath,
+  taskErrorSentence,
+  taskWorktreePrefix,
+} from './format.ts';
 import { threadHref } from './router.ts';
 import { cacheShare, type ThreadView } from '../../src/client/thread-view.ts';
 import { useModel } from './use-model.ts';
@@ -76,9 +83,8 @@ export function TaskView({ id }: { id: string }) {
         </div>
         {error && <div class="error">{error}</div>}
         {task.error && (
-          <div class="error">
-            {task.error.node ? `${task.error.node}: ` : ''}
-            {task.error.message}
+          <div class="error" data-testid="task-error">
+            {taskErrorSentence(task.error)}
           </div>
         )}
       </div>
@@ -87,7 +93,7 @@ export function TaskView({ id }: { id: string }) {
         <ApprovalCard key={a.key} approval={a} thread={model.threads.get(a.threadId)} />
       ))}
 
-      {task.result && <ResultCard task={task} />}
+      {showResult(task) && <ResultCard task={task} />}
       <NodesCard task={task} />
       {task.checkResults.length > 0 && <ChecksCard task={task} />}
       <UsageCard task={task} threads={threads} />
@@ -97,8 +103,16 @@ export function TaskView({ id }: { id: string }) {
   );
 }
 
+/** A result worth showing: a finished task's, or work in progress that changed something. */
+function showResult(task: Task): boolean {
+  const result = task.result;
+  if (!result) return false;
+  return task.status === 'succeeded' || result.filesChanged > 0 || result.commits.length > 0;
+}
+
 function ResultCard({ task }: { task: Task }) {
   const result = task.result!;
+  const changed = result.filesChanged > 0;
   return (
     <div class="card" data-testid="task-result">
       <h2>Result</h2>
@@ -111,9 +125,13 @@ function ResultCard({ task }: { task: Task }) {
           <span class="removed">−{result.deletions}</span>
         </span>
       </div>
-      <div class="apply-hint">
-        Apply it to your checkout: <code data-testid="apply-hint">yoke task apply {task.id}</code>
-      </div>
+      {changed ? (
+        <div class="apply-hint">
+          Apply it to your checkout: <code data-testid="apply-hint">yoke task apply {task.id}</code>
+        </div>
+      ) : (
+        <div class="muted">No files changed: nothing to apply.</div>
+      )}
       {result.commits.length > 0 && (
         <ul class="commits">
           {result.commits.map((c) => (
@@ -131,51 +149,62 @@ function ResultCard({ task }: { task: Task }) {
 
 function NodesCard({ task }: { task: Task }) {
   const now = Date.now();
+  // Every node of the blueprint from the start: the visits so far in the order they happened,
+  // then the nodes not reached (yet), greyed.
+  const visited = new Set(task.nodes.map((n) => n.node));
+  const unreached = task.blueprintNodes.filter((n) => !visited.has(n.node));
+  const ended = TERMINAL.has(task.status);
   return (
     <div class="card">
-      <h2>Blueprint</h2>
-      <table class="nodes" data-testid="task-nodes">
-        <thead>
-          <tr>
-            <th>node</th>
-            <th>type</th>
-            <th>status</th>
-            <th>time</th>
-            <th>what happened</th>
-          </tr>
-        </thead>
-        <tbody>
-          {task.nodes.map((n) => (
-            <tr key={`${n.node}#${n.visit}`} class={`node-${n.status}`}>
-              <td>
-                {n.node}
-                {n.visit > 1 && <span class="muted"> #{n.visit}</span>}
-              </td>
-              <td>{n.type}</td>
-              <td>
-                <span class={`pill ${n.status}`}>{n.status}</span>
-              </td>
-              <td>{duration((n.completedAtMs ?? now) - n.startedAtMs)}</td>
-              <td>
-                {n.summary}
-                {n.threadId && (
-                  <>
-                    {' '}
-                    <a href={threadHref(n.threadId)}>thread</a>
-                  </>
-                )}
-              </td>
-            </tr>
-          ))}
-          {task.nodes.length === 0 && (
+      <h2>Blueprint {task.blueprint}</h2>
+      <div class="table-wrap">
+        <table class="nodes" data-testid="task-nodes">
+          <thead>
             <tr>
-              <td colSpan={5} class="muted">
-                not started
-              </td>
+              <th>node</th>
+              <th class="node-type">type</th>
+              <th>status</th>
+              <th>time</th>
+              <th>what happened</th>
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {task.nodes.map((n) => (
+              <tr key={`${n.node}#${n.visit}`} class={`node-${n.status}`}>
+                <td>
+                  {n.node}
+                  {n.visit > 1 && <span class="muted"> #{n.visit}</span>}
+                </td>
+                <td class="node-type">{n.type}</td>
+                <td>
+                  <span class={`pill ${n.status}`}>{n.status}</span>
+                </td>
+                <td>{duration((n.completedAtMs ?? now) - n.startedAtMs)}</td>
+                <td class="node-summary">
+                  {n.summary}
+                  {n.threadId && (
+                    <>
+                      {' '}
+                      <a href={threadHref(n.threadId)}>thread</a>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {unreached.map((n) => (
+              <tr key={n.node} class="node-unreached" data-testid="node-unreached">
+                <td>{n.node}</td>
+                <td class="node-type">{n.type}</td>
+                <td>
+                  <span class="pill">{ended ? 'not reached' : 'not yet'}</span>
+                </td>
+                <td>–</td>
+                <td />
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {task.fixRounds.max > 0 && (
         <div class="muted">
           fix rounds used: {task.fixRounds.used} of {task.fixRounds.max}
@@ -209,10 +238,12 @@ function ChecksCard({ task }: { task: Task }) {
 
 function UsageCard({ task, threads }: { task: Task; threads: (ThreadView | undefined)[] }) {
   const sum = sumUsage(threads.map((t) => t?.usage ?? null));
+  // tokensUsed counts finished steps; the threads' own usage moves with every model request.
+  const tokens = Math.max(task.tokensUsed, sum?.totalTokens ?? 0);
   return (
     <div class="card usage" data-testid="task-usage">
       <span>
-        <strong>{count(task.tokensUsed)}</strong> tokens used
+        <strong data-testid="task-tokens">{count(tokens)}</strong> tokens used
       </span>
       <span title="cached input tokens / input tokens, over the task's threads seen live">
         cache hits <strong>{percent(cacheShare(sum))}</strong>
@@ -234,7 +265,11 @@ function DiffCard({ task, threads }: { task: Task; threads: (ThreadView | undefi
     <div class="card" data-testid="task-diff">
       <h2>Diff</h2>
       {changes.length === 0 ? (
-        <div class="muted">{task.result ? 'The agent made no file edits.' : 'No edits yet.'}</div>
+        <div class="muted">
+          {task.result || TERMINAL.has(task.status)
+            ? 'The agent made no file edits.'
+            : 'No edits yet.'}
+        </div>
       ) : (
         changes.map((c, i) => (
           <DiffView

@@ -1,6 +1,6 @@
 // One thread, live: its turns and items as they stream, the plan, token use and cache hits,
 // the approvals it waits for, and a box to send the next message (or steer the running turn).
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApprovalCard } from './approval-card.tsx';
 import { duration } from './format.ts';
 import { ItemView } from './item-view.tsx';
@@ -13,6 +13,7 @@ export function ThreadView({ id }: { id: string }) {
   useEffect(() => model.watchThread(id), [id]);
   const view = model.threads.get(id);
   const approvals = model.approvals.filter((a) => a.threadId === id);
+  const follow = useFollow(id);
 
   if (!view?.thread) {
     return <div class="card">{model.lastError ?? 'Loading thread…'}</div>;
@@ -60,7 +61,14 @@ export function ThreadView({ id }: { id: string }) {
               {turn.durationMs != null && ` · ${duration(turn.durationMs)}`}
             </div>
             {turn.items.map((item) => (
-              <ItemView key={item.id} item={item} live={view.live.has(item.id)} cwd={thread.cwd} />
+              <ItemView
+                key={item.id}
+                item={item}
+                live={view.live.has(item.id)}
+                cwd={thread.cwd}
+                awaiting={view.approvals.some((a) => a.params.itemId === item.id)}
+                turnInterrupted={turn.status === 'interrupted'}
+              />
             ))}
             {turn.notices.map((n, i) => (
               <div key={i} class="notice">
@@ -77,8 +85,57 @@ export function ThreadView({ id }: { id: string }) {
       ))}
 
       <Composer threadId={id} runningTurnId={running?.id ?? null} />
+      {!follow.following && (
+        <button type="button" class="jump-latest" data-testid="jump-latest" onClick={follow.jump}>
+          ↓ Jump to latest
+        </button>
+      )}
     </div>
   );
+}
+
+const NEAR_BOTTOM_PX = 48;
+
+function nearBottom(): boolean {
+  const doc = document.documentElement;
+  return innerHeight + scrollY >= doc.scrollHeight - NEAR_BOTTOM_PX;
+}
+
+function toBottom(): void {
+  scrollTo({ top: document.documentElement.scrollHeight, behavior: 'instant' });
+}
+
+/**
+ * Follows the stream while the reader is at the bottom of the page: each render that grows it
+ * scrolls down. Scrolling up stops that (and offers a button back); reaching the bottom again,
+ * by hand or with the button, resumes it.
+ */
+function useFollow(threadId: string) {
+  const following = useRef(true);
+  const [shown, setShown] = useState(true);
+  useEffect(() => {
+    following.current = true;
+    setShown(true);
+    const onScroll = () => {
+      const bottom = nearBottom();
+      following.current = bottom;
+      setShown(bottom);
+    };
+    addEventListener('scroll', onScroll, { passive: true });
+    return () => removeEventListener('scroll', onScroll);
+  }, [threadId]);
+  // After every render: new items or deltas may have grown the page.
+  useLayoutEffect(() => {
+    if (following.current && !nearBottom()) toBottom();
+  });
+  return {
+    following: shown,
+    jump: () => {
+      following.current = true;
+      setShown(true);
+      toBottom();
+    },
+  };
 }
 
 function Composer({ threadId, runningTurnId }: { threadId: string; runningTurnId: string | null }) {
@@ -135,7 +192,7 @@ function Composer({ threadId, runningTurnId }: { threadId: string; runningTurnId
 function statusText(view: ThreadState): string {
   const s = view.status;
   if (s.type !== 'active') return s.type === 'notLoaded' ? 'stored' : s.type;
-  return s.activeFlags.includes('waitingOnApproval') ? 'waiting for approval' : 'running';
+  return s.activeFlags.includes('waitingOnApproval') ? 'awaiting approval' : 'running';
 }
 
 function statusClass(view: ThreadState): string {

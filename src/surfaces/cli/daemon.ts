@@ -5,6 +5,10 @@
 //   serve.token  the bearer token every connection must present (mode 0600: only this user)
 //   serve.lock   the daemon's pid, created exclusively: one daemon per home
 //   serve.log    what a daemon started in the background prints
+//   serve.port   the port it listened on last: the next start takes it again when it is free,
+//                so open web pages find the daemon after a restart
+//   web-session.key  signs the web page's session cookies (0600; delete it to log every
+//                browser out)
 //
 // A file whose pid is no longer alive is stale and is replaced.
 import { spawn } from 'node:child_process';
@@ -30,7 +34,29 @@ export const servePaths = (home: string) => ({
   token: join(home, 'serve.token'),
   lock: join(home, 'serve.lock'),
   log: join(home, 'serve.log'),
+  port: join(home, 'serve.port'),
+  sessionKey: join(home, 'web-session.key'),
 });
+
+/** The port the last daemon of `home` listened on, or 0 (any free port). */
+export function rememberedPort(home: string): number {
+  const port = Number(readText(servePaths(home).port).trim());
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : 0;
+}
+
+export function rememberPort(home: string, port: number): void {
+  writeAtomic(servePaths(home).port, `${port}\n`, 0o600);
+}
+
+/** The key that signs web sessions, made on first use (32 random bytes, this user only). */
+export function webSessionKey(home: string): Buffer {
+  const path = servePaths(home).sessionKey;
+  const existing = readText(path).trim();
+  if (/^[0-9a-f]{64}$/.test(existing)) return Buffer.from(existing, 'hex');
+  const key = randomBytes(32);
+  writeAtomic(path, key.toString('hex'), 0o600);
+  return key;
+}
 
 export class DaemonError extends Error {
   readonly code = 'daemon_failed';
@@ -116,6 +142,18 @@ export async function connectDaemon(
   home: string,
   notice: (line: string) => void,
 ): Promise<Connected> {
+  const { daemon, started } = await ensureDaemon(home, notice);
+  const transport = await connectWebSocket(daemon.url, { authToken: daemon.token });
+  const client = new YokeClient(transport);
+  await client.initialize({ name: 'yoke-cli', title: 'yoke task', version: CLI_VERSION });
+  return { client, url: daemon.url, started };
+}
+
+/** The running daemon of `home`, started in the background when none runs. */
+export async function ensureDaemon(
+  home: string,
+  notice: (line: string) => void,
+): Promise<{ daemon: ServeInfo & { token: string }; started: boolean }> {
   let daemon = runningDaemon(home);
   let started = false;
   if (!daemon) {
@@ -130,10 +168,7 @@ export async function connectDaemon(
       );
     }
   }
-  const transport = await connectWebSocket(daemon.url, { authToken: daemon.token });
-  const client = new YokeClient(transport);
-  await client.initialize({ name: 'yoke-cli', title: 'yoke task', version: CLI_VERSION });
-  return { client, url: daemon.url, started };
+  return { daemon, started };
 }
 
 /**

@@ -17,6 +17,7 @@ Commands:
   acp                  serve the Agent Client Protocol on stdio (Zed and other editors)
   app-server           serve the App Server (JSON-RPC over stdio, or WebSocket with --listen)
   serve                the daemon: App Server on loopback WebSocket + background task runner
+  web                  a login link for the daemon's web page (opened in the browser)
   task <command>       background tasks in isolated worktrees: submit, list, show, logs,
                        cancel, retry, apply (starts \`yoke serve\` when none runs)
   mcp-server           serve Yoke's tasks and threads to MCP hosts and other agents (stdio)
@@ -57,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./app-server.ts')).appServerCommand(rest);
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(rest);
+      case 'web':
+        return await (await import('./web.ts')).webCommand(rest, io);
       case 'doctor':
         return await (await import('./doctor.ts')).doctorCommand(rest, io);
       case 'mcp-server':

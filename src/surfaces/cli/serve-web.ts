@@ -11,12 +11,16 @@ export type ServeWeb = WebUi & {
   readyLine(wsUrl: string): string;
 };
 
-/** `apiToken` is the daemon's bearer token: terminal clients keep using it. */
-export function serveWeb(apiToken: string, distDir = webDistDir()): ServeWeb {
+/**
+ * `apiToken` is the daemon's bearer token: terminal clients keep using it. `sessionKey` signs
+ * the browsers' session cookies, so they survive a restart (daemon.ts webSessionKey).
+ */
+export function serveWeb(apiToken: string, sessionKey?: Buffer, distDir = webDistDir()): ServeWeb {
   const ui = createWebUi({
     distDir,
     token: randomBytes(24).toString('base64url'),
     bearerToken: apiToken,
+    ...(sessionKey ? { sessionKey } : {}),
   });
   return Object.assign(ui, {
     readyLine: (wsUrl: string) => `Yoke is ready: ${wsUrl.replace(/^ws/, 'http')}${ui.loginPath}`,

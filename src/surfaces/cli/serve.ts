@@ -22,8 +22,11 @@ import {
 } from './args.ts';
 import {
   acquireLock,
+  rememberedPort,
+  rememberPort,
   removeServeState,
   runningDaemon,
+  webSessionKey,
   writeServeInfo,
   writeToken,
 } from './daemon.ts';
@@ -41,7 +44,9 @@ export const SERVE = command({
     listen: {
       type: 'string',
       value: 'URL',
-      help: 'listen on URL (default ws://127.0.0.1:0: any free port)',
+      help:
+        'listen on URL (default: ws://127.0.0.1 on the port of the last start, kept in\n' +
+        '$YOKE_HOME/serve.port, or any free port when that one is taken)',
     },
     concurrency: {
       type: 'string',
@@ -92,6 +97,7 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   const warm = countOption(args.warm, 'warm', 0);
   const readyFd = countOption(args['ready-fd'], 'ready-fd', 3);
   const url = wsUrlOption(args.listen ?? 'ws://127.0.0.1:0', 'listen');
+  const explicitPort = args.listen !== undefined;
   if (!isLoopbackHost(url.hostname))
     throw new UsageError('--listen takes a loopback ws:// URL, e.g. ws://127.0.0.1:4500');
 
@@ -127,15 +133,27 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     await tasks.start();
     const token = writeToken(config.home);
     // The web page on the same port, behind a one-time login link (serve-web.ts).
-    const web = serveWeb(token);
-    handle = await listen({
-      host: url.hostname,
-      port: Number(url.port || 0),
-      authToken: token,
-      onConnection: (transport) => host.attach(transport),
-      onHttpRequest: (req, res) => hooks.onHttpRequest?.(req, res) || web.handle(req, res),
-      authorizeUpgrade: web.authorized,
-    });
+    const web = serveWeb(token, webSessionKey(config.home));
+    const on = (port: number) =>
+      listen({
+        host: url.hostname,
+        port,
+        authToken: token,
+        onConnection: (transport) => host.attach(transport),
+        onHttpRequest: (req, res) => hooks.onHttpRequest?.(req, res) || web.handle(req, res),
+        authorizeUpgrade: web.authorized,
+      });
+    // The same port as last time, so open pages reconnect to the restarted daemon; another
+    // when something else took it meanwhile.
+    const last = explicitPort ? 0 : rememberedPort(config.home);
+    try {
+      handle = await on(last || Number(url.port || 0));
+    } catch (err) {
+      if (!last || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      log(`port ${last} (the last one) is taken now; listening on another`);
+      handle = await on(0);
+    }
+    if (!explicitPort) rememberPort(config.home, handle.port);
     writeServeInfo(config.home, { url: handle.url, pid: process.pid, startedAtMs: Date.now() });
     process.stdout.write(`${web.readyLine(handle.url)}\n`);
   } catch (err) {
