@@ -210,9 +210,13 @@ test('a task waiting for approval counts its tokens live', async () => {
   assert.ok(
     (await page.getByTestId('node-unreached').allTextContents()).some((r) => /not yet/.test(r)),
   );
-  pages.set('task-waiting', `#/task/${id}`);
-  pages.set('board-waiting', '#/');
-  await screenshots('waiting');
+  // These two only now, while it waits (the final round sees it done).
+  await screenshots(
+    new Map([
+      ['task-waiting', `#/task/${id}`],
+      ['board-waiting', '#/'],
+    ]),
+  );
   await page.getByTestId('approval-accept').click();
   await page.locator('[data-testid=task-view][data-status=succeeded]').waitFor();
 });
@@ -307,7 +311,7 @@ test('the submit form: recent repositories, the repository blueprints, a model, 
 test('no page is wider than the window at 420 or 1400 px (screenshots of each)', async () => {
   pages.set('board', '#/');
   pages.set('missing', '#/no/such/page');
-  await screenshots('final');
+  await screenshots(pages);
   // The page a browser without a session gets.
   for (const width of [420, 1400]) {
     const outside = await browser.newContext({ viewport: { width, height: 900 } });
@@ -322,8 +326,8 @@ test('no page is wider than the window at 420 or 1400 px (screenshots of each)',
   }
 });
 
-/** Every page so far at both widths: no horizontal overflow, and a screenshot of each. */
-async function screenshots(round: string): Promise<void> {
+/** Each page at both widths: no horizontal overflow, and a screenshot of each. */
+async function screenshots(list: Map<string, string>): Promise<void> {
   const state = await context.storageState();
   for (const width of [420, 1400]) {
     const narrow = await browser.newContext({
@@ -331,7 +335,7 @@ async function screenshots(round: string): Promise<void> {
       storageState: state,
     });
     const p = await narrow.newPage();
-    for (const [name, hash] of pages) {
+    for (const [name, hash] of list) {
       await p.goto(`${serve.base}/${hash}`);
       await p.locator('[data-testid=connection]', { hasText: 'connected' }).waitFor();
       const ready =
@@ -356,5 +360,4 @@ async function screenshots(round: string): Promise<void> {
     }
     await narrow.close();
   }
-  void round;
 }

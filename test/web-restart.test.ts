@@ -5,7 +5,7 @@
 // taken, the daemon listens on another. A daemon without the key its provider needs shows a
 // banner saying so.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, watch } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -103,3 +103,34 @@ test('the remembered port taken by another program: the daemon listens elsewhere
   await banner.waitFor();
   assert.match((await banner.textContent())!, /no API key .*"openai": OPENAI_API_KEY is not set/);
 });
+
+test('yoke web with no daemon running starts one in the background and prints its link', async (t) => {
+  await serve?.stop();
+  serve = null;
+  const env = yokeEnv(mock.url, home);
+  const web = await runYoke(['web', '--no-open'], { cwd: home, env });
+  t.after(() => stopBackgroundDaemon(home));
+  assert.equal(web.code, 0, web.stderr);
+  assert.match(web.stderr, /started the task daemon \(pid \d+\)/);
+  const link = web.stdout.trim();
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/login\?token=\S+$/);
+  const login = await fetch(link, { redirect: 'manual' });
+  assert.equal(login.status, 303);
+  assert.match(login.headers.get('set-cookie') ?? '', /^yoke-session-\d+=/);
+});
+
+/** SIGTERM to the daemon `yoke web` started (not our child), then wait for its state to go. */
+async function stopBackgroundDaemon(dir: string): Promise<void> {
+  const info = join(dir, 'serve.json');
+  if (!existsSync(info)) return;
+  const gone = new Promise<void>((resolve) => {
+    const watcher = watch(dir, () => {
+      if (!existsSync(info)) {
+        watcher.close();
+        resolve();
+      }
+    });
+  });
+  process.kill((JSON.parse(readFileSync(info, 'utf8')) as { pid: number }).pid, 'SIGTERM');
+  await gone;
+}

@@ -265,11 +265,7 @@ function DiffCard({ task, threads }: { task: Task; threads: (ThreadView | undefi
     <div class="card" data-testid="task-diff">
       <h2>Diff</h2>
       {changes.length === 0 ? (
-        <div class="muted">
-          {task.result || TERMINAL.has(task.status)
-            ? 'The agent made no file edits.'
-            : 'No edits yet.'}
-        </div>
+        <div class="muted">{noEdits(task)}</div>
       ) : (
         changes.map((c, i) => (
           <DiffView
@@ -281,6 +277,15 @@ function DiffCard({ task, threads }: { task: Task; threads: (ThreadView | undefi
       )}
     </div>
   );
+}
+
+/** Why the diff card is empty: no edits yet, none at all, or edits made by commands. */
+function noEdits(task: Task): string {
+  if (task.result && task.result.filesChanged > 0)
+    return "The agent's commands changed the files, not its patches: see the result's diff stat.";
+  return task.result || TERMINAL.has(task.status)
+    ? 'The agent made no file edits.'
+    : 'No edits yet.';
 }
 
 function LogCard({ entries }: { entries: TaskLogEntry[] }) {
