@@ -195,6 +195,7 @@ test('a task waiting for approval counts its tokens live', async () => {
   const id = await submitFromForm(page, 'approval please, as a task', guarded);
   await page.goto(`${serve.base}/#/task/${id}`);
   await page.locator('[data-testid=task-view][data-status=waiting_approval]').waitFor();
+  assert.equal(await page.getByTestId('task-status').textContent(), 'awaiting approval');
   // Its agent step has not finished, yet its model requests count already: in task/read and on
   // the page.
   const { task } = await terminal.request('task/read', { taskId: id });

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import type { Task, TaskStatus } from '../../src/protocol/methods-task.ts';
 import { ApprovalCard } from './approval-card.tsx';
-import { ago, basename, firstLine } from './format.ts';
+import { ago, basename, firstLine, taskStatusText } from './format.ts';
 import { taskHref, threadHref } from './router.ts';
 import { SubmitForm } from './submit-form.tsx';
 import { useModel } from './use-model.ts';
@@ -90,7 +90,7 @@ function TaskCard({ task, fresh }: { task: Task; fresh: boolean }) {
     >
       <div class="task-prompt">{firstLine(task.prompt, 90)}</div>
       <div class="task-meta">
-        <span class={`pill ${task.status}`}>{task.status.replace('_', ' ')}</span>
+        <span class={`pill ${task.status}`}>{taskStatusText(task.status)}</span>
         {task.currentNode && <span>at {task.currentNode}</span>}
         {task.checkResults.length > 0 && (
           <span>

@@ -105,3 +105,8 @@ export function taskErrorSentence(error: { message: string; node: string | null 
   const sentence = `${lead}${body}`;
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }
+
+/** A task's status in words: "awaiting approval" for waiting_approval. */
+export function taskStatusText(status: string): string {
+  return status === 'waiting_approval' ? 'awaiting approval' : status.replace('_', ' ');
+}

@@ -11,6 +11,7 @@ import {
   percent,
   relativePath,
   taskErrorSentence,
+  taskStatusText,
   taskWorktreePrefix,
 } from './format.ts';
 import { threadHref } from './router.ts';
@@ -57,7 +58,7 @@ export function TaskView({ id }: { id: string }) {
         <div class="title-row">
           <h1>{task.prompt.split('\n', 1)[0]}</h1>
           <span class={`pill ${task.status}`} data-testid="task-status">
-            {task.status.replace('_', ' ')}
+            {taskStatusText(task.status)}
           </span>
         </div>
         <div class="facts">
