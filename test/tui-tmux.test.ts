@@ -59,6 +59,8 @@ function startTmux(t: TestContext, argv: string[], env: NodeJS.ProcessEnv, cwd: 
     Number(/yoke exited with (\d+)/.exec(await waitFor(/yoke exited with \d+/))![1]);
   return {
     screen,
+    /** The screen with its colours (SGR escape sequences) kept. */
+    colours: () => tmux('capture-pane', '-p', '-e', '-t', 'tui'),
     waitFor,
     waitForExit,
     typeText: (value: string) => tmux('send-keys', '-t', 'tui', '-l', value),
@@ -177,6 +179,46 @@ test(
     assert.equal(await tui.waitForExit(), 0);
   },
 );
+
+test('at 80x24: an answer in markdown is drawn styled, its code coloured', { skip }, async (t) => {
+  const repo = tempRepo({}, t);
+  const home = tempDir('home', t);
+  const answer = [
+    '## Done',
+    '',
+    'Changed **two** files; see `parse()`.',
+    '',
+    '- first',
+    '- second',
+    '',
+    '```ts',
+    'const answer = 42;',
+    '```',
+  ].join('\n');
+  const mock = await startMockModel([text(answer)]);
+  t.after(() => mock.close());
+  const tui = startTmux(t, [], yokeEnv(mock.url, home), repo);
+  await tui.waitFor('\u2500\u2500 /help for commands');
+  tui.typeText('x');
+  // Keys typed before the UI reads the keyboard would reach the terminal, not the prompt.
+  await tui.waitFor(/^> x/m);
+  tui.typeText('plain');
+  tui.press('Enter');
+  const shown = await tui.waitFor(/^ {2}const answer = 42;$/m);
+  await tui.waitFor('\u2500\u2500 /help for commands');
+  saveArtifact('markdown-screen.txt', tui.screen());
+  assert.match(shown, /^Done$/m);
+  assert.match(shown, /^Changed two files; see parse\(\)\.$/m);
+  assert.match(shown, /^- first\n- second$/m);
+  assert.doesNotMatch(shown, /\*\*|```|##/);
+  const colours = tui.colours();
+  // SGR codes: 1 bold, 35 magenta (a keyword), 36 cyan (inline code), 33 yellow (a number).
+  const sgr = String.raw`\x1b\[[0-9;]*`;
+  assert.match(colours, new RegExp(`${sgr}35m(${sgr}m)*const`), 'the keyword is coloured');
+  assert.match(colours, new RegExp(`${sgr}33m(${sgr}m)*42`), 'the number is coloured');
+  assert.match(colours, new RegExp(`${sgr}36m(${sgr}m)*parse\\(\\)`), 'inline code is coloured');
+  assert.match(colours, new RegExp(`${sgr}1m(${sgr}m)*two`), 'bold is bold');
+});
 
 test('yoke --remote attaches the UI to a running App Server', { skip }, async (t) => {
   const repo = tempRepo({}, t);
