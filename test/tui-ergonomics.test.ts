@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { ServerNotification } from '../src/protocol/methods.ts';
 import { elapsedText } from '../src/surfaces/tui/clock.ts';
 import { KEYS, settle, waitFor, waitForScreen } from './support/tui.ts';
-import { base, fakeThread, fakeTui, NOW_MS, THREAD, TURN } from './support/tui-fake.ts';
+import { base, fakeOpened, fakeThread, fakeTui, NOW_MS, THREAD, TURN } from './support/tui-fake.ts';
 
 const TAB = '\t';
 
@@ -97,6 +97,19 @@ test('the working line counts the seconds of the turn, on the clock the test mov
   });
   await waitForScreen(screen, /\u2500 \/help for commands/);
   assert.equal(elapsedText(3_725_000), '1h 02m');
+});
+
+test('a thread opened while its turn runs counts from when the turn started', async (t) => {
+  const turn = {
+    id: TURN,
+    items: [],
+    status: 'inProgress' as const,
+    startedAt: NOW_MS / 1000 - 90,
+  };
+  const { screen } = await fakeTui(t, {
+    answers: { 'thread/start': () => fakeOpened(THREAD, [turn]) },
+  });
+  await waitForScreen(screen, 'working 1m 30s; Esc to interrupt');
 });
 
 test('a command waiting for its answer says "awaiting approval"; an interrupted one "interrupted"', async (t) => {

@@ -192,7 +192,8 @@ export class TuiController {
       session,
       entries: [banner, ...entriesFromTurns(opened.thread.turns)],
       turnId: running?.id ?? null,
-      turnStartedAt: running ? this.clock.now() : null,
+      // A turn already running (resumed) has run since it started, not since it was opened.
+      turnStartedAt: running ? (running.startedAt ?? this.clock.now() / 1000) * 1000 : null,
       starting: false,
       usage: view.usage,
       turnDiff: '',
