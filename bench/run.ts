@@ -8,6 +8,7 @@ import { benchSoak } from './soak.ts';
 import { benchMcp } from './mcp.ts';
 import { benchStoreCheck } from './store-check.ts';
 import { benchTasks } from './tasks.ts';
+import { benchTuiMarkdown } from './tui-markdown.ts';
 
 const benches: Record<string, () => Promise<void>> = {
   exec: benchExec,
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   mcp: benchMcp,
   soak: benchSoak,
   'store-check': benchStoreCheck,
+  'tui-markdown': benchTuiMarkdown,
 };
 const ON_REQUEST = new Set(['soak']);
 const wanted = process.argv.slice(2).filter((arg) => Object.hasOwn(benches, arg));

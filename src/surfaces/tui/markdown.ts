@@ -12,15 +12,33 @@ import type { Line, Tone } from './transcript-lines.ts';
 /** `source` as rows of `width` columns, in `tone` where the markdown says nothing else. */
 export function markdownLines(source: string, width: number, tone: Tone = 'plain'): Line[] {
   const tokens = new Lexer({ gfm: true }).lex(sanitize(source));
-  return blocks(tokens, { width: Math.max(8, width), tone });
+  return blocks(tokens, { width: Math.max(8, width), tone }, true);
 }
 
 type Ctx = { width: number; tone: Tone };
 
-function blocks(tokens: Token[], ctx: Ctx): Line[] {
+/**
+ * The rows of top-level blocks, by their source, width and tone: a message streaming in is
+ * drawn again at every delta, and all its blocks but the last are the same as before.
+ */
+const laidOut = new Map<string, Line[]>();
+const LAID_OUT_MAX = 500;
+
+function cachedBlock(token: Token, ctx: Ctx): Line[] {
+  const key = `${ctx.width}\0${ctx.tone}\0${token.raw}`;
+  let lines = laidOut.get(key);
+  if (!lines) {
+    lines = block(token, ctx);
+    if (laidOut.size >= LAID_OUT_MAX) laidOut.delete(laidOut.keys().next().value!);
+    laidOut.set(key, lines);
+  }
+  return lines;
+}
+
+function blocks(tokens: Token[], ctx: Ctx, topLevel = false): Line[] {
   const out: Line[] = [];
   for (const token of tokens) {
-    const lines = block(token, ctx);
+    const lines = topLevel ? cachedBlock(token, ctx) : block(token, ctx);
     if (lines.length === 0) continue;
     // One blank row between blocks.
     if (out.length) out.push({ text: '', tone: ctx.tone });
