@@ -116,6 +116,26 @@ test(
     assert.match(text, /line 4999$/);
     assert.match(text, /bytes \(\d+ lines\) omitted/);
 
+    // Resources: an embedded text resource is given as its text, a link by name and URI.
+    const embedded = await mcpTool(
+      hub.entry('mcp__everything__get-resource-reference')!,
+      hub,
+    ).execute('c5', { resourceType: 'Text', resourceId: 2 }, ctx);
+    assert.equal(typeof embedded.output, 'string');
+    assert.match(
+      String(embedded.output),
+      /^\[resource demo:\/\/\S+\/text\/2\]\nResource 2: This is a plaintext resource/m,
+    );
+    const links = await mcpTool(hub.entry('mcp__everything__get-resource-links')!, hub).execute(
+      'c6',
+      { count: 2 },
+      ctx,
+    );
+    assert.match(String(links.output), /\[resource Blob Resource 1: demo:\/\/\S+ — Resource 1/);
+    assert.match(String(links.output), /\[resource Text Resource 2: demo:\/\/\S+ — Resource 2/);
+    const stored = links.item.type === 'mcpToolCall' ? links.item.result!.content : [];
+    assert.equal(stored.filter((b) => (b as { type: string }).type === 'resource_link').length, 2);
+
     const missing = await mcpTool(hub.entry('mcp__fs__read_text_file')!, hub).execute(
       'c4',
       { path: '/definitely/not/allowed' },
@@ -224,33 +244,49 @@ test('a server that cannot start or never answers fails with the reason', TIMEOU
   assert.deepEqual(hub.catalogue(), []);
 });
 
-test('streamable HTTP with a bearer token from the environment', TIMEOUT, async (t) => {
-  const http = await startHttpMcpServer({ token: 's3cret' });
-  t.after(() => http.close());
-  const hub = hubOf({ web: { url: http.url, bearer_token_env_var: 'WEB_TOKEN' } }, process.cwd(), {
-    WEB_TOKEN: 's3cret',
-  });
-  t.after(() => hub.close());
-  await hub.startAll();
-  assert.deepEqual(
-    hub.catalogue().map((e) => [e.name, e.readOnly]),
-    [
-      ['mcp__web__lookup', true],
-      ['mcp__web__record', false],
-    ],
-  );
-  const result = await mcpTool(hub.entry('mcp__web__lookup')!, hub).execute(
-    'h1',
-    { word: 'yoke' },
-    toolContext(),
-  );
-  assert.equal(result.output, 'yoke: a word (over HTTP)');
+test(
+  'streamable HTTP with a bearer token from the environment, http_headers and env_http_headers',
+  TIMEOUT,
+  async (t) => {
+    const http = await startHttpMcpServer({ token: 's3cret' });
+    t.after(() => http.close());
+    const hub = hubOf(
+      {
+        web: {
+          url: http.url,
+          bearer_token_env_var: 'WEB_TOKEN',
+          http_headers: { 'X-Team': 'platform' },
+          env_http_headers: { 'X-Tenant': 'WEB_TENANT', 'X-Unset': 'WEB_UNSET' },
+        },
+      },
+      process.cwd(),
+      { WEB_TOKEN: 's3cret', WEB_TENANT: 'acme' },
+    );
+    t.after(() => hub.close());
+    await hub.startAll();
+    assert.deepEqual(
+      hub.catalogue().map((e) => [e.name, e.readOnly]),
+      [
+        ['mcp__web__lookup', true],
+        ['mcp__web__record', false],
+      ],
+    );
+    const result = await mcpTool(hub.entry('mcp__web__lookup')!, hub).execute(
+      'h1',
+      { word: 'yoke' },
+      toolContext(),
+    );
+    assert.equal(result.output, 'yoke: a word (over HTTP)');
+    assert.equal(http.headers['x-team'], 'platform', 'http_headers');
+    assert.equal(http.headers['x-tenant'], 'acme', 'env_http_headers');
+    assert.equal(http.headers['x-unset'], undefined, 'a variable that is not set sends nothing');
 
-  const noToken = hubOf(
-    { web: { url: http.url, bearer_token_env_var: 'WEB_TOKEN' } },
-    process.cwd(),
-  );
-  t.after(() => noToken.close());
-  await noToken.startAll();
-  assert.match(noToken.server('web').error!, /WEB_TOKEN is not set/);
-});
+    const noToken = hubOf(
+      { web: { url: http.url, bearer_token_env_var: 'WEB_TOKEN' } },
+      process.cwd(),
+    );
+    t.after(() => noToken.close());
+    await noToken.startAll();
+    assert.match(noToken.server('web').error!, /WEB_TOKEN is not set/);
+  },
+);

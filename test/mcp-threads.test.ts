@@ -12,7 +12,12 @@ import { loadConfig } from '../src/runtime/config.ts';
 import { ThreadManager } from '../src/runtime/thread-manager.ts';
 import type { ThreadSession } from '../src/runtime/thread-session.ts';
 import { runYoke, tempDir, tempRepo } from './support/cli.ts';
-import { everythingServer, filesystemServer, stdioToml } from './support/mcp-servers.ts';
+import {
+  changingServer,
+  everythingServer,
+  filesystemServer,
+  stdioToml,
+} from './support/mcp-servers.ts';
 import { startMockModel, text, toolCall, type MockScript } from './support/mock-model.ts';
 
 const TIMEOUT = { timeout: 90_000 };
@@ -227,6 +232,57 @@ test(
     const hungServer = manager.mcp!.server('hung');
     assert.equal(hungServer.state, 'failed');
     assert.match(hungServer.error!, /startup_timeout_sec/);
+  },
+);
+
+test(
+  'a tool list that changes mid-thread: the new tool is appended after the others, not sorted in',
+  TIMEOUT,
+  async (t) => {
+    const { mock, repo, manager } = await setup(
+      t,
+      [
+        toolCall('mcp__changing__add_tool', { name: 'aardvark' }),
+        text('added'),
+        toolCall('mcp__changing__aardvark', {}),
+        text('ran it'),
+      ],
+      stdioToml('changing', changingServer()),
+    );
+    const session = manager.startThread({ cwd: repo });
+    const seen = watch(session);
+    // The server says its list changed; the hub lists the tools again and tells us.
+    const relisted = new Promise<void>((resolve) => {
+      const off = manager.mcp.on((event) => {
+        if (event.type === 'tools' && manager.mcp.entry('mcp__changing__aardvark')) {
+          off();
+          resolve();
+        }
+      });
+    });
+    const first = await session.startTurn([{ type: 'text', text: 'add a tool' }]).done;
+    assert.equal(first.lastMessage, 'added');
+    await relisted;
+    const second = await session.startTurn([{ type: 'text', text: 'use it' }]).done;
+    assert.equal(second.lastMessage, 'ran it');
+
+    const tools = mock.requests.map((r) => bodyOf(r.json).tools.map((tool) => tool.name));
+    assert.equal(tools.length, 4);
+    const before = tools[0]!;
+    assert.deepEqual(before.slice(BUILTIN.length), ['mcp__changing__add_tool']);
+    assert.deepEqual(tools[1], before);
+    // Sorted, aardvark would come first; it goes after the tools already offered.
+    assert.deepEqual(tools[2], [...before, 'mcp__changing__aardvark']);
+    assert.deepEqual(tools[3], tools[2]);
+    const json = (i: number) => JSON.stringify(bodyOf(mock.requests[i]!.json).tools);
+    assert.ok(json(2).startsWith(json(0).slice(0, -1)), 'the earlier tools are byte-identical');
+    assert.deepEqual(
+      mcpItems(seen.completed).map((i) => [i.tool, i.status, JSON.stringify(i.result?.content)]),
+      [
+        ['add_tool', 'completed', '[{"type":"text","text":"added aardvark"}]'],
+        ['aardvark', 'completed', '[{"type":"text","text":"aardvark ran"}]'],
+      ],
+    );
   },
 );
 

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import * as z from 'zod';
@@ -26,6 +27,14 @@ export function filesystemServer(...roots: string[]): { command: string; args: s
   return { command: process.execPath, args: [entry, ...roots] };
 }
 
+/** `command`/`args` of a server whose tool list changes while it runs (`add_tool`). */
+export function changingServer(): { command: string; args: string[] } {
+  return {
+    command: process.execPath,
+    args: [join(dirname(fileURLToPath(import.meta.url)), 'mcp-changing-server.mjs')],
+  };
+}
+
 /** TOML for one `[mcp_servers.NAME]` stdio entry. */
 export function stdioToml(
   name: string,
@@ -35,7 +44,13 @@ export function stdioToml(
   return `[mcp_servers.${name}]\ncommand = ${JSON.stringify(server.command)}\nargs = ${JSON.stringify(server.args)}\n${extra}\n`;
 }
 
-export type HttpMcpServer = { url: string; requests: number; close(): Promise<void> };
+export type HttpMcpServer = {
+  url: string;
+  requests: number;
+  /** The headers of the last request. */
+  headers: Record<string, string | string[] | undefined>;
+  close(): Promise<void>;
+};
 
 /**
  * A streamable-HTTP MCP server on 127.0.0.1 (stateless: a server per request), with a
@@ -69,9 +84,10 @@ export async function startHttpMcpServer(options: { token?: string } = {}): Prom
     );
     return server;
   };
-  const state = { requests: 0 };
+  const state = { requests: 0, headers: {} as HttpMcpServer['headers'] };
   const http: Server = createServer((req, res) => {
     state.requests++;
+    state.headers = req.headers;
     if (options.token && req.headers.authorization !== `Bearer ${options.token}`) {
       res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
       return;
@@ -99,6 +115,9 @@ export async function startHttpMcpServer(options: { token?: string } = {}): Prom
     url: `http://127.0.0.1:${port}/mcp`,
     get requests() {
       return state.requests;
+    },
+    get headers() {
+      return state.headers;
     },
     close: () =>
       new Promise<void>((resolve) => {
