@@ -1,6 +1,7 @@
 // The page: a header (connection state, approvals waiting) and the page the hash names.
 import { useEffect, useReducer } from 'preact/hooks';
 import { Board } from './board.tsx';
+import { McpView } from './mcp-view.tsx';
 import { useRoute } from './router.ts';
 import { TaskView } from './task-view.tsx';
 import { ThreadView } from './thread-view.tsx';
@@ -37,6 +38,9 @@ export function App() {
           <a href="#/" class={route.page === 'board' ? 'active' : ''}>
             Tasks
           </a>
+          <a href="#/mcp" class={route.page === 'mcp' ? 'active' : ''}>
+            MCP
+          </a>
         </nav>
         <span class="spacer" />
         {model.approvals.length > 0 && (
@@ -62,6 +66,7 @@ export function App() {
         {route.page === 'board' && <Board />}
         {route.page === 'task' && <TaskView id={route.id} />}
         {route.page === 'thread' && <ThreadView id={route.id} />}
+        {route.page === 'mcp' && <McpView />}
         {route.page === 'missing' && <div class="card">Nothing at {route.hash}.</div>}
       </main>
     </>

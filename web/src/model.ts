@@ -53,6 +53,8 @@ export class Model {
   models: string[] = [];
   /** Why the daemon cannot reach a model (no key for its provider), or null. */
   credentialsProblem: string | null = null;
+  /** The last mcpServer/startupStatus/updated of each MCP server, by name. */
+  mcpStartup = new Map<string, { status: string; error: string | null; atMs: number }>();
 
   private client: YokeClient | null = null;
   private generation = 0;
@@ -295,6 +297,11 @@ export class Model {
           this.refreshRecentThreads();
         }
         this.syncSubscriptions();
+        break;
+      }
+      case 'mcpServer/startupStatus/updated': {
+        const { name, status, error } = n.params;
+        this.mcpStartup.set(name, { status, error, atMs: Date.now() });
         break;
       }
       case 'thread/started':

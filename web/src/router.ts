@@ -2,12 +2,14 @@
 //   #/            the task board (with the submit form and recent threads)
 //   #/task/ID     a task's detail
 //   #/thread/ID   a thread, live
+//   #/mcp         the MCP servers: state and tools
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
   | { page: 'board' }
   | { page: 'task'; id: string }
   | { page: 'thread'; id: string }
+  | { page: 'mcp' }
   | { page: 'missing'; hash: string };
 
 export function parseRoute(hash: string): Route {
@@ -17,6 +19,7 @@ export function parseRoute(hash: string): Route {
     const id = decodeURIComponent(match[2]!);
     return match[1] === 'task' ? { page: 'task', id } : { page: 'thread', id };
   }
+  if (path === '/mcp') return { page: 'mcp' };
   return path === '/' ? { page: 'board' } : { page: 'missing', hash };
 }
 
