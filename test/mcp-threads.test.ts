@@ -47,7 +47,7 @@ async function setup(t: TestContext, script: MockScript, toml: string, rules = '
     manager.close();
     await mock.close();
   });
-  return { mock, repo, manager };
+  return { mock, repo, manager, config };
 }
 
 /** Every completed item and every approval of a session, as they happen. */
@@ -236,18 +236,21 @@ test(
 );
 
 test(
-  'a tool list that changes mid-thread: the new tool is appended after the others, not sorted in',
+  'a tool list that changes mid-thread: the new tool is appended, not sorted in, also after a restart',
   TIMEOUT,
   async (t) => {
-    const { mock, repo, manager } = await setup(
+    const keep = join(tempDir('mcp-changing', t), 'added.txt');
+    const { mock, repo, manager, config } = await setup(
       t,
       [
         toolCall('mcp__changing__add_tool', { name: 'aardvark' }),
         text('added'),
         toolCall('mcp__changing__aardvark', {}),
         text('ran it'),
+        text('resumed'),
+        text('a new thread'),
       ],
-      stdioToml('changing', changingServer()),
+      stdioToml('changing', changingServer(keep)),
     );
     const session = manager.startThread({ cwd: repo });
     const seen = watch(session);
@@ -266,8 +269,28 @@ test(
     const second = await session.startTurn([{ type: 'text', text: 'use it' }]).done;
     assert.equal(second.lastMessage, 'ran it');
 
+    // Yoke restarts; the server starts with both tools. The thread keeps its order; a new
+    // thread gets them sorted.
+    await manager.closeMcp();
+    manager.close();
+    const restarted = new ThreadManager({ config });
+    t.after(async () => {
+      await restarted.closeMcp();
+      restarted.close();
+    });
+    const resumed = restarted.resumeThread(session.id);
+    assert.equal(
+      (await resumed.startTurn([{ type: 'text', text: 'again' }]).done).lastMessage,
+      'resumed',
+    );
+    const fresh = restarted.startThread({ cwd: repo });
+    assert.equal(
+      (await fresh.startTurn([{ type: 'text', text: 'new' }]).done).lastMessage,
+      'a new thread',
+    );
+
     const tools = mock.requests.map((r) => bodyOf(r.json).tools.map((tool) => tool.name));
-    assert.equal(tools.length, 4);
+    assert.equal(tools.length, 6);
     const before = tools[0]!;
     assert.deepEqual(before.slice(BUILTIN.length), ['mcp__changing__add_tool']);
     assert.deepEqual(tools[1], before);
@@ -276,6 +299,11 @@ test(
     assert.deepEqual(tools[3], tools[2]);
     const json = (i: number) => JSON.stringify(bodyOf(mock.requests[i]!.json).tools);
     assert.ok(json(2).startsWith(json(0).slice(0, -1)), 'the earlier tools are byte-identical');
+    assert.equal(json(4), json(2), 'the resumed thread offers the same tools in the same order');
+    assert.deepEqual(tools[5]!.slice(BUILTIN.length), [
+      'mcp__changing__aardvark',
+      'mcp__changing__add_tool',
+    ]);
     assert.deepEqual(
       mcpItems(seen.completed).map((i) => [i.tool, i.status, JSON.stringify(i.result?.content)]),
       [

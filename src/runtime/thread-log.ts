@@ -10,8 +10,14 @@ export type LogEvent =
   | { kind: 'turnStarted'; data: { startedAtMs: number } }
   | { kind: 'item'; data: { item: ThreadItem } }
   | { kind: 'usage'; data: { last: Usage } }
-  /** Where the thread's context came from: AGENTS.md files, scoped rules loaded so far. */
-  | { kind: 'context'; data: { instructionSources?: string[]; scopedRuleIds?: string[] } }
+  /**
+   * Where the thread's context came from: AGENTS.md files, scoped rules loaded so far; the
+   * order its MCP tools are offered in (kept across restarts: a stable prompt-cache prefix).
+   */
+  | {
+      kind: 'context';
+      data: { instructionSources?: string[]; scopedRuleIds?: string[]; mcpToolOrder?: string[] };
+    }
   /** A question went out and waits for an answer (durable: survives restarts). */
   | { kind: 'approvalRequested'; data: { approvalId: string; method: string; itemId: string } }
   /** Compaction replaced the model-visible history with this. */
@@ -68,6 +74,8 @@ export type ReplayedThread = {
   preamble: number;
   instructionSources: string[];
   scopedRuleIds: string[];
+  /** The MCP tool names in the order the thread offers them (thread-tools.ts). */
+  mcpToolOrder: string[];
   /** Questions of the unfinished turn still waiting for an answer. */
   pendingApprovalIds: string[];
 };
@@ -101,6 +109,7 @@ export function replay(events: readonly LoggedEvent[]): ReplayedThread {
   let preamble = 0;
   let instructionSources: string[] = [];
   const scopedRuleIds: string[] = [];
+  let mcpToolOrder: string[] = [];
   const asked = new Map<string, string>(); // approvalId → turnId, while unanswered
   let inPreamble = true;
   for (const event of events) {
@@ -113,6 +122,7 @@ export function replay(events: readonly LoggedEvent[]): ReplayedThread {
       case 'context':
         if (event.data.instructionSources) instructionSources = event.data.instructionSources;
         scopedRuleIds.push(...(event.data.scopedRuleIds ?? []));
+        if (event.data.mcpToolOrder) mcpToolOrder = event.data.mcpToolOrder;
         break;
       case 'approvalRequested':
         asked.set(event.data.approvalId, event.turnId ?? '');
@@ -162,6 +172,7 @@ export function replay(events: readonly LoggedEvent[]): ReplayedThread {
     preamble,
     instructionSources,
     scopedRuleIds,
+    mcpToolOrder,
     pendingApprovalIds: open
       ? [...asked].filter(([, turnId]) => turnId === open!.id).map(([id]) => id)
       : [],

@@ -68,7 +68,11 @@ export class ThreadSession {
   ) {
     this.journal = new ThreadJournal(log, state, meta, () => this.status);
     this.sandbox = new SessionSandbox(settings, deps.sandbox, deps.runner);
-    this.toolbox = new ThreadTools(deps.tools, deps.mcp, () => toolPatterns(settings, deps));
+    this.toolbox = new ThreadTools(deps.tools, deps.mcp, () => toolPatterns(settings, deps), {
+      order: state.mcpToolOrder,
+      save: (mcpToolOrder) =>
+        this.journal.record(null, { kind: 'context', data: { mcpToolOrder } }),
+    });
     this.scoped = new ScopedContext(() => settings.cwd, deps.context, meta.scopedRuleIds);
     this.host = {
       journal: this.journal,

@@ -5,6 +5,8 @@
 // The MCP tools keep the order they were first offered in: sorted by name at the first
 // request, and a tool that appears later (a server that came up late, a changed tool list) is
 // appended after them, never sorted in, so the tool list stays a stable prompt-cache prefix.
+// The order is kept in the thread's log, so a thread resumed after a restart offers its tools
+// in the same order.
 import type { CatalogueEntry } from '../mcp/catalogue.ts';
 import { McpHub } from '../mcp/hub.ts';
 import { mcpTool } from '../mcp/mcp-tool.ts';
@@ -14,7 +16,8 @@ import type { ThreadPorts } from './thread-ports.ts';
 
 export class ThreadTools {
   /** The MCP tool names in the order this thread offers them. */
-  private order: string[] = [];
+  private order: string[];
+  private readonly save: (order: string[]) => void;
   private readonly made = new Map<string, { key: unknown; tool: Tool }>();
   /** The thread's own MCP servers (null: none). */
   private own: McpHub | null = null;
@@ -26,7 +29,15 @@ export class ThreadTools {
     private readonly hub: McpHub,
     /** The thread's tool patterns (each list must match); null: every tool. */
     private readonly patterns: () => readonly (readonly string[])[] | null,
-  ) {}
+    /** The order stored for the thread, and where a longer one is stored. */
+    stored: { order: readonly string[]; save: (order: string[]) => void } = {
+      order: [],
+      save: () => {},
+    },
+  ) {
+    this.order = [...stored.order];
+    this.save = stored.save;
+  }
 
   /**
    * Starts the servers the thread may use that are not running (failed ones again) and waits
@@ -87,7 +98,10 @@ export class ThreadTools {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const known = new Set(this.order);
     const fresh = entries.filter((e) => !known.has(e.name)).map((e) => e.name);
-    if (fresh.length) this.order = [...this.order, ...fresh];
+    if (fresh.length) {
+      this.order = [...this.order, ...fresh];
+      this.save(this.order);
+    }
     const byName = new Map(entries.map((e) => [e.name, e]));
     const mcp: Tool[] = [];
     for (const name of this.order) {

@@ -27,12 +27,13 @@ export function filesystemServer(...roots: string[]): { command: string; args: s
   return { command: process.execPath, args: [entry, ...roots] };
 }
 
-/** `command`/`args` of a server whose tool list changes while it runs (`add_tool`). */
-export function changingServer(): { command: string; args: string[] } {
-  return {
-    command: process.execPath,
-    args: [join(dirname(fileURLToPath(import.meta.url)), 'mcp-changing-server.mjs')],
-  };
+/**
+ * `command`/`args` of a server whose tool list changes while it runs (`add_tool`); with `keep`,
+ * the tools it added are kept in that file and there again when it starts.
+ */
+export function changingServer(keep?: string): { command: string; args: string[] } {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'mcp-changing-server.mjs');
+  return { command: process.execPath, args: keep ? [script, keep] : [script] };
 }
 
 /** TOML for one `[mcp_servers.NAME]` stdio entry. */
