@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline/promises';
 import { YokeClient } from '../../client/client.ts';
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
-import type { ParamsOf, ServerRequestMethod } from '../../protocol/methods.ts';
+import type { ParamsOf, ResultOf, ServerRequestMethod } from '../../protocol/methods.ts';
 import { yokeHome } from '../../runtime/config.ts';
 import {
   command,
@@ -54,9 +54,22 @@ const DECISIONS = {
 type Waiting = {
   method: ServerRequestMethod;
   params:
-    ParamsOf<'item/commandExecution/requestApproval'> | ParamsOf<'item/fileChange/requestApproval'>;
+    | ParamsOf<'item/commandExecution/requestApproval'>
+    | ParamsOf<'item/fileChange/requestApproval'>
+    | ParamsOf<'mcpServer/elicitation/request'>;
   answer: (decision: string) => void;
 };
+
+/** A decision as an MCP elicitation answer (for a tool call: accept for the session persists). */
+function elicitationAnswer(decision: string): ResultOf<'mcpServer/elicitation/request'> {
+  if (decision === 'accept' || decision === 'acceptForSession')
+    return {
+      action: 'accept',
+      content: {},
+      _meta: decision === 'acceptForSession' ? { persist: 'session' } : null,
+    };
+  return { action: decision === 'cancel' ? 'cancel' : 'decline', content: null, _meta: null };
+}
 
 export async function approveCommand(argv: string[]): Promise<number> {
   const { values: args, positionals, help } = parseCommand(APPROVE, argv);
@@ -141,6 +154,18 @@ async function collect(client: YokeClient): Promise<Waiting[]> {
     'item/fileChange/requestApproval',
     hold('item/fileChange/requestApproval') as never,
   );
+  // MCP tool calls (and an MCP server's own questions) are asked as elicitations.
+  client.onServerRequest(
+    'mcpServer/elicitation/request',
+    (params) =>
+      new Promise((resolve) =>
+        waiting.push({
+          method: 'mcpServer/elicitation/request',
+          params,
+          answer: (decision) => resolve(elicitationAnswer(decision)),
+        }),
+      ),
+  );
   await client.initialize({ name: 'yoke_approve', title: 'yoke approve', version: '1' });
   const loaded = await client.request('thread/loaded/list', {});
   for (const threadId of loaded.data)
@@ -153,6 +178,13 @@ function describe(w: Waiting): string {
   if (w.method === 'item/commandExecution/requestApproval') {
     const p = w.params as ParamsOf<'item/commandExecution/requestApproval'>;
     return `thread ${thread}… run: ${p.command ?? '(command)'}  in ${p.cwd ?? '?'}`;
+  }
+  if (w.method === 'mcpServer/elicitation/request') {
+    const p = w.params as ParamsOf<'mcpServer/elicitation/request'>;
+    const meta = p._meta as { tool_params?: unknown } | null;
+    const args = meta?.tool_params === undefined ? '' : ` ${JSON.stringify(meta.tool_params)}`;
+    const url = p.mode === 'url' ? ` (${p.url})` : '';
+    return `thread ${thread}… MCP ${p.serverName}: ${p.message}${url}${args}`;
   }
   return `thread ${thread}… apply a file change (item ${w.params.itemId})`;
 }
