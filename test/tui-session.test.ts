@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { hang, text, toolCall, type RecordedRequest } from './support/mock-model.ts';
 import { KEYS, startHarness, type, waitFor, waitForScreen } from './support/tui.ts';
-import { everythingServer } from './support/mcp-servers.ts';
+import { tempDir } from './support/cli.ts';
+import { everythingServer, filesystemServer } from './support/mcp-servers.ts';
 
 const UNTRUSTED = ['approval_policy="untrusted"'];
 const frameOf = (screen: { lastFrame: () => string | undefined }) => screen.lastFrame() ?? '';
@@ -227,4 +228,30 @@ test('/mcp lists the MCP servers, their state and tools', { timeout: 60_000 }, a
   await waitForScreen(h.screen, 'everything  connected  2 tools');
   await waitForScreen(h.screen, '  mcp__everything__echo');
   await waitForScreen(h.screen, '  mcp__everything__get-sum');
+});
+
+test('an MCP tool call asks; y approves it and the tool runs', { timeout: 60_000 }, async (t) => {
+  const files = tempDir('tui-mcp-files', t);
+  const target = join(files, 'note.txt');
+  const server = filesystemServer(files);
+  const h = await startHarness(
+    t,
+    [toolCall('mcp__fs__write_file', { path: target, content: 'from the TUI' }), text('Wrote it.')],
+    {
+      config: [
+        ...UNTRUSTED,
+        `mcp_servers.fs.command=${JSON.stringify(server.command)}`,
+        `mcp_servers.fs.args=${JSON.stringify(server.args)}`,
+      ],
+    },
+  );
+  await type(h.screen, 'write a note');
+  await waitForScreen(h.screen, 'Allow this MCP tool call?');
+  assert.match(frameOf(h.screen), /fs: write_file \{"path":/);
+  assert.equal(existsSync(target), false, 'nothing runs before the answer');
+  h.screen.stdin.write('y');
+  await waitForScreen(h.screen, 'Wrote it.');
+  assert.deepEqual(h.answers().at(-1)?.result, { action: 'accept', content: {}, _meta: null });
+  assert.equal(readFileSync(target, 'utf8'), 'from the TUI');
+  assert.match(frameOf(h.screen), /approved fs write_file/);
 });

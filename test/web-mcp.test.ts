@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tempDir, yokeEnv } from './support/cli.ts';
-import { everythingServer, stdioToml } from './support/mcp-servers.ts';
-import { startMockModel } from './support/mock-model.ts';
+import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
+import { CodexDriver } from './support/codex-driver.ts';
+import { everythingServer, filesystemServer, stdioToml } from './support/mcp-servers.ts';
+import { startMockModel, text, toolCall } from './support/mock-model.ts';
 import { ARTIFACTS, launchChromium, startServe } from './support/web.ts';
 
 test('the MCP page lists each server, its state and its tools', { timeout: 120_000 }, async (t) => {
@@ -86,3 +87,49 @@ function descendant(root: number, needle: string): number | null {
   }
   return null;
 }
+
+test(
+  'an MCP tool call waits for Accept on the page, then runs',
+  { timeout: 120_000 },
+  async (t) => {
+    const files = tempDir('web-mcp-files', t);
+    const target = join(files, 'note.txt');
+    const mock = await startMockModel([
+      toolCall('mcp__fs__write_file', { path: target, content: 'from the page' }),
+      text('written'),
+    ]);
+    t.after(() => mock.close());
+    const home = tempDir('web-mcp-home', t);
+    writeFileSync(join(home, 'config.toml'), stdioToml('fs', filesystemServer(files)));
+    const serve = await startServe(yokeEnv(mock.url, home), home);
+    t.after(() => serve.stop());
+    const browser = await launchChromium();
+    assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
+    t.after(() => browser.close());
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(serve.loginUrl);
+    await page.locator('[data-testid=connection]', { hasText: 'connected' }).waitFor();
+
+    // A terminal client starts the thread; it sees the question too and leaves it to the page.
+    const terminal = await CodexDriver.ws(serve.wsUrl, { Authorization: `Bearer ${serve.bearer}` });
+    t.after(() => terminal.close());
+    await terminal.initialize('terminal');
+    const { thread } = await terminal.request('thread/start', {
+      cwd: tempRepo({}, t),
+      approvalPolicy: 'untrusted',
+    });
+    const threadId = (thread as { id: string }).id;
+    const asked = terminal.nextServerRequest('mcpServer/elicitation/request');
+    await terminal.request('turn/start', { threadId, input: [{ type: 'text', text: 'write it' }] });
+    await asked;
+
+    await page.goto(`${serve.base}/#/thread/${threadId}`);
+    const card = page.getByTestId('approval');
+    await card.waitFor();
+    assert.match((await card.textContent()) ?? '', /Allow this MCP tool call\?.*fs: write_file/);
+    await page.screenshot({ path: join(ARTIFACTS, 'mcp-approval.png'), fullPage: true });
+    await page.getByTestId('approval-accept').click();
+    await terminal.waitFor('turn/completed', (p) => p.threadId === threadId);
+    assert.equal(readFileSync(target, 'utf8'), 'from the page');
+  },
+);

@@ -38,6 +38,8 @@ export type TurnView = {
 export type ApprovalRequest = { requestId: RequestId } & (
   | { kind: 'command'; params: ParamsOf<'item/commandExecution/requestApproval'> }
   | { kind: 'fileChange'; params: ParamsOf<'item/fileChange/requestApproval'> }
+  /** An MCP tool call Yoke asks about, or an MCP server's own question (client/elicitation.ts). */
+  | { kind: 'mcp'; params: ParamsOf<'mcpServer/elicitation/request'> }
 );
 
 export type ThreadView = {

@@ -1,7 +1,6 @@
-// A loaded thread: its settings, the turn running on it, its approvals, and everyone
-// listening. It starts turns (user input, a compaction, a revived one), steers and interrupts
-// them; what changes is recorded by its journal (thread-journal.ts), and each turn runs in a
-// RunningTurn (turn-driver.ts) over the agent loop.
+// A loaded thread: its settings, running turn, approvals and listeners. It starts turns (input,
+// compaction, revival), steers and interrupts them; its journal (thread-journal.ts) records what
+// changes, and each turn runs in a RunningTurn (turn-driver.ts) over the agent loop.
 import { runCompactionTurn, runTurn, type TurnContext } from '../engine/loop.ts';
 import { interruptionItems } from '../engine/interruption.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
@@ -25,7 +24,7 @@ import type {
 } from './session-types.ts';
 import type { ThreadPorts } from './thread-ports.ts';
 import { ThreadJournal } from './thread-journal.ts';
-import { ThreadTools, toolPatterns } from './thread-tools.ts';
+import { toolOrder, ThreadTools, toolPatterns } from './thread-tools.ts';
 import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { recoverUnfinishedTurn } from './thread-recovery.ts';
@@ -68,11 +67,8 @@ export class ThreadSession {
   ) {
     this.journal = new ThreadJournal(log, state, meta, () => this.status);
     this.sandbox = new SessionSandbox(settings, deps.sandbox, deps.runner);
-    this.toolbox = new ThreadTools(deps.tools, deps.mcp, () => toolPatterns(settings, deps), {
-      order: state.mcpToolOrder,
-      save: (mcpToolOrder) =>
-        this.journal.record(null, { kind: 'context', data: { mcpToolOrder } }),
-    });
+    const patterns = () => toolPatterns(settings, deps);
+    this.toolbox = new ThreadTools(deps.tools, deps.mcp, patterns, toolOrder(state, this.journal));
     this.scoped = new ScopedContext(() => settings.cwd, deps.context, meta.scopedRuleIds);
     this.host = {
       journal: this.journal,

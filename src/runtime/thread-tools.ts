@@ -12,6 +12,7 @@ import { McpHub } from '../mcp/hub.ts';
 import { mcpTool } from '../mcp/mcp-tool.ts';
 import { selected, toolsetOf, type Toolsets } from '../mcp/toolsets.ts';
 import type { FileAccess, Tool } from '../tools/types.ts';
+import type { LogEvent } from './thread-log.ts';
 import type { ThreadPorts } from './thread-ports.ts';
 
 export class ThreadTools {
@@ -117,6 +118,17 @@ export class ThreadTools {
     }
     return [...builtin, ...mcp];
   }
+}
+
+/** A thread's stored MCP tool order, and how a longer one is stored (in its log). */
+export function toolOrder(
+  state: { mcpToolOrder: string[] },
+  journal: { record(turnId: null, event: LogEvent): void },
+): { order: readonly string[]; save: (order: string[]) => void } {
+  return {
+    order: state.mcpToolOrder,
+    save: (mcpToolOrder) => journal.record(null, { kind: 'context', data: { mcpToolOrder } }),
+  };
 }
 
 /** The lists a thread's tools must match: its toolset's patterns and its own (null: all). */

@@ -4,6 +4,7 @@ import type { Approval, Decision } from './model.ts';
 import { DiffView } from './diff-view.tsx';
 import { relativePath } from './format.ts';
 import { threadHref } from './router.ts';
+import { mcpQuestion } from '../../src/client/elicitation.ts';
 import { findItem, type ThreadView } from '../../src/client/thread-view.ts';
 
 const LABELS: Record<Decision, string> = {
@@ -19,12 +20,20 @@ export function ApprovalCard(props: {
 }) {
   const { approval, thread } = props;
   const name = thread?.thread?.name ?? thread?.thread?.preview ?? approval.threadId;
-  const item = thread ? findItem(thread, approval.params.itemId) : null;
+  const item = thread && approval.kind !== 'mcp' ? findItem(thread, approval.params.itemId) : null;
+  const mcp = approval.kind === 'mcp' ? mcpQuestion(approval.params) : null;
+  const reason = approval.kind === 'mcp' ? mcp!.reason : approval.params.reason;
   return (
     <div class="approval" data-testid="approval">
       <div class="approval-head">
         <strong>
-          {approval.kind === 'command' ? 'Run this command?' : 'Apply these changes?'}
+          {approval.kind === 'command'
+            ? 'Run this command?'
+            : mcp
+              ? mcp.tool
+                ? 'Allow this MCP tool call?'
+                : `The ${mcp.server} MCP server asks`
+              : 'Apply these changes?'}
         </strong>
         {props.showThreadLink && (
           <a class="muted" href={threadHref(approval.threadId)}>
@@ -36,6 +45,13 @@ export function ApprovalCard(props: {
         <div>
           <code class="command-line">$ {approval.params.command ?? '(command)'}</code>
           {approval.params.cwd && <div class="command-cwd">in {approval.params.cwd}</div>}
+        </div>
+      ) : approval.kind === 'mcp' ? (
+        <div>
+          <code class="command-line">
+            {mcp!.server}: {mcp!.tool ? `${mcp!.tool} ${mcp!.args ?? ''}` : mcp!.message}
+          </code>
+          {mcp!.url && <div class="command-cwd">open {mcp!.url}</div>}
         </div>
       ) : item?.type === 'fileChange' ? (
         item.changes.map((c) => (
@@ -50,7 +66,7 @@ export function ApprovalCard(props: {
           a patch{approval.params.grantRoot ? ` under ${approval.params.grantRoot}` : ''}
         </div>
       )}
-      {approval.params.reason && <div class="reason">{approval.params.reason}</div>}
+      {reason && <div class="reason">{reason}</div>}
       <div class="buttons">
         {approval.decisions.map((decision) => (
           <button

@@ -3,6 +3,7 @@
 // notifications), recent threads, and the approvals the server asks this page for. Views read
 // it and re-render on change; changes are coalesced to one render per animation frame.
 import { YokeClient } from '../../src/client/client.ts';
+import { elicitationAnswer } from '../../src/client/elicitation.ts';
 import { connectWebSocket } from '../../src/client/ws-client-transport.ts';
 import type { RequestId } from '../../src/protocol/jsonrpc.ts';
 import type { Task, TaskLogEntry } from '../../src/protocol/methods-task.ts';
@@ -195,6 +196,9 @@ export class Model {
     client.onServerRequest('item/fileChange/requestApproval', async (params, meta) => ({
       decision: await this.ask(generation, { requestId: meta.id, kind: 'fileChange', params }),
     }));
+    client.onServerRequest('mcpServer/elicitation/request', async (params, meta) =>
+      elicitationAnswer(await this.ask(generation, { requestId: meta.id, kind: 'mcp', params })),
+    );
     await client.initialize({ name: 'yoke-web', title: 'Yoke web page', version: VERSION });
     this.client = client;
     this.connection = 'open';

@@ -3,8 +3,9 @@
 // questions as server→client requests; the first answer wins everywhere.
 import { createInterface } from 'node:readline/promises';
 import { YokeClient } from '../../client/client.ts';
+import { elicitationAnswer, mcpQuestion } from '../../client/elicitation.ts';
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
-import type { ParamsOf, ResultOf, ServerRequestMethod } from '../../protocol/methods.ts';
+import type { ParamsOf, ServerRequestMethod } from '../../protocol/methods.ts';
 import { yokeHome } from '../../runtime/config.ts';
 import {
   command,
@@ -59,17 +60,6 @@ type Waiting = {
     | ParamsOf<'mcpServer/elicitation/request'>;
   answer: (decision: string) => void;
 };
-
-/** A decision as an MCP elicitation answer (for a tool call: accept for the session persists). */
-function elicitationAnswer(decision: string): ResultOf<'mcpServer/elicitation/request'> {
-  if (decision === 'accept' || decision === 'acceptForSession')
-    return {
-      action: 'accept',
-      content: {},
-      _meta: decision === 'acceptForSession' ? { persist: 'session' } : null,
-    };
-  return { action: decision === 'cancel' ? 'cancel' : 'decline', content: null, _meta: null };
-}
 
 export async function approveCommand(argv: string[]): Promise<number> {
   const { values: args, positionals, help } = parseCommand(APPROVE, argv);
@@ -180,11 +170,9 @@ function describe(w: Waiting): string {
     return `thread ${thread}… run: ${p.command ?? '(command)'}  in ${p.cwd ?? '?'}`;
   }
   if (w.method === 'mcpServer/elicitation/request') {
-    const p = w.params as ParamsOf<'mcpServer/elicitation/request'>;
-    const meta = p._meta as { tool_params?: unknown } | null;
-    const args = meta?.tool_params === undefined ? '' : ` ${JSON.stringify(meta.tool_params)}`;
-    const url = p.mode === 'url' ? ` (${p.url})` : '';
-    return `thread ${thread}… MCP ${p.serverName}: ${p.message}${url}${args}`;
+    const q = mcpQuestion(w.params as ParamsOf<'mcpServer/elicitation/request'>);
+    const url = q.url ? ` (${q.url})` : '';
+    return `thread ${thread}… MCP ${q.server}: ${q.message}${url}${q.args ? ` ${q.args}` : ''}`;
   }
   return `thread ${thread}… apply a file change (item ${w.params.itemId})`;
 }

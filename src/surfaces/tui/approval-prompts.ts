@@ -1,6 +1,7 @@
 // The approval panel's questions, drawn from the threads' views (src/client/thread-view.ts): a
 // command with its working directory and the rule the server proposes; a patch with the changes
 // of its fileChange item, which may arrive just before or just after the question.
+import { mcpQuestion } from '../../client/elicitation.ts';
 import { findItem, type ThreadView } from '../../client/thread-view.ts';
 import type { ApprovalPrompt, Decision } from './state.ts';
 
@@ -8,6 +9,14 @@ export function approvalPrompts(views: Iterable<ThreadView>): ApprovalPrompt[] {
   return [...views].flatMap((view) =>
     view.approvals.map((a): ApprovalPrompt => {
       const key = String(a.requestId);
+      if (a.kind === 'mcp')
+        return {
+          key,
+          requestId: a.requestId,
+          kind: 'mcp',
+          itemId: a.params.itemId ?? '',
+          ...mcpQuestion(a.params),
+        };
       const reason = a.params.reason ?? null;
       if (a.kind === 'command') {
         const { command, cwd, proposedExecpolicyAmendment: rule } = a.params;
@@ -39,7 +48,12 @@ export function approvalPrompts(views: Iterable<ThreadView>): ApprovalPrompt[] {
 
 /** The transcript's line for an answer given here. */
 export function describeDecision(prompt: ApprovalPrompt, decision: Decision): string {
-  const what = prompt.kind === 'command' ? prompt.command : 'the patch';
+  const what =
+    prompt.kind === 'command'
+      ? prompt.command
+      : prompt.kind === 'mcp'
+        ? `${prompt.server} ${prompt.tool ?? 'question'}`
+        : 'the patch';
   if (decision === 'accept') return `approved ${what}`;
   if (decision === 'acceptForSession') return `approved ${what} for this session`;
   if (decision === 'decline') return `declined ${what}`;

@@ -2,6 +2,7 @@
 // function of `TuiState`, and keys call methods here. It is a plain client of the App Server —
 // it starts and steers turns, answers approvals, and folds notifications into a transcript;
 // it never decides anything the engine decides.
+import { elicitationAnswer } from '../../client/elicitation.ts';
 import {
   addApproval,
   applyNotification,
@@ -80,6 +81,9 @@ export class TuiController {
       this.ask({ requestId: meta.id, kind: 'fileChange', params }).then((decision) => ({
         decision: decision as FileChangeApprovalDecision,
       })),
+    );
+    connection.onServerRequest('mcpServer/elicitation/request', (params, meta) =>
+      this.ask({ requestId: meta.id, kind: 'mcp', params }).then(elicitationAnswer),
     );
     connection.onClose((reason) => {
       this.set({

@@ -25,13 +25,25 @@ export function approvalPanel(
   cwd = '',
   scroll = 0,
 ): { lines: Line[]; maxScroll: number } {
-  const title = prompt.kind === 'command' ? 'Run this command?' : 'Apply this patch?';
+  const title =
+    prompt.kind === 'command'
+      ? 'Run this command?'
+      : prompt.kind === 'mcp'
+        ? prompt.tool
+          ? 'Allow this MCP tool call?'
+          : `The ${prompt.server} MCP server asks`
+        : 'Apply this patch?';
   const head: Line[] = [{ ...ruleLine(title, width, 'warn'), bold: true }];
   const body: Line[] = [];
   if (prompt.kind === 'command') {
     for (const text of wrapWithPrefix(sanitize(prompt.command), width, '$ '))
       body.push({ text, tone: 'command', bold: true });
     if (prompt.cwd) body.push({ text: truncate(`  in ${prompt.cwd}`, width), tone: 'dim' });
+  } else if (prompt.kind === 'mcp') {
+    const call = prompt.tool ? `${prompt.tool} ${prompt.args ?? ''}` : prompt.message;
+    for (const text of wrapWithPrefix(sanitize(call), width, `${prompt.server}: `))
+      body.push({ text, tone: 'command', bold: true });
+    if (prompt.url) body.push({ text: truncate(`  open ${prompt.url}`, width), tone: 'dim' });
   } else {
     for (const change of prompt.changes) {
       const mark = change.kind.type === 'add' ? 'A' : change.kind.type === 'delete' ? 'D' : 'M';

@@ -1,6 +1,7 @@
 // The TUI's state: what the screen is a function of, and the connection it is fed from.
 // Plain data; TuiController (controller.ts) is the only writer.
 import type { ClientError } from '../../client/client-error.ts';
+import type { McpQuestion } from '../../client/elicitation.ts';
 import type { FileUpdateChange } from '../../protocol/items.ts';
 import type { RequestId } from '../../protocol/jsonrpc.ts';
 import type {
@@ -58,7 +59,8 @@ export type ApprovalPrompt =
       itemId: string;
       changes: FileUpdateChange[];
       reason: string | null;
-    };
+    }
+  | ({ key: string; requestId: RequestId; kind: 'mcp'; itemId: string } & McpQuestion);
 
 export type ThreadChoice = {
   id: string;
