@@ -55,5 +55,7 @@ const run = spawnSync(
 // One plain closing line, whatever reporter output CI reads.
 const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
 const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0);
-console.log(`${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+// A test that timed out is "cancelled" in TAP: it failed, so it is counted with the failures.
+const failed = count('fail') + count('cancelled');
+console.log(`${count('pass')} passed, ${failed} failed, ${count('skipped')} skipped`);
 process.exit(run.status ?? 1);

@@ -7,6 +7,9 @@ import { parseBlueprint, renderTemplate, validateBlueprint } from '../src/tasks/
 import { programOf, tail } from '../src/tasks/commands.ts';
 import { EmbeddedQueue, type TaskJob } from '../src/tasks/queue.ts';
 import { parseTaskConfig } from '../src/tasks/task-config.ts';
+import { Workspaces } from '../src/tasks/workspaces.ts';
+import { tempDir } from './support/cli.ts';
+import { git, taskRepo } from './support/task-fixtures.ts';
 import { builtinShed } from '../src/mcp/toolsets.ts';
 
 const TOOLS = builtinShed(['shell', 'apply_patch', 'read_file']);
@@ -141,3 +144,30 @@ test('commands: the program of a command line, and output tails at line starts',
   assert.ok(cut.endsWith('line 2999'));
   assert.ok(Buffer.byteLength(cut) <= 104);
 });
+
+test(
+  'worktrees: many made, moved onto branches and removed at once on one repository, none fails',
+  { timeout: 120_000 },
+  async (t) => {
+    // Unserialised, git fails about 1 in 60 concurrent `worktree add`s on one repository (a
+    // lister reads a half-made .git/worktrees entry); 3 × 40 at once show it.
+    const repo = taskRepo({ 'README.md': '# r\n' }, null, t);
+    const home = tempDir('worktrees', t);
+    const workspaces = new Workspaces(home);
+    const commit = git(repo, 'rev-parse', 'HEAD');
+    const names = Array.from({ length: 120 }, (_, i) => `w${i}`);
+    await Promise.all(
+      names.map(async (name, i) => {
+        const dir = workspaces.dirFor(name);
+        if (i % 2) await workspaces.create(repo, dir, commit, `yoke/${name}`);
+        else {
+          await workspaces.create(repo, dir, commit, null);
+          await workspaces.adopt(repo, dir, `yoke/${name}`);
+        }
+      }),
+    );
+    assert.equal(git(repo, 'branch', '--list', 'yoke/*').split('\n').length, names.length);
+    await Promise.all(names.map((name) => workspaces.remove(repo, workspaces.dirFor(name))));
+    assert.equal(git(repo, 'worktree', 'list').split('\n').length, 1, 'only the checkout is left');
+  },
+);

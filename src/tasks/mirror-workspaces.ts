@@ -10,9 +10,9 @@
 // uncommitted, exactly as the last node left them. The ref is deleted when the task ends.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, gitRaw, YOKE_IDENTITY } from './git.ts';
+import { git, YOKE_IDENTITY } from './git.ts';
 import { Mirrors } from './mirrors.ts';
-import { Workspaces, type SweepReport } from './workspaces.ts';
+import { removeWorktree, Workspaces, worktreeRegistry, type SweepReport } from './workspaces.ts';
 
 const checkpointRef = (taskId: string) => `refs/yoke/checkpoints/${taskId}`;
 
@@ -38,19 +38,16 @@ export class MirrorWorkspaces extends Workspaces {
     _branch: string | null,
   ): Promise<void> {
     const mirror = await this.mirrors.sync(repo, POOL_FETCH_AGE_MS);
-    await git(mirror, ['worktree', 'add', '--quiet', '--detach', dir, commit]);
+    await worktreeRegistry.run(mirror, () =>
+      git(mirror, ['worktree', 'add', '--quiet', '--detach', dir, commit]),
+    );
   }
 
   /** A task's worktree stays detached: its branch exists only in the repository. */
   override async adopt(): Promise<void> {}
 
   override async remove(repo: string, dir: string): Promise<void> {
-    const mirror = this.mirrors.dirFor(repo);
-    const r = await gitRaw(mirror, ['worktree', 'remove', '--force', '--force', dir]);
-    if (r.code !== 0) {
-      rmSync(dir, { recursive: true, force: true });
-      await gitRaw(mirror, ['worktree', 'prune']);
-    }
+    await removeWorktree(this.mirrors.dirFor(repo), dir);
   }
 
   override async deleteBranch(repo: string, branch: string): Promise<void> {

@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import { redactUrl, scrub } from '../store/url.ts';
 import { TaskError } from './errors.ts';
 import { gitRaw } from './git.ts';
+import { KeyedSerial } from './serial.ts';
 import type { RepoSource } from './submission.ts';
 
 /** Whether a task's `repo` names a remote (URL or scp-like `host:path`) rather than a path. */
@@ -22,7 +23,7 @@ export const safeRepoName = (repo: string): string =>
 export class Mirrors {
   readonly root: string;
   /** One git operation at a time per mirror (clone, fetch), and when it was last fetched. */
-  private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly busy = new KeyedSerial();
   private readonly fetchedAt = new Map<string, number>();
 
   constructor(home: string) {
@@ -48,7 +49,7 @@ export class Mirrors {
     const dir = this.dirFor(repo);
     const fresh = Date.now() - (this.fetchedAt.get(dir) ?? 0) < maxAgeMs;
     if (fresh && existsSync(dir)) return dir;
-    return this.serial(dir, async () => {
+    return this.busy.run(dir, async () => {
       if (!existsSync(dir)) await this.clone(repo, dir);
       else {
         const r = await gitRaw(dir, ['fetch', '--quiet', '--prune', 'origin']);
@@ -109,15 +110,5 @@ export class Mirrors {
   private unreachable(repo: string, stderr: string): TaskError {
     const why = scrub(stderr.trim().split('\n').slice(-2).join(' '), repo) || 'git failed';
     return new TaskError('task_invalid', `cannot fetch ${safeRepoName(repo)}: ${why}`);
-  }
-
-  private serial<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-    const before = this.busy.get(dir) ?? Promise.resolve();
-    const next = before.then(fn, fn);
-    this.busy.set(
-      dir,
-      next.catch(() => {}),
-    );
-    return next;
   }
 }

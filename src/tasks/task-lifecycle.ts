@@ -33,7 +33,7 @@ export async function prepareWorkspace(task: TaskRecord, deps: LifecycleDeps): P
     state.worktree = warm;
     state.warm = true;
     deps.save();
-    await deps.workspaces.adopt(warm, spec.branch);
+    await deps.workspaces.adopt(spec.repo, warm, spec.branch);
   } else {
     state.worktree = deps.workspaces.dirFor(task.id);
     state.warm = false;

@@ -8,6 +8,15 @@
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { git, gitRaw, resolveCommit } from './git.ts';
+import { KeyedSerial } from './serial.ts';
+
+/**
+ * A repository's worktree registry (.git/worktrees) takes one change at a time: git commands
+ * that list worktrees read a half-made entry of a concurrent `worktree add` and fail ("failed
+ * to read .git/worktrees/…/commondir"), about 1 in 60 adds with three at once. Every operation
+ * here that adds, removes or lists a repository's worktrees runs under its key, process-wide.
+ */
+export const worktreeRegistry = new KeyedSerial();
 
 export class Workspaces {
   readonly root: string;
@@ -33,25 +42,21 @@ export class Workspaces {
     const args = branch
       ? ['worktree', 'add', '--quiet', '-b', branch, dir, commit]
       : ['worktree', 'add', '--quiet', '--detach', dir, commit];
-    await git(repo, args);
+    await worktreeRegistry.run(repo, () => git(repo, args));
   }
 
   /** Puts a detached worktree (from the warm pool) on the task's new branch. */
-  async adopt(dir: string, branch: string): Promise<void> {
-    await git(dir, ['switch', '--quiet', '-c', branch]);
+  async adopt(repo: string, dir: string, branch: string): Promise<void> {
+    await worktreeRegistry.run(repo, () => git(dir, ['switch', '--quiet', '-c', branch]));
   }
 
   /** Removes a worktree and its registration; the branch stays. Never throws. */
   async remove(repo: string, dir: string): Promise<void> {
-    const r = await gitRaw(repo, ['worktree', 'remove', '--force', '--force', dir]);
-    if (r.code !== 0) {
-      rmSync(dir, { recursive: true, force: true });
-      await gitRaw(repo, ['worktree', 'prune']);
-    }
+    await removeWorktree(repo, dir);
   }
 
   async deleteBranch(repo: string, branch: string): Promise<void> {
-    await gitRaw(repo, ['branch', '-D', branch]);
+    await worktreeRegistry.run(repo, () => gitRaw(repo, ['branch', '-D', branch]));
   }
 
   /** A cancelled task's branch, and anything else kept for it, goes. */
@@ -79,9 +84,21 @@ export class Workspaces {
       rmSync(dir, { recursive: true, force: true });
       removed.push(dir);
     }
-    for (const repo of repos) await gitRaw(repo, ['worktree', 'prune']);
+    for (const repo of repos)
+      await worktreeRegistry.run(repo, () => gitRaw(repo, ['worktree', 'prune']));
     return { killed, removed };
   }
+}
+
+/** Removes the worktree `dir` of `registry` (a repository or a mirror), registration and all. */
+export function removeWorktree(registry: string, dir: string): Promise<void> {
+  return worktreeRegistry.run(registry, async () => {
+    const r = await gitRaw(registry, ['worktree', 'remove', '--force', '--force', dir]);
+    if (r.code !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      await gitRaw(registry, ['worktree', 'prune']);
+    }
+  });
 }
 
 export type SweepReport = { killed: number[]; removed: string[] };

@@ -159,9 +159,13 @@ export function processesRunning(text: string): number[] {
  * all are answered "go". Agents' commands reach it (with network allowed) to prove they run
  * at the same time.
  */
-export async function startBarrier(
-  count: number,
-): Promise<{ port: number; arrived: () => number; close: () => Promise<void> }> {
+export async function startBarrier(count: number): Promise<{
+  port: number;
+  arrived: () => number;
+  /** Lets everyone waiting through now: a test whose task failed ends instead of hanging. */
+  release: () => void;
+  close: () => Promise<void>;
+}> {
   const waiting: ServerResponse[] = [];
   let arrived = 0;
   const server = createServer((_req, res) => {
@@ -173,6 +177,9 @@ export async function startBarrier(
   return {
     port: (server.address() as AddressInfo).port,
     arrived: () => arrived,
+    release: () => {
+      for (const r of waiting.splice(0)) r.end('go\n');
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
