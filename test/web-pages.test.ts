@@ -153,6 +153,8 @@ test('plain words: awaiting approval, applied, interrupted; an approval diff sho
   // A command stopped with its turn is "interrupted", not "failed · exit -1".
   const other = await startThread(okRepo, 'never');
   await page.goto(`${serve.base}/#/thread/${other}`);
+  // The page shows (and so follows) the new thread before its turn starts.
+  await page.locator(`[data-testid=thread-view][data-thread-id="${other}"]`).waitFor();
   const started = terminal.waitFor(
     'item/started',
     (p) => p.threadId === other && (p.item as { type: string }).type === 'commandExecution',

@@ -104,7 +104,7 @@ const failedWith = (o: ProcessOutcome, reason: RegExp) => {
   assert.match(o.output, reason);
 };
 
-export const ATTACKS: Attack[] = [
+const SCENARIOS: Attack[] = [
   {
     name: 'writing in the workspace and TMPDIR works (control)',
     script: () =>
@@ -312,6 +312,15 @@ export const ATTACKS: Attack[] = [
   },
 ];
 
+/**
+ * Every scenario with its stderr sent down stdout's pipe (`exec 2>&1`): the checks read the
+ * output in the order the script wrote it, which two pipes do not keep.
+ */
+export const ATTACKS: Attack[] = SCENARIOS.map((attack) => ({
+  ...attack,
+  script: (host) => `exec 2>&1; ${attack.script(host)}`,
+}));
+
 /** A host for the attacks: workspace, outside dir, listener, victim process; torn down after. */
 export async function setUpAttackHost(t: {
   after: (fn: () => void | Promise<void>) => void;
@@ -406,6 +415,31 @@ export function processesWith(marker: string): number[] {
     }
   }
   return out;
+}
+
+/**
+ * This process's descendants, however deep (processes that left it are counted by their
+ * parent chain as it is now). Other suites on the machine do not move this count.
+ */
+export function descendantsOf(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  const isDescendant = (pid: number): boolean => {
+    for (let p = parent.get(pid), hops = 0; p !== undefined && hops < 1000; hops++) {
+      if (p === root) return true;
+      p = parent.get(p);
+    }
+    return false;
+  };
+  return [...parent.keys()].filter(isDescendant);
 }
 
 /** Waits (bounded) until no process carries `marker`; there is no event for "all killed". */
