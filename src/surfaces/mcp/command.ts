@@ -1,6 +1,5 @@
 // `yoke mcp-server`: serves Yoke's MCP tools on stdio (stdout carries only MCP messages; notes
 // go to stderr). The daemon is reached on the first tool call, and started then if none runs.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { YokeClient } from '../../client/client.ts';
 import { yokeHome } from '../../runtime/yoke-home.ts';
 import { command, helpText, parseCommand, UsageError } from '../cli/args.ts';
@@ -43,7 +42,9 @@ export async function mcpServerCommand(
     );
     return connected;
   };
-  const server = yokeMcpServer(client);
+  const server = await yokeMcpServer(client);
+  // Loaded here, not at the top: see yokeMcpServer.
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   await server.connect(transport);

@@ -4,7 +4,7 @@
 // turn and wait for its answer, reply on the same thread), like Codex's `codex` and
 // `codex-reply` tools. The host is not asked about approvals (this client answers none): they
 // wait for whoever watches the thread in Yoke, so unattended use wants approval policy "never".
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { YokeClient } from '../../client/client.ts';
@@ -12,7 +12,12 @@ import type { Task } from '../../protocol/methods-task.ts';
 import { AskForApproval, SandboxMode } from '../../protocol/thread.ts';
 import { CLI_VERSION } from '../../runtime/version.ts';
 
-export function yokeMcpServer(client: () => Promise<YokeClient>): McpServer {
+/**
+ * The SDK is imported when this command runs: a static import would be loaded by every yoke
+ * command (the CLI is one bundle), and costs tens of milliseconds of start-up.
+ */
+export async function yokeMcpServer(client: () => Promise<YokeClient>): Promise<McpServer> {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
   const server = new McpServer({ name: 'yoke', version: CLI_VERSION });
   const taskId = { taskId: z.string().describe('the task id (from yoke_task_submit)') };
 
