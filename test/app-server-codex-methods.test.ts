@@ -266,3 +266,23 @@ test(
     assert.equal(resumed.initialTurnsPage?.nextCursor, `t:${turnIds[1]}`);
   },
 );
+
+test(
+  'approvalPolicy null is Codex’s default (on-request) unless the config sets one',
+  { timeout: 20_000 },
+  async (t) => {
+    const { client, repo } = await setUp(t, []);
+    const codexStyle = await client.request('thread/start', { cwd: repo, approvalPolicy: null });
+    assert.equal(codexStyle.approvalPolicy, 'on-request');
+    assert.deepEqual(codexStyle.runtimeWorkspaceRoots, [repo], 'the workspace root is named');
+    const left = await client.request('thread/start', { cwd: repo });
+    assert.equal(left.approvalPolicy, 'never', 'left out: Yoke’s configured default');
+
+    const configured = await setUp(t, [], 'approval_policy = "untrusted"\n');
+    const set = await configured.client.request('thread/start', {
+      cwd: configured.repo,
+      approvalPolicy: null,
+    });
+    assert.equal(set.approvalPolicy, 'untrusted', 'the config wins over Codex’s default');
+  },
+);

@@ -33,6 +33,9 @@ export const ThreadSessionResult = z.object({
   model: z.string(),
   modelProvider: z.string(),
   cwd: z.string(),
+  /** The workspace roots the sandbox's workspace-write mode opens (the cwd): Codex clients
+   * name a policy "Workspace" only when these are given. */
+  runtimeWorkspaceRoots: z.array(z.string()).optional(),
   approvalPolicy: AskForApproval,
   approvalsReviewer: z.literal('user'),
   sandbox: SandboxPolicy,

@@ -3,6 +3,7 @@
 import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
 import {
   sandboxModeOf,
+  type AskForApproval,
   type SandboxDetails,
   type SandboxMode,
   type SandboxPolicy,
@@ -24,6 +25,16 @@ export function threadHandlers(server: AppServer): Handlers {
   const session = (threadId: string): ThreadSession =>
     manager.loaded(threadId) ?? manager.resumeThread(threadId);
 
+  /**
+   * `approvalPolicy: null` is how a Codex client (the Codex TUI) asks for the server's default,
+   * which in Codex is on-request: that is what it gets unless Yoke's config sets approval_policy.
+   * Left out, as Yoke's own clients do, it is Yoke's configured default (never).
+   */
+  const codexDefaultApproval = (given: null | undefined): AskForApproval | undefined =>
+    given === null && !manager.config.layers.some((l) => l.values.approval_policy !== undefined)
+      ? 'on-request'
+      : undefined;
+
   // Codex sends thread/started after the response to thread/start (and thread/fork).
   const announce = (s: ThreadSession, ctx: ConnectionContext, reply: ReplyHooks) =>
     reply.afterReply(() =>
@@ -32,11 +43,12 @@ export function threadHandlers(server: AppServer): Handlers {
 
   return {
     'thread/start': (params, ctx, reply) => {
+      const approvalPolicy = params.approvalPolicy ?? codexDefaultApproval(params.approvalPolicy);
       const s = manager.startThread({
         ...(params.cwd ? { cwd: params.cwd } : {}),
         ...(params.model ? { model: params.model } : {}),
         ...(params.modelProvider ? { modelProvider: params.modelProvider } : {}),
-        ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
+        ...(approvalPolicy ? { approvalPolicy } : {}),
         ...(params.sandbox ? { sandboxMode: params.sandbox } : {}),
         ...(params.toolset ? { toolset: params.toolset } : {}),
         ...(params.tools ? { tools: params.tools } : {}),
@@ -202,6 +214,7 @@ function sessionResult(s: ThreadSession, withTurns: boolean): SessionResult {
     model: settings.model,
     modelProvider: settings.modelProvider,
     cwd: settings.cwd,
+    runtimeWorkspaceRoots: [settings.cwd],
     approvalPolicy: settings.approvalPolicy,
     approvalsReviewer: 'user',
     sandbox: sandboxPolicy(settings.sandboxMode, s.networkAccess, settings.writableRoots ?? []),
