@@ -64,6 +64,15 @@ function startTmux(t: TestContext, argv: string[], env: NodeJS.ProcessEnv, cwd: 
     waitFor,
     waitForExit,
     typeText: (value: string) => tmux('send-keys', '-t', 'tui', '-l', value),
+    /**
+     * Types `value` and presses Enter once the prompt shows it: text and Enter that reach the
+     * UI in one read are taken as a paste, and the Enter would not submit.
+     */
+    submit: async (value: string, shown: string | RegExp = value) => {
+      tmux('send-keys', '-t', 'tui', '-l', value);
+      await waitFor(shown);
+      tmux('send-keys', '-t', 'tui', 'Enter');
+    },
     press: (...keys: string[]) => tmux('send-keys', '-t', 'tui', ...keys),
   };
 }
@@ -92,8 +101,7 @@ test(
 
     const tui = startTmux(t, ['-c', 'approval_policy="untrusted"'], env, repo);
     await tui.waitFor('/help for commands');
-    tui.typeText('make the file');
-    tui.press('Enter');
+    await tui.submit('make the file', '> make the file');
     const asked = await tui.waitFor('Run this command?');
     assert.match(asked, /\$ touch approved\.txt && echo approved-and-ran/);
     assert.match(asked, /\[y\] yes/);
@@ -170,8 +178,7 @@ test(
     assert.doesNotMatch(tui.screen(), /\/resume/);
     tui.press('Tab');
     await tui.waitFor(/^> \/approvals *$/m);
-    tui.typeText('never');
-    tui.press('Enter');
+    await tui.submit('never', /^> \/approvals never/m);
     await tui.waitFor('- approvals never from the next turn');
     tui.press('C-c');
     await tui.waitFor('press Ctrl-C again to quit');
@@ -202,8 +209,7 @@ test('at 80x24: an answer in markdown is drawn styled, its code coloured', { ski
   tui.typeText('x');
   // Keys typed before the UI reads the keyboard would reach the terminal, not the prompt.
   await tui.waitFor(/^> x/m);
-  tui.typeText('plain');
-  tui.press('Enter');
+  await tui.submit('plain', /^> xplain/m);
   const shown = await tui.waitFor(/^ {2}const answer = 42;$/m);
   await tui.waitFor('\u2500\u2500 /help for commands');
   saveArtifact('markdown-screen.txt', tui.screen());
@@ -233,8 +239,7 @@ test('yoke --remote attaches the UI to a running App Server', { skip }, async (t
   const tui = startTmux(t, ['--remote', server.url], env, repo);
   const ready = await tui.waitFor('/help for commands');
   assert.match(ready, new RegExp(server.url.replace(/[.]/g, '\\.')), 'the status line names it');
-  tui.typeText('hi');
-  tui.press('Enter');
+  await tui.submit('hi', /^> hi/m);
   const answered = await tui.waitFor('Hello from the remote server.');
   saveArtifact('remote-screen.txt', answered);
   await tui.waitFor('\u2500\u2500 /help for commands');
