@@ -31,6 +31,8 @@ export type TurnContext = {
   newId?: () => string;
   /** Tool calls already in history, without outputs, to run before anything else (a revived turn). */
   resumeCalls?: FunctionCallItem[];
+  /** Why a tool the model called is not offered, when the thread knows better (else null). */
+  unknownTool?: (name: string) => string | null;
 };
 
 /**
@@ -64,6 +66,7 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
       ctx.tools,
       ctx.toolContext,
       ctx.signal,
+      ctx.unknownTool,
     )) {
       if (event.type === 'output') yield appendSized(event.item);
       else yield event;
@@ -117,7 +120,13 @@ export async function* runTurn(ctx: TurnContext): AsyncGenerator<EngineEvent> {
       continue;
     }
 
-    for await (const event of runToolCalls(calls, ctx.tools, ctx.toolContext, ctx.signal)) {
+    for await (const event of runToolCalls(
+      calls,
+      ctx.tools,
+      ctx.toolContext,
+      ctx.signal,
+      ctx.unknownTool,
+    )) {
       if (event.type === 'output') yield appendSized(event.item);
       else yield event;
     }

@@ -18,8 +18,9 @@ export async function* runToolCalls(
   tools: readonly Tool[],
   base: Omit<ToolContext, 'signal' | 'progress'>,
   signal: AbortSignal,
+  unknownTool: (name: string) => string | null = () => null,
 ): AsyncGenerator<ToolCallEvent> {
-  const prepared = calls.map((call) => prepare(call, tools));
+  const prepared = calls.map((call) => prepare(call, tools, unknownTool));
   for (const group of groups(prepared)) {
     if (signal.aborted) {
       for (const p of group) yield* skipped(p.call);
@@ -42,9 +43,15 @@ export async function* runToolCalls(
   }
 }
 
-function prepare(call: FunctionCallItem, tools: readonly Tool[]): Prepared {
+function prepare(
+  call: FunctionCallItem,
+  tools: readonly Tool[],
+  unknownTool: (name: string) => string | null,
+): Prepared {
   const tool = tools.find((t) => t.name === call.name);
   if (!tool) {
+    const why = unknownTool(call.name);
+    if (why) return { call, error: why };
     const names = tools.map((t) => t.name).join(', ');
     return { call, error: `unknown tool "${call.name}"; the available tools are: ${names}` };
   }

@@ -122,6 +122,17 @@ export function selected(name: string, patterns: readonly (readonly string[])[] 
   return !patterns || patterns.every((list) => matchesAny(list, name));
 }
 
+/**
+ * Whether `pattern` may match a tool of MCP server `server` whose tools are not known: an
+ * `mcp__` pattern by its server part, another pattern when it matches a tool name of it.
+ */
+export function mayNameServer(pattern: string, server: string): boolean {
+  if (!isMcpName(pattern)) return matchesPattern(pattern, `${MCP_PREFIX}${server}__tool`);
+  const rest = pattern.slice(MCP_PREFIX.length);
+  const cut = rest.indexOf('__');
+  return matchesPattern(cut === -1 ? rest : rest.slice(0, cut), server);
+}
+
 export function checkPatterns(patterns: readonly string[], known: KnownTools, what: string): void {
   for (const pattern of patterns) {
     const problem = problemOf(pattern, known);

@@ -138,6 +138,19 @@ export const ContextCompactionItem = z.object({
   summary: z.string().optional(),
 });
 
+/**
+ * Yoke: a problem the turn went on despite, shown where it happened — an MCP server the turn
+ * needed that did not start (its reason; the server starts again on its next use). The shape
+ * of the `error` item `codex exec --json` prints for a warning; Codex's v2 items have none.
+ */
+export const ErrorItem = z.object({
+  type: z.literal('error'),
+  id: z.string(),
+  message: z.string(),
+  /** The MCP server the error is about, if any. */
+  mcpServer: z.string().nullable().optional(),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   UserMessageItem,
   AgentMessageItem,
@@ -148,11 +161,13 @@ export const ThreadItem = z.discriminatedUnion('type', [
   DynamicToolCallItem,
   McpToolCallItem,
   ContextCompactionItem,
+  ErrorItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type CommandExecutionItem = z.infer<typeof CommandExecutionItem>;
 export type FileChangeItem = z.infer<typeof FileChangeItem>;
 export type DynamicToolCallItem = z.infer<typeof DynamicToolCallItem>;
 export type McpToolCallItem = z.infer<typeof McpToolCallItem>;
+export type ErrorItem = z.infer<typeof ErrorItem>;
 export type AgentMessageItem = z.infer<typeof AgentMessageItem>;
 export type ReasoningThreadItem = z.infer<typeof ReasoningItem>;

@@ -362,6 +362,7 @@ export class ThreadSession {
       },
       newId: uuidv7,
       resumeCalls,
+      unknownTool: (name) => this.toolbox.unknownTool(name),
     };
   }
 

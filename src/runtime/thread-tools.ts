@@ -7,11 +7,16 @@
 // appended after them, never sorted in, so the tool list stays a stable prompt-cache prefix.
 // The order is kept in the thread's log, so a thread resumed after a restart offers its tools
 // in the same order.
+import type { EngineEvent } from '../engine/events.ts';
 import type { CatalogueEntry } from '../mcp/catalogue.ts';
+import type { McpConnection } from '../mcp/connection.ts';
 import { McpHub } from '../mcp/hub.ts';
 import { mcpTool } from '../mcp/mcp-tool.ts';
-import { selected, toolsetOf, type Toolsets } from '../mcp/toolsets.ts';
+import { MCP_PREFIX } from '../mcp/names.ts';
+import { mayNameServer, selected, toolsetOf, type Toolsets } from '../mcp/toolsets.ts';
+import type { ThreadItem } from '../protocol/items.ts';
 import type { FileAccess, Tool } from '../tools/types.ts';
+import { uuidv7 } from './ids.ts';
 import type { LogEvent } from './thread-log.ts';
 import type { ThreadPorts } from './thread-ports.ts';
 
@@ -74,10 +79,53 @@ export class ThreadTools {
     return [this.own, this.hub].filter((h): h is McpHub => h !== null && h.size > 0);
   }
 
-  /** A turn's events once the MCP servers it may use are up (each waited on ≤ its timeout). */
-  async *after<T>(events: () => AsyncIterable<T>): AsyncGenerator<T> {
+  /**
+   * A turn's events once the MCP servers it may use are up (each waited on ≤ its timeout),
+   * after an `error` item for each of them that failed to start: the turn goes on without it.
+   */
+  async *after(events: () => AsyncIterable<EngineEvent>): AsyncGenerator<EngineEvent> {
     await this.ready();
+    for (const c of this.servers())
+      if (c.state === 'failed' && this.needs(c.name)) {
+        const item: ThreadItem = {
+          type: 'error',
+          id: uuidv7(),
+          message: `${c.error ?? `MCP server "${c.name}" failed to start`}; this turn goes on without it, and it starts again on its next use`,
+          mcpServer: c.name,
+        };
+        yield { type: 'itemStarted', item };
+        yield { type: 'itemCompleted', item };
+      }
     yield* events();
+  }
+
+  /**
+   * Why the model may not call `name` when it is a tool of an MCP server that is not running
+   * (failed to start, disabled); null otherwise (the engine's own "unknown tool" then).
+   */
+  unknownTool(name: string): string | null {
+    if (!name.startsWith(MCP_PREFIX)) return null;
+    const server = this.servers()
+      .filter((c) => name.startsWith(`${MCP_PREFIX}${c.name}__`))
+      .sort((a, b) => b.name.length - a.name.length)[0];
+    if (!server || server.state === 'connected' || !this.needs(server.name)) return null;
+    if (server.state === 'disabled')
+      return `"${name}" is a tool of MCP server "${server.name}", which is disabled in config.toml`;
+    const why = server.error ?? `MCP server "${server.name}" has not started`;
+    return `"${name}" is a tool of MCP server "${server.name}", which is not available: ${why}`;
+  }
+
+  /** The servers the thread may use (its own first: they win over configured ones). */
+  private servers(): McpConnection[] {
+    const own = this.own?.servers ?? [];
+    const names = new Set(own.map((c) => c.name));
+    return [...own, ...this.hub.servers.filter((c) => !names.has(c.name))];
+  }
+
+  /** Whether the thread's tool patterns may let a tool of `server` through. */
+  private needs(server: string): boolean {
+    const patterns = this.patterns();
+    return !patterns || patterns.every((list) => list.some((p) => mayNameServer(p, server)));
   }
 
   /** The tools for the next model request. */

@@ -125,6 +125,12 @@ export function ItemView(props: {
           {item.summary && <Markdown text={item.summary} />}
         </details>
       );
+    case 'error':
+      return (
+        <div class="item error-note" data-testid="item-error">
+          ⚠ {item.message}
+        </div>
+      );
   }
 }
 

@@ -150,6 +150,9 @@ export class ExecHumanRenderer {
         );
         return;
       }
+      case 'error':
+        this.err.write(`${this.yellow('warning')} ${item.message}\n`);
+        return;
     }
   }
 

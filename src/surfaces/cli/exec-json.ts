@@ -130,6 +130,8 @@ export class ExecJsonRenderer {
           ...(item.error ? { error: item.error } : {}),
           status: item.status === 'inProgress' ? 'in_progress' : item.status,
         };
+      case 'error':
+        return completed ? { id: this.id(item.id), type: 'error', message: item.message } : null;
       case 'plan':
         return {
           id: this.id(item.id),

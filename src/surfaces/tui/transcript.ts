@@ -93,6 +93,8 @@ export function entryFromItem(item: ThreadItem): Entry | null {
     }
     case 'contextCompaction':
       return { kind: 'note', id: item.id, text: 'context compacted', tone: 'info' };
+    case 'error':
+      return { kind: 'note', id: item.id, text: item.message, tone: 'warn' };
   }
 }
 
