@@ -416,7 +416,7 @@ describe('anthropic adapter', { timeout: 20_000 }, () => {
     assert.equal(deltas(partial), 'partial answer');
     const err = errorOf(partial);
     assert.equal(err.kind, 'streamCut');
-    assert.match(err.message, /ended before message_stop .* not retried/);
+    assert.match(err.message, /^stream disconnected before completion: .*\(mock: .* not retried/);
     assert.equal(m.requests.length, 4);
   });
 

@@ -60,6 +60,10 @@ test('@openai/codex-sdk runs, streams, uses a schema and resumes a thread throug
 
   const first = mock.requests[0]!;
   assert.equal(first.headers.authorization, 'Bearer sdk-key');
+  // The SDK sets CODEX_INTERNAL_ORIGINATOR_OVERRIDE: requests say they come from it, as Codex's do.
+  assert.equal(first.headers.originator, 'codex_sdk_ts');
+  assert.match(String(first.headers['user-agent']), /^codex_sdk_ts\/\S+ \(.*\) \S+ \(yoke_exec; /);
+  assert.equal((first.json as { text?: unknown }).text, undefined);
   const body = first.json as {
     model: string;
     reasoning?: { effort: string };
@@ -80,10 +84,10 @@ test('@openai/codex-sdk runs, streams, uses a schema and resumes a thread throug
   };
   const structured = await thread.run('how many lines?', { outputSchema: schema });
   assert.deepEqual(JSON.parse(structured.finalResponse), { lines: 2 });
-  assert.deepEqual(
-    (mock.requests[2]!.json as { text: { format: { schema: unknown } } }).text.format.schema,
-    schema,
-  );
+  const format = (mock.requests[2]!.json as { text: { format: { name: string; schema: unknown } } })
+    .text.format;
+  assert.deepEqual(format.schema, schema);
+  assert.equal(format.name, 'codex_output_schema');
 
   const resumed = codex.resumeThread(thread.id!, options);
   const streamed = await resumed.runStreamed('continue');

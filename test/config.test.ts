@@ -169,7 +169,10 @@ describe('config values are typed and ranged', () => {
     assert.equal(config.context.autoCompactShare, 0.5);
     assert.equal(config.networkAccess, true);
     assert.deepEqual(config.writableRoots, ['/tmp/x']);
-    assert.deepEqual(config.provider, {
+    const { originator, userAgent, ...provider } = config.provider;
+    assert.equal(originator, 'codex_cli_rs', "Codex's default originator");
+    assert.match(userAgent ?? '', /^codex_cli_rs\/\S+ \(/);
+    assert.deepEqual(provider, {
       name: 'MyLocal',
       baseUrl: 'http://127.0.0.1:8000/v1',
       wireApi: 'chat',
@@ -187,7 +190,8 @@ describe('config values are typed and ranged', () => {
     assert.equal(config.commandTimeoutMs, 600_000);
     assert.equal(config.outputBudgetBytes, 24_576);
     assert.equal(config.approvalTimeout, null);
-    assert.deepEqual(config.provider, {
+    const { originator: _o, userAgent: _u, ...provider } = config.provider;
+    assert.deepEqual(provider, {
       name: 'openai',
       baseUrl: 'https://api.openai.com/v1',
       wireApi: 'responses',

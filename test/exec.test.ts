@@ -147,9 +147,13 @@ test('the prompt can come from stdin; bad usage exits 2 with a clear message', a
   });
 
   const notRepo = tempDir('plain', t);
+  // Outside a git repository: Codex's message and exit status 1, then Yoke's hint.
   const r2 = await runYoke(['exec', 'x'], { cwd: notRepo, env });
-  assert.equal(r2.code, 2);
-  assert.match(r2.stderr, /not inside a git repository; run in one or pass --skip-git-repo-check/);
+  assert.equal(r2.code, 1);
+  assert.match(
+    r2.stderr,
+    /^Not inside a trusted directory and --skip-git-repo-check was not specified\.\nhint: .* is not inside a git repository; run in one or pass --skip-git-repo-check\n$/,
+  );
   const r3 = await runYoke(['exec', '--bogus', 'x'], { cwd: repo, env });
   assert.equal(r3.code, 2);
   assert.match(r3.stderr, /unknown option --bogus/);
@@ -181,8 +185,11 @@ test('--output-schema is sent as the response format and the answer is written o
     },
   );
   assert.equal(r.code, 0, r.stderr);
-  const sent = mock.requests[0]!.json as { text: { format: { type: string; schema: unknown } } };
+  const sent = mock.requests[0]!.json as {
+    text: { format: { type: string; name: string; schema: unknown } };
+  };
   assert.equal(sent.text.format.type, 'json_schema');
+  assert.equal(sent.text.format.name, 'codex_output_schema', 'the name Codex gives it');
   assert.deepEqual(sent.text.format.schema, schema);
   assert.equal(JSON.parse((jsonLines(r.stdout).at(-2)!.item as { text: string }).text).ok, true);
 });

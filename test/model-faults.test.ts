@@ -104,10 +104,23 @@ test(
       const errors = notes
         .slice(from)
         .filter((n) => n.method === 'error')
-        .map((n) => n.params as { error: { message: string }; willRetry: boolean });
+        .map(
+          (n) =>
+            n.params as {
+              error: { message: string; additionalDetails?: string | null };
+              willRetry: boolean;
+            },
+        );
       return {
         ...result,
-        retries: errors.filter((e) => e.willRetry).map((e) => e.error.message),
+        // A reconnect says "Reconnecting... 1/5" with the reason as its details, as Codex.
+        retries: errors
+          .filter((e) => e.willRetry)
+          .map((e) =>
+            e.error.additionalDetails
+              ? `${e.error.message} (${e.error.additionalDetails})`
+              : e.error.message,
+          ),
         failures: errors.filter((e) => !e.willRetry).map((e) => e.error.message),
       };
     };
@@ -144,7 +157,7 @@ test(
     // Text had been streamed when the connection dropped: the turn fails (or, with retries of
     // streams after output, starts over); the half message is never stored either way.
     const cutRun = await run('cut mid-item');
-    if (cutRun.status === 'failed') failedOnce(cutRun, /ended before response\.completed/);
+    if (cutRun.status === 'failed') failedOnce(cutRun, /^stream disconnected before completion: /);
     else retried(cutRun, 'fine');
 
     const stall = await run('stall');

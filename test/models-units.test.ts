@@ -202,7 +202,7 @@ describe('Responses request body', () => {
       unknown
     >;
     assert.deepEqual(json.text, {
-      format: { type: 'json_schema', name: 'final_answer', schema, strict: true },
+      format: { type: 'json_schema', name: 'codex_output_schema', schema, strict: true },
     });
   });
 });
@@ -290,7 +290,7 @@ describe('Chat request body', () => {
     ]);
     assert.deepEqual(json.response_format, {
       type: 'json_schema',
-      json_schema: { name: 'final_answer', schema, strict: true },
+      json_schema: { name: 'codex_output_schema', schema, strict: true },
     });
     assert.deepEqual(json.stream_options, { include_usage: true });
   });

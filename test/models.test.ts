@@ -211,7 +211,10 @@ for (const wireApi of ['responses', 'chat'] as const) {
       const { deps } = fastSleep();
       const events = await run(provider(m.url, wireApi), request(), deps);
       const retry = events.find((e) => e.type === 'retry');
-      assert.ok(retry?.type === 'retry' && retry.reason.startsWith('stream cut'));
+      assert.ok(
+        retry?.type === 'retry' &&
+          retry.reason.startsWith('stream disconnected before completion: '),
+      );
       assert.equal(deltas(events), 'ok');
       assert.deepEqual(stop(events), { type: 'completed' });
     });
@@ -225,7 +228,7 @@ for (const wireApi of ['responses', 'chat'] as const) {
       assert.equal(err.kind, 'streamCut');
       assert.match(
         err.message,
-        /^mock: the stream from http:\/\/127\.0\.0\.1:\d+\/v1\/.* not retried/,
+        /^stream disconnected before completion: .* \(mock: http:\/\/127\.0\.0\.1:\d+\/v1\/.*\) — .*not retried/,
       );
       assert.equal(m.requests.length, 1);
     });
@@ -370,7 +373,7 @@ for (const wireApi of ['responses', 'chat'] as const) {
       );
       const retry = events.find((e) => e.type === 'retry');
       assert.ok(retry?.type === 'retry');
-      assert.equal(retry.reason, 'stream cut (no data for 100 ms)');
+      assert.equal(retry.reason, 'stream disconnected before completion: no data for 100 ms');
       assert.deepEqual(stop(events), { type: 'completed' });
       await m.waitForClientClose(1);
     });

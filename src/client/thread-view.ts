@@ -187,7 +187,7 @@ export function applyNotification(view: ThreadView, n: ServerNotification): bool
       // A note while waiting for the model's first byte is no retry.
       const waiting = n.params.error.additionalDetails === 'waiting';
       const retry = n.params.willRetry && !waiting ? ' (retrying)' : '';
-      ensureTurn(view, n.params.turnId).notices.push(`${n.params.error.message}${retry}`);
+      ensureTurn(view, n.params.turnId).notices.push(`${errorText(n.params.error)}${retry}`);
       return true;
     }
     default:
@@ -286,4 +286,14 @@ function itemFor(
     view.live.add(itemId);
   }
   return item;
+}
+
+/**
+ * An `error` notification's text: its message, then its details in parentheses as `codex exec`
+ * prints them ("Reconnecting... 1/5 (stream disconnected before completion: …)"). The details
+ * `waiting` only mark a first-byte notice.
+ */
+export function errorText(error: { message: string; additionalDetails?: string | null }): string {
+  const details = error.additionalDetails;
+  return details && details !== 'waiting' ? `${error.message} (${details})` : error.message;
 }

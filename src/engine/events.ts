@@ -1,6 +1,6 @@
 // What the agent loop tells its caller. The runtime persists the authoritative ones (history,
 // completed items, turn end) and turns all of them into protocol notifications.
-import type { HistoryItem, ModelError, Usage } from '../models/types.ts';
+import type { HistoryItem, ModelError, RetryEvent, Usage } from '../models/types.ts';
 import type { ThreadItem } from '../protocol/items.ts';
 import type { TurnPlanStep } from '../protocol/thread.ts';
 
@@ -22,7 +22,7 @@ export type EngineEvent =
   /** A model request is being sent (step = model calls so far in this turn, from 1). */
   | { type: 'modelRequest'; step: number; attempt: number }
   | { type: 'usage'; usage: Usage }
-  | { type: 'retry'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  | RetryEvent
   /** The model endpoint has not begun to answer after `elapsedMs` (gives up at `timeoutMs`). */
   | { type: 'waiting'; elapsedMs: number; timeoutMs: number }
   | {

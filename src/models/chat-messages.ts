@@ -112,7 +112,7 @@ export function buildChatBody(request: ModelRequest): string {
   if (request.outputSchema) {
     body.response_format = {
       type: 'json_schema',
-      json_schema: { name: 'final_answer', schema: request.outputSchema, strict: true },
+      json_schema: { name: 'codex_output_schema', schema: request.outputSchema, strict: true },
     };
   }
   if (request.tools.length > 0) {

@@ -2,6 +2,8 @@
 //
 // A `Failure` is what one attempt ended with; `toModelError` turns the last one into the
 // stop reason's ModelError: "<provider>: <what>[ after N attempts][: <provider's words>] — <fix>".
+// A stream that broke off leads with Codex's words instead, for tools that look for them:
+// "stream disconnected before completion: <cause> (<provider>: <url>[, after N attempts]) — <fix>".
 
 import type { ModelError, ModelErrorKind } from './types.ts';
 
@@ -16,6 +18,8 @@ export type Failure = {
   fix: string;
   /** Short form for retry events: "429 Too Many Requests", "ECONNRESET". */
   reason: string;
+  /** The URL, for failures whose `what` does not name it (stream cuts). */
+  where?: string;
   retryable: boolean;
   retryAfterMs?: number;
 };
@@ -33,7 +37,12 @@ export type CallContext = {
 export function toModelError(provider: string, failure: Failure, attempts: number): ModelError {
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   const detail = failure.detail ? `: ${failure.detail}` : '';
-  const message = oneLine(`${provider}: ${failure.what}${tries}${detail} — ${failure.fix}`);
+  const message =
+    failure.where === undefined
+      ? oneLine(`${provider}: ${failure.what}${tries}${detail} — ${failure.fix}`)
+      : oneLine(
+          `${failure.what}${detail} (${provider}: ${failure.where}${tries && `,${tries}`}) — ${failure.fix}`,
+        );
   const error: ModelError = { kind: failure.kind, message };
   if (failure.status !== undefined) error.status = failure.status;
   return error;
@@ -194,16 +203,23 @@ export function firstByteFailure(ctx: CallContext, ms: number): Failure {
   };
 }
 
-/** The response stream stopped before its final event (dropped, reset, or idle too long). */
+/**
+ * The response stream stopped before its final event (dropped, reset, or idle too long), in
+ * Codex's words: "stream disconnected before completion: stream closed before response.completed".
+ */
 export function cutFailure(ctx: CallContext, cause: string, finalEvent: string): Failure {
+  const what = `${STREAM_DISCONNECTED}: ${cause}`;
   return {
     kind: 'streamCut',
-    what: `the stream from ${ctx.url} ended before ${finalEvent} (${cause})`,
-    fix: 'the connection dropped mid-response; try again, and check any proxy between Yoke and the provider',
-    reason: `stream cut (${cause})`,
+    what,
+    where: ctx.url,
+    fix: `the connection dropped before ${finalEvent}; try again, and check any proxy between Yoke and the provider`,
+    reason: what,
     retryable: true,
   };
 }
+
+export const STREAM_DISCONNECTED = 'stream disconnected before completion';
 
 export function tooLargeFailure(ctx: CallContext, limit: number): Failure {
   const mib = (limit / (1024 * 1024)).toFixed(limit % (1024 * 1024) === 0 ? 0 : 1);

@@ -2,11 +2,14 @@
 //
 // Retry rule (the simplest correct one): nothing is buffered — deltas and items reach the
 // consumer as soon as they are parsed — so an attempt may be retried only while it has emitted
-// nothing. A 429 / 5xx / connection fault / cut or idle stream before any output is retried
-// (up to maxRetries, with a `retry` event emitted BEFORE the sleep). Once an attempt has
-// emitted output, a cut ends the stream with kind 'streamCut' rather than replaying text the
-// consumer has already shown. `request` and `retry` events carry the attempt number about to
-// run (1…maxAttempts, where maxAttempts = maxRetries + 1).
+// nothing. Two budgets, as Codex keeps them: a request that got no answer (429 / 5xx /
+// connection fault / no first byte) is retried up to maxRetries times (request_max_retries,
+// default 4); a stream that began and then broke off before its final event (cut, idle, closed
+// early, an `error` event such as rate_limit_exceeded) is reconnected up to streamMaxRetries
+// times (stream_max_retries, default 5), each `retry` event then carrying `reconnect` (n of
+// max). The `retry` event is emitted BEFORE the sleep. Once an attempt has emitted output, a cut
+// ends the stream with kind 'streamCut' rather than replaying text the consumer has already
+// shown. `request` events carry the attempt number about to run, counting both kinds.
 //
 // The first-byte timer (streamFirstByteTimeoutMs, default 60 s) runs from sending the request
 // until the response's headers arrive; halfway (at most 10 s in) a `waiting` event says that
@@ -41,6 +44,8 @@ export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 /** Far above any real answer (a 128k-token answer streams a few MB): a bound, not a budget. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 60_000;
+/** Codex's stream_max_retries default. */
+export const DEFAULT_STREAM_MAX_RETRIES = 5;
 /** The `waiting` notice comes this long into the wait (at most), or halfway. */
 const WAITING_NOTICE_MS = 10_000;
 
@@ -83,7 +88,8 @@ export type WireCall = {
 type AttemptResult =
   | { type: 'completed' }
   | { type: 'aborted' }
-  | { type: 'failed'; failure: Failure; emitted: boolean };
+  /** `stream`: the answer had begun (200 and an event stream) when it failed. */
+  | { type: 'failed'; failure: Failure; emitted: boolean; phase: 'request' | 'stream' };
 
 export function joinUrl(baseUrl: string, path: string): string | null {
   try {
@@ -100,6 +106,8 @@ export function requestHeaders(config: ProviderConfig): Record<string, string> {
     accept: 'text/event-stream',
   };
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`;
+  if (config.originator) headers.originator = config.originator;
+  if (config.userAgent) headers['user-agent'] = config.userAgent;
   return { ...headers, ...config.headers };
 }
 
@@ -126,8 +134,13 @@ export async function* streamWithRetries(
     if (config.envKey) ctx.envKey = config.envKey;
     const body = call.body();
     const policy = retryPolicy(config);
-    const maxAttempts = policy.maxRetries + 1;
+    const streamMax = Math.max(
+      0,
+      Math.floor(config.streamMaxRetries ?? DEFAULT_STREAM_MAX_RETRIES),
+    );
     const sleep = deps.sleep ?? realSleep;
+    let requestRetries = 0;
+    let reconnects = 0;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted) {
         yield { type: 'end', stop: { type: 'aborted' } };
@@ -144,7 +157,9 @@ export async function* streamWithRetries(
         yield end(toModelError(config.name, afterOutput(failure), attempt));
         return;
       }
-      if (!failure.retryable || emitted || attempt >= maxAttempts) {
+      const reconnect = result.phase === 'stream';
+      const budget = reconnect ? streamMax : policy.maxRetries;
+      if (!failure.retryable || emitted || (reconnect ? reconnects : requestRetries) >= budget) {
         yield end(toModelError(config.name, failure, attempt));
         return;
       }
@@ -154,9 +169,17 @@ export async function* streamWithRetries(
         yield end(toModelError(config.name, { ...failure, fix }, attempt));
         return;
       }
+      const retry = reconnect ? ++reconnects : ++requestRetries;
       const delayMs =
-        failure.retryAfterMs ?? backoffDelay(policy, attempt, deps.random ?? Math.random);
-      yield { type: 'retry', attempt: attempt + 1, maxAttempts, delayMs, reason: failure.reason };
+        failure.retryAfterMs ?? backoffDelay(policy, retry, deps.random ?? Math.random);
+      yield {
+        type: 'retry',
+        attempt: retry + 1,
+        maxAttempts: budget + 1,
+        delayMs,
+        reason: failure.reason,
+        ...(reconnect ? { reconnect: { count: reconnects, max: streamMax } } : {}),
+      };
       await sleep(delayMs, signal);
     }
   } catch (err) {
@@ -209,13 +232,23 @@ async function* runAttempt(
   const interrupted = (err: unknown, phase: 'request' | 'stream'): AttemptResult => {
     if (signal.aborted) return { type: 'aborted' };
     if (expired === 'firstByte')
-      return { type: 'failed', failure: firstByteFailure(ctx, firstByteMs), emitted: false };
+      return {
+        type: 'failed',
+        failure: firstByteFailure(ctx, firstByteMs),
+        emitted: false,
+        phase: 'request',
+      };
     const cause = expired === 'idle' ? `no data for ${idleMs} ms` : errorText(err);
     const failure =
       phase === 'request' && !expired
         ? connectionFailure(ctx, err)
         : cutFailure(ctx, cause, call.finalEvent);
-    return { type: 'failed', failure, emitted: false };
+    return {
+      type: 'failed',
+      failure,
+      emitted: false,
+      phase: failure.kind === 'streamCut' ? 'stream' : 'request',
+    };
   };
   const post = deps.post ?? httpPost;
   let reader: BodyReader | undefined;
@@ -257,7 +290,7 @@ async function* runAttempt(
       }
       const retryAfter = parseRetryAfter(response.headers, (deps.now ?? Date.now)());
       const failure = httpFailure(ctx, response.status, response.statusText, text, retryAfter);
-      return { type: 'failed', failure, emitted: false };
+      return { type: 'failed', failure, emitted: false, phase: 'request' };
     }
     const contentType = response.headers.get('content-type') ?? '';
     if (contentType.includes('application/json') || response.body === null) {
@@ -268,7 +301,7 @@ async function* runAttempt(
         reason: 'not an event stream',
         retryable: false,
       };
-      return { type: 'failed', failure, emitted: false };
+      return { type: 'failed', failure, emitted: false, phase: 'request' };
     }
     reader = response.body.getReader();
     const parser = call.createParser(ctx);
@@ -284,7 +317,12 @@ async function* runAttempt(
         const chunk = await reader.read();
         clearTimeout(timer);
         if (!chunk.done && (received += chunk.value.length) > maxBytes) {
-          return { type: 'failed', failure: tooLargeFailure(ctx, maxBytes), emitted };
+          return {
+            type: 'failed',
+            failure: tooLargeFailure(ctx, maxBytes),
+            emitted,
+            phase: 'stream',
+          };
         }
         if (chunk.done) {
           eof = true;
@@ -302,7 +340,8 @@ async function* runAttempt(
           emitted = true;
           yield out;
         }
-        if (parser.failure) return { type: 'failed', failure: parser.failure, emitted };
+        if (parser.failure)
+          return { type: 'failed', failure: parser.failure, emitted, phase: 'stream' };
         if (parser.done) {
           ended ??= 'final';
           return yield* finish(parser, emitted);
@@ -312,8 +351,8 @@ async function* runAttempt(
       arm();
     }
     if (parser.acceptEof?.()) return yield* finish(parser, emitted);
-    const failure = cutFailure(ctx, 'the server closed the stream', call.finalEvent);
-    return { type: 'failed', failure, emitted };
+    const failure = cutFailure(ctx, `stream closed before ${call.finalEvent}`, call.finalEvent);
+    return { type: 'failed', failure, emitted, phase: 'stream' };
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', onAbort);
@@ -352,7 +391,7 @@ async function* finish(
     emitted = true;
     yield out;
   }
-  if (parser.failure) return { type: 'failed', failure: parser.failure, emitted };
+  if (parser.failure) return { type: 'failed', failure: parser.failure, emitted, phase: 'stream' };
   return { type: 'completed' };
 }
 

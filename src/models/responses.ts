@@ -10,6 +10,7 @@ import {
   contextWindowFix,
   errorFields,
   isRecord,
+  oneLine,
   type CallContext,
   type Failure,
 } from './errors.ts';
@@ -50,7 +51,7 @@ export function buildResponsesBody(request: ModelRequest): string {
     body.text = {
       format: {
         type: 'json_schema',
-        name: 'final_answer',
+        name: 'codex_output_schema',
         schema: request.outputSchema,
         strict: true,
       },
@@ -132,7 +133,9 @@ export class ResponsesParser implements WireParser {
         this.failure = this.incomplete(data.response);
         return [];
       case 'error':
-        this.failure = this.failed(data);
+        // Both shapes: {"type":"error","error":{"code":…,"message":…}} and the flat
+        // {"type":"error","code":…,"message":…}.
+        this.failure = this.failed(isRecord(data.error) ? data.error : data);
         return [];
       default:
         return [];
@@ -168,9 +171,11 @@ export class ResponsesParser implements WireParser {
       what: `the response from ${this.ctx.url} failed${code ? ` (${code})` : ''}`,
       detail,
       fix: failedFix(kind, code, this.ctx.model),
-      reason: code ?? 'response.failed',
-      retryable: code === 'server_error' || code === 'rate_limit_exceeded',
+      reason: oneLine(`${code ?? 'response.failed'}: ${detail}`, 200),
+      retryable: RETRYABLE_CODES.has(code ?? ''),
     };
+    const wait = retryHint(message);
+    if (wait !== undefined) failure.retryAfterMs = wait;
     return failure;
   }
 
@@ -201,6 +206,22 @@ export class ResponsesParser implements WireParser {
       retryable: false,
     };
   }
+}
+
+/** Codes of a failed or errored stream that another attempt may not meet. */
+const RETRYABLE_CODES = new Set([
+  'server_error',
+  'rate_limit_exceeded',
+  'server_is_overloaded',
+  'slow_down',
+]);
+
+/** "Please try again in 1.5s" / "in 250ms": the wait a rate-limit message asks for, in ms. */
+export function retryHint(message: string | undefined): number | undefined {
+  const match = /try again in (\d+(?:\.\d+)?)\s*(ms|s)\b/i.exec(message ?? '');
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  return Math.ceil(match[2]!.toLowerCase() === 'ms' ? value : value * 1000);
 }
 
 function failedKind(code: string | undefined, message: string | undefined): ModelErrorKind {

@@ -114,9 +114,23 @@ export type ModelEvent =
   /** The endpoint has sent nothing for `elapsedMs`; the request is abandoned at `timeoutMs`. */
   | { type: 'waiting'; elapsedMs: number; timeoutMs: number }
   /** A transient failure; the request is retried after `delayMs`. */
-  | { type: 'retry'; attempt: number; maxAttempts: number; delayMs: number; reason: string }
+  | RetryEvent
   | { type: 'usage'; usage: Usage }
   | { type: 'end'; stop: StopReason };
+
+/**
+ * A retry. `attempt` is the attempt about to run (of at most `maxAttempts` for failures before an
+ * answer). A stream that broke off after the answer began is a reconnect: `reconnect` counts
+ * them (1…max), and `reason` is Codex's "stream disconnected before completion: …" wording.
+ */
+export type RetryEvent = {
+  type: 'retry';
+  attempt: number;
+  maxAttempts: number;
+  delayMs: number;
+  reason: string;
+  reconnect?: { count: number; max: number };
+};
 
 export type WireApi = 'responses' | 'chat' | 'anthropic';
 
@@ -130,8 +144,14 @@ export type ProviderConfig = {
   /** Environment variable the key came from, for error messages. */
   envKey?: string;
   headers?: Record<string, string>;
-  /** Retries after the first attempt for 429/5xx/connection faults. */
+  /** The `originator` header (Codex's; see client-identity.ts). */
+  originator?: string;
+  /** The `user-agent` header. */
+  userAgent?: string;
+  /** Retries of a request that got no answer: 429/5xx/connection faults (default 4). */
   maxRetries?: number;
+  /** Reconnects after a stream that broke off before its final event (default 5, as Codex). */
+  streamMaxRetries?: number;
   /** Base of the exponential backoff, in ms. */
   retryBaseMs?: number;
   /** Abort a stream that sends nothing for this long (between events). */

@@ -21,7 +21,7 @@ import {
   type Layer,
 } from './config/layers.ts';
 import { EFFORT_ALIASES } from './config/model-keys.ts';
-import { OPENAI_DEFAULT_URL, resolveProvider } from './config/provider.ts';
+import { OPENAI_DEFAULT_URL, resolveProvider, type ClientInfo } from './config/provider.ts';
 import type { ConfigFile } from './config/schema.ts';
 import type { EnvPolicyConfig } from '../sandbox/env-policy.ts';
 import { defaultLimits, type SandboxLimits } from '../sandbox/process-limit.ts';
@@ -89,6 +89,8 @@ export type ConfigInput = {
   cwd?: string;
   /** `-c key=value` overrides, in order. */
   overrides?: string[];
+  /** The surface the model requests go out for (its originator header); default codex_cli_rs. */
+  client?: ClientInfo;
   flags?: {
     model?: string;
     provider?: string;
@@ -162,7 +164,7 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   };
   merged = mergeTables(merged, layer(defined(flagTable), 'the command line'));
   const mcp = mcpConfig(merged, projectMcp, { user: userFile, project: projectFile }, warnings);
-  return { ...resolveConfig(home, merged, env, warnings), ...mcp, layers };
+  return { ...resolveConfig(home, merged, env, warnings, input.client), ...mcp, layers };
 }
 
 /** The effective MCP servers (yours, narrowed by the project's) and the toolsets. */
@@ -193,6 +195,7 @@ function resolveConfig(
   c: ConfigFile,
   env: NodeJS.ProcessEnv,
   warnings: string[],
+  client: ClientInfo | undefined,
 ): Omit<ResolvedConfig, 'mcpServers' | 'toolsets' | 'toolset' | 'layers'> {
   let effort = c.model_reasoning_effort ?? null;
   if (effort && (EFFORT_ALIASES as readonly string[]).includes(effort)) {
@@ -203,7 +206,7 @@ function resolveConfig(
   return {
     home,
     model: c.model ?? DEFAULT_MODEL,
-    provider: resolveProvider(c, env),
+    provider: resolveProvider(c, env, client),
     reasoningEffort: effort as ReasoningEffort | null,
     approvalPolicy: c.approval_policy ?? 'never',
     sandboxMode: c.sandbox_mode ?? 'workspace-write',

@@ -5,7 +5,7 @@ import { ModelCatalog } from '../context/model-catalog.ts';
 import { BASE_INSTRUCTIONS } from '../engine/instructions.ts';
 import { McpHub } from '../mcp/hub.ts';
 import { createStreamFn } from '../models/provider.ts';
-import type { StreamFn } from '../models/types.ts';
+import type { ProviderConfig, StreamFn } from '../models/types.ts';
 import type { SandboxMode } from '../protocol/thread.ts';
 import { checkBwrap } from '../sandbox/bwrap.ts';
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
@@ -95,7 +95,7 @@ function providerStreams(config: ResolvedConfig, catalog: ModelCatalog) {
       const resolved =
         provider === config.provider.name
           ? config.provider
-          : loadConfig({ flags: { provider } }).provider;
+          : { ...loadConfig({ flags: { provider } }).provider, ...clientHeaders(config.provider) };
       fn = createStreamFn(resolved, {}, { anthropic });
       streams.set(provider, fn);
     }
@@ -108,4 +108,12 @@ export function checkSandboxAvailable(options: DepsOptions, mode: SandboxMode): 
   if (options.runner || mode === 'danger-full-access' || process.platform !== 'linux') return;
   const check = checkBwrap();
   if (!check.ok) throw new RuntimeError('config_invalid', check.message);
+}
+
+/** The surface's originator and user agent, carried over to another provider. */
+function clientHeaders(provider: ProviderConfig): Pick<ProviderConfig, 'originator' | 'userAgent'> {
+  return {
+    ...(provider.originator ? { originator: provider.originator } : {}),
+    ...(provider.userAgent ? { userAgent: provider.userAgent } : {}),
+  };
 }

@@ -43,6 +43,15 @@ export function notificationFor(
       };
     case 'retry': {
       const wait = (event.delayMs / 1000).toFixed(1);
+      if (event.reconnect) {
+        // Codex's words and shape: "Reconnecting... 2/5", the reason as the details.
+        const { count, max } = event.reconnect;
+        return turnNotice(threadId, turnId, {
+          message: `Reconnecting... ${count}/${max}`,
+          codexErrorInfo: { responseStreamDisconnected: { httpStatusCode: null } },
+          additionalDetails: event.reason,
+        });
+      }
       const message = `${event.reason}; retrying in ${wait} s (attempt ${event.attempt} of ${event.maxAttempts})`;
       return turnNotice(threadId, turnId, { message });
     }
@@ -62,7 +71,7 @@ export function notificationFor(
 function turnNotice(
   threadId: string,
   turnId: string,
-  error: { message: string; additionalDetails?: string },
+  error: { message: string; additionalDetails?: string; codexErrorInfo?: unknown },
 ): ServerNotification {
   return { method: 'error', params: { threadId, turnId, error, willRetry: true } };
 }

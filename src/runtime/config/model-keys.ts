@@ -25,6 +25,8 @@ export const ProviderKeys = table({
   env_key: envName,
   http_headers: z.record(z.string(), z.string()),
   request_max_retries: int(0, 100),
+  /** Reconnects of a stream that broke off before its end (Codex's key; default 5). */
+  stream_max_retries: int(0, 100),
   retry_base_ms: durationMs(),
   stream_idle_timeout_ms: durationMs(),
   /** A response body past this fails the turn (default 32 MiB). */

@@ -1,5 +1,6 @@
 // `yoke exec` for people: progress on stderr as it happens (colours on a TTY), the final
 // answer alone on stdout so it can be piped.
+import { errorText } from '../../client/thread-view.ts';
 import type { ThreadItem } from '../../protocol/items.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { TokenUsageBreakdown, TurnError, TurnStatus } from '../../protocol/thread.ts';
@@ -59,7 +60,7 @@ export class ExecHumanRenderer {
       case 'error':
         if (!n.params.willRetry) this.shownError = n.params.error.message;
         this.err.write(
-          `${this.yellow(notice(n.params.willRetry, n.params.error.additionalDetails))} ${n.params.error.message}\n`,
+          `${this.yellow(notice(n.params.willRetry, n.params.error.additionalDetails))} ${errorText(n.params.error)}\n`,
         );
         return;
     }

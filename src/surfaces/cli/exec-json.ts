@@ -1,5 +1,6 @@
 // `yoke exec --json`: thread notifications rendered as the JSONL events `codex exec --json`
 // prints (snake_case, synthetic item_N ids, no deltas), so tools built for Codex can read them.
+import { errorText } from '../../client/thread-view.ts';
 import type { ThreadItem } from '../../protocol/items.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { TokenUsageBreakdown, TurnError, TurnStatus } from '../../protocol/thread.ts';
@@ -31,7 +32,7 @@ export class ExecJsonRenderer {
         return;
       }
       case 'error':
-        if (n.params.willRetry) this.write({ type: 'error', message: n.params.error.message });
+        if (n.params.willRetry) this.write({ type: 'error', message: errorText(n.params.error) });
         return;
     }
   }

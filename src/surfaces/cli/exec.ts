@@ -21,6 +21,8 @@ import { EXEC } from './exec-options.ts';
 import { ExecHumanRenderer } from './exec-human.ts';
 import { ExecJsonRenderer } from './exec-json.ts';
 
+const EXEC_CLIENT_NAME = 'yoke_exec';
+
 type Io = {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -68,6 +70,8 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
     env: io.env,
     cwd,
     overrides: args.config ?? [],
+    // Model requests say who sends them as `codex exec` does (originator codex_exec).
+    client: { originator: 'codex_exec', name: EXEC_CLIENT_NAME, version: CLI_VERSION },
     flags: {
       ...(args.model !== undefined ? { model: args.model } : {}),
       ...(args.provider !== undefined ? { provider: args.provider } : {}),
@@ -80,9 +84,12 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`warning: ${warning}\n`);
   requireModelAccess(config);
   if (!args['skip-git-repo-check'] && !insideGitRepo(cwd)) {
-    throw new UsageError(
-      `${cwd} is not inside a git repository; run in one or pass --skip-git-repo-check`,
+    // Codex's words first (tools match them), then what to do; exit status 1, as Codex.
+    io.stderr.write(
+      'Not inside a trusted directory and --skip-git-repo-check was not specified.\n' +
+        `hint: ${cwd} is not inside a git repository; run in one or pass --skip-git-repo-check\n`,
     );
+    return 1;
   }
   const outputSchema = args['output-schema'] ? readSchema(args['output-schema']) : null;
 
@@ -99,7 +106,7 @@ export async function execCommand(argv: string[], io: Io): Promise<number> {
   const host = startAppServerHost({ config, openStore: !args.ephemeral });
   try {
     const client = await host.connect({
-      name: 'yoke_exec',
+      name: EXEC_CLIENT_NAME,
       title: 'yoke exec',
       version: CLI_VERSION,
     });

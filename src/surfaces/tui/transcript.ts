@@ -3,7 +3,7 @@
 // an entry, with the plan, turn ends and the TUI's own notes in the order they happened — or
 // rebuilt from stored turns on resume. Pure functions over immutable arrays, so React can
 // compare entries by identity and the line cache can key on them.
-import { findItem, type ThreadView } from '../../client/thread-view.ts';
+import { errorText, findItem, type ThreadView } from '../../client/thread-view.ts';
 import type { FileUpdateChange, ItemStatus, ThreadItem, UserInput } from '../../protocol/items.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { Turn, TurnPlanStep } from '../../protocol/thread.ts';
@@ -199,7 +199,7 @@ export function foldIntoTranscript(
         {
           kind: 'note',
           id: `error:${entries.length}`,
-          text: n.params.error.message,
+          text: errorText(n.params.error),
           tone: n.params.willRetry ? 'warn' : 'error',
         },
       ];
