@@ -2,8 +2,10 @@
 // The soak (10 minutes) runs only when named: `npm run bench -- soak [--minutes N]`.
 import { benchAcp } from './acp.ts';
 import { benchAppServer } from './app-server.ts';
+import { benchCodexTui } from './codex-tui.ts';
 import { benchContext } from './context.ts';
 import { benchExec } from './exec.ts';
+import { benchFileSearch } from './file-search.ts';
 import { benchSoak } from './soak.ts';
 import { benchMcp } from './mcp.ts';
 import { benchStoreCheck } from './store-check.ts';
@@ -20,8 +22,10 @@ const benches: Record<string, () => Promise<void>> = {
   soak: benchSoak,
   'store-check': benchStoreCheck,
   'tui-markdown': benchTuiMarkdown,
+  'codex-tui': benchCodexTui,
+  'file-search': benchFileSearch,
 };
-const ON_REQUEST = new Set(['soak']);
+const ON_REQUEST = new Set(['soak', 'codex-tui']);
 const wanted = process.argv.slice(2).filter((arg) => Object.hasOwn(benches, arg));
 for (const [name, run] of Object.entries(benches)) {
   if (wanted.length ? !wanted.includes(name) : ON_REQUEST.has(name)) continue;

@@ -1,4 +1,5 @@
-// Renders docs/protocol.md from the method table (through its JSON Schema), formatted with the
+// Renders docs/protocol.md from the method table (through its JSON Schema), and
+// docs/codex-compatibility.md (scripts/codex-compat.ts), formatted with the
 // repo's prettier settings so `prettier --check` agrees. `--check` writes nothing and exits 1 when
 // the checked-in file is stale (npm run check calls it).
 import { readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import {
   type MethodSchema,
 } from '../src/protocol/json-schema.ts';
 import type { Direction } from '../src/protocol/method-def.ts';
+import { COMPAT_OUT, renderCodexCompat } from './codex-compat.ts';
 
 const OUT = fileURLToPath(new URL('../docs/protocol.md', import.meta.url));
 
@@ -161,19 +163,23 @@ export function renderProtocolDoc(): string {
   return out.join('\n');
 }
 
-async function main(): Promise<void> {
-  const options = (await prettier.resolveConfig(OUT)) ?? {};
-  const text = await prettier.format(renderProtocolDoc(), { ...options, parser: 'markdown' });
+/** Writes `out`, or with --check only compares: stale is an error naming `npm run gen`. */
+async function generate(out: string, name: string, render: () => string): Promise<boolean> {
+  const options = (await prettier.resolveConfig(out)) ?? {};
+  const text = await prettier.format(render(), { ...options, parser: 'markdown' });
   if (process.argv.includes('--check')) {
-    const current = await readFile(OUT, 'utf8').catch(() => '');
-    if (current !== text) {
-      console.error('docs/protocol.md is stale: run `npm run gen` and commit the result');
-      process.exit(1);
-    }
-    return;
+    const current = await readFile(out, 'utf8').catch(() => '');
+    if (current === text) return true;
+    console.error(`${name} is stale: run \`npm run gen\` and commit the result`);
+    return false;
   }
-  await writeFile(OUT, text);
-  console.log('wrote docs/protocol.md');
+  await writeFile(out, text);
+  console.log(`wrote ${name}`);
+  return true;
 }
 
-await main();
+const fresh = [
+  await generate(OUT, 'docs/protocol.md', renderProtocolDoc),
+  await generate(COMPAT_OUT, 'docs/codex-compatibility.md', renderCodexCompat),
+];
+if (fresh.includes(false)) process.exit(1);

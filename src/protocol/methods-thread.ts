@@ -151,6 +151,27 @@ export const threadMethods = {
     z.object(ThreadId),
     Empty,
   ),
+  'thread/delete': def(
+    'clientRequest',
+    'Deletes a thread and its whole history for good (refused while a turn runs).',
+    z.object(ThreadId),
+    Empty,
+  ),
+  'thread/settings/update': def(
+    'clientRequest',
+    'Changes a thread’s settings from its next turn on, as turn/start overrides do: model, ' +
+      'effort, cwd, approvalPolicy and sandboxPolicy (other Codex fields are accepted and ' +
+      'ignored).',
+    z.object({
+      ...ThreadId,
+      model: z.string().nullable().optional(),
+      effort: ReasoningEffort.nullable().optional(),
+      cwd: z.string().nullable().optional(),
+      approvalPolicy: AskForApproval.nullable().optional(),
+      sandboxPolicy: SandboxPolicy.nullable().optional(),
+    }),
+    Empty,
+  ),
   'thread/unarchive': def(
     'clientRequest',
     'Brings an archived thread back; answers the thread.',
@@ -187,6 +208,7 @@ export const threadMethods = {
   ),
   'thread/archived': def('serverNotification', 'A thread was archived.', z.object(ThreadId)),
   'thread/unarchived': def('serverNotification', 'A thread was unarchived.', z.object(ThreadId)),
+  'thread/deleted': def('serverNotification', 'A thread was deleted.', z.object(ThreadId)),
   'thread/name/updated': def(
     'serverNotification',
     'The title of a thread changed (null: cleared).',

@@ -1,7 +1,7 @@
 // THE method table. Every JSON-RPC method Yoke speaks is declared once — name, direction,
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
-// (methods-client.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
+// (methods-client.ts, methods-files.ts, methods-command.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
 // methods-approval.ts, methods-task.ts, methods-mcp.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
@@ -15,6 +15,8 @@ import * as z from 'zod';
 import { approvalMethods } from './methods-approval.ts';
 import { def, type Direction, type MethodSpec } from './method-def.ts';
 import { clientMethods } from './methods-client.ts';
+import { commandMethods } from './methods-command.ts';
+import { fileMethods } from './methods-files.ts';
 import { historyMethods } from './methods-history.ts';
 import { mcpMethods } from './methods-mcp.ts';
 import { taskMethods } from './methods-task.ts';
@@ -89,6 +91,8 @@ const sessionMethods = {
 export const methods = {
   ...sessionMethods,
   ...clientMethods,
+  ...fileMethods,
+  ...commandMethods,
   ...threadMethods,
   ...historyMethods,
   ...turnMethods,

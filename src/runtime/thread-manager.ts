@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { StreamFn } from '../models/types.ts';
 import type { Model } from '../protocol/methods.ts';
-import type { Thread } from '../protocol/thread.ts';
+import type { SandboxMode, Thread } from '../protocol/thread.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { McpHub } from '../mcp/hub.ts';
 import type { McpServersConfig } from '../mcp/config.ts';
@@ -18,6 +18,7 @@ import { RuntimeError } from './errors.ts';
 import { ModelLister } from './model-list.ts';
 import { uuidv7 } from './ids.ts';
 import { checkSandboxAvailable, sessionDeps } from './session-deps.ts';
+import { SessionSandbox } from './session-sandbox.ts';
 import { replay, ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { threadPreamble } from './thread-preamble.ts';
@@ -190,6 +191,50 @@ export class ThreadManager {
   /** Names a stored thread that is not loaded (a loaded one is named through its session). */
   setName(id: string, name: string | null): void {
     this.locate(id).store.setName(id, name);
+  }
+
+  /**
+   * A runner for a command outside any thread (command/exec): sandboxed as a thread in `cwd`
+   * with this mode would be. Dispose of it when the command ends (its private temp dir).
+   */
+  commandSandbox(
+    cwd: string,
+    sandboxMode: SandboxMode,
+    networkAccess?: boolean,
+  ): { runner: ProcessRunner; dispose: () => void } {
+    checkSandboxAvailable(this.options, sandboxMode);
+    const { config } = this.options;
+    const sandbox = new SessionSandbox(
+      {
+        model: config.model,
+        modelProvider: config.provider.name,
+        cwd,
+        approvalPolicy: 'never',
+        sandboxMode,
+        reasoningEffort: null,
+        ...(networkAccess !== undefined ? { networkAccess } : {}),
+      },
+      this.deps.sandbox,
+      this.deps.runner,
+    );
+    return { runner: sandbox.runner(), dispose: () => sandbox.dispose() };
+  }
+
+  /**
+   * Deletes a thread and its log for good. Refused while one of its turns runs; a loaded
+   * thread is unloaded first.
+   */
+  deleteThread(id: string): void {
+    const located = this.locate(id);
+    const session = this.sessions.get(id);
+    if (session?.activeTurnId)
+      throw new RuntimeError(
+        'input_invalid',
+        `thread ${id} has a turn running; interrupt it before deleting the thread`,
+      );
+    session?.dispose();
+    this.sessions.delete(id);
+    located.store.deleteThread(id);
   }
 
   setArchived(id: string, archived: boolean): void {

@@ -7,9 +7,11 @@ import type { ServerNotification } from '../protocol/methods.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import type { ApprovalAnswer, PendingApproval } from '../runtime/approvals.ts';
 import type { TaskRunner } from '../runtime/task-service.ts';
+import { FileSearch } from '../runtime/file-search.ts';
 import type { ThreadManager } from '../runtime/thread-manager.ts';
 import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
+import { commandHandlers } from './handlers-command.ts';
 import { clientHandlers } from './handlers-client.ts';
 import { historyHandlers } from './handlers-history.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
@@ -41,6 +43,8 @@ export class AppServer {
   private readonly asked = new Map<string, Asked[]>();
   /** threadId → read state set by thread/readState/update (kept by this process; unset: read). */
   readonly readStates = new Map<string, ThreadReadState>();
+  /** fuzzyFileSearch: each root's file listing, reused while someone types. */
+  readonly fileSearch = new FileSearch();
 
   private readonly offTasks: (() => void) | null = null;
   private readonly offMcp: () => void;
@@ -146,6 +150,7 @@ export class AppServer {
         platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
       }),
       ...clientHandlers(this),
+      ...commandHandlers(this),
       ...threadHandlers(this),
       ...historyHandlers(this),
       ...mcpHandlers(this.manager),

@@ -42,6 +42,12 @@ export function clientHandlers(server: AppServer): Handlers {
       data: [{ name: 'Default', mode: 'default', model: null, reasoning_effort: null }],
     }),
     'plugin/installed': () => ({ marketplaces: [] }),
+    fuzzyFileSearch: async (params) => ({
+      files: (await server.fileSearch.search(params.query, params.roots)).map((m) => ({
+        ...m,
+        match_type: 'file' as const,
+      })),
+    }),
   };
 }
 

@@ -112,6 +112,24 @@ export function threadHandlers(server: AppServer): Handlers {
       server.broadcast({ method: 'thread/archived', params: { threadId: params.threadId } });
       return {};
     },
+    'thread/delete': (params) => {
+      manager.deleteThread(params.threadId);
+      server.readStates.delete(params.threadId);
+      server.broadcast({ method: 'thread/deleted', params: { threadId: params.threadId } });
+      return {};
+    },
+    'thread/settings/update': (params) => {
+      session(params.threadId).updateSettings({
+        ...(params.cwd ? { cwd: params.cwd } : {}),
+        ...(params.model ? { model: params.model } : {}),
+        ...(params.approvalPolicy ? { approvalPolicy: params.approvalPolicy } : {}),
+        ...(params.sandboxPolicy ? sandboxOverrides(params.sandboxPolicy) : {}),
+        ...(params.effort !== undefined
+          ? { effort: params.effort === 'none' ? null : params.effort }
+          : {}),
+      });
+      return {};
+    },
     'thread/unarchive': (params) => {
       manager.setArchived(params.threadId, false);
       server.broadcast({ method: 'thread/unarchived', params: { threadId: params.threadId } });

@@ -2,6 +2,7 @@
 // which this server implements, validates params with the table's schemas and turns whatever
 // a handler throws into a JSON-RPC error. It knows nothing of transports or connections.
 import type * as z from 'zod';
+import { codexUnsupported } from '../protocol/codex-unsupported.ts';
 import { RpcErrorCode, type RpcErrorBody } from '../protocol/jsonrpc.ts';
 import {
   isMethodName,
@@ -102,6 +103,12 @@ export function createRouter(handlers: Handlers): Router {
 
   const resolve = (method: string): RpcErrorBody | null => {
     if (!isMethodName(method) || methods[method].direction !== 'clientRequest') {
+      const reason = codexUnsupported.get(method);
+      if (reason)
+        return {
+          code: RpcErrorCode.methodNotFound,
+          message: `not supported by Yoke: ${method} (${reason})`,
+        };
       return { code: RpcErrorCode.methodNotFound, message: `method not found: ${method}` };
     }
     if (!handlerFor(method as ClientRequestMethod)) {

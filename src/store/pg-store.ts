@@ -204,6 +204,15 @@ export class PgStore implements Store {
           text: 'UPDATE threads SET archived = $2 WHERE id = $1',
           values: [threadId, archived],
         }),
+      deleteThread: (threadId) => {
+        this.nextSeq.delete(threadId);
+        this.writer.push({
+          kind: 'sql',
+          entity: thread(threadId),
+          text: 'DELETE FROM threads WHERE id = $1',
+          values: [threadId],
+        });
+      },
       copyEvents: (fromId, toId, uptoSeq) => {
         this.nextSeq.delete(toId);
         this.writer.push({

@@ -60,6 +60,7 @@ function asyncThreads(s: ThreadStore): ThreadStorage {
     touchThread: (threadId, fields) => s.touchThread(threadId, fields),
     setName: (threadId, name) => s.setName(threadId, name),
     setArchived: (threadId, archived) => s.setArchived(threadId, archived),
+    deleteThread: (threadId) => s.deleteThread(threadId),
     copyEvents: (fromId, toId, upto) => s.copyEvents(fromId, toId, upto),
     getThread: async (id) => s.getThread(id),
     latestThread: async (cwd) => s.latestThread(cwd),

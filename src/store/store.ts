@@ -26,6 +26,8 @@ export interface ThreadStorage {
   ): void;
   setName(threadId: string, name: string | null): void;
   setArchived(threadId: string, archived: boolean): void;
+  /** Removes the thread and its whole log for good. */
+  deleteThread(threadId: string): void;
   /** Copies the events of `fromId` with seq <= `uptoSeq` (all when null) into thread `toId`. */
   copyEvents(fromId: string, toId: string, uptoSeq: number | null): void;
 

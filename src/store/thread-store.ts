@@ -134,6 +134,11 @@ export class ThreadStore {
     );
   }
 
+  /** Removes the thread and its log (events go with it: ON DELETE CASCADE). */
+  deleteThread(threadId: string): void {
+    writing(this.db, () => this.db.prepare('DELETE FROM threads WHERE id = ?').run(threadId));
+  }
+
   setArchived(threadId: string, archived: boolean): void {
     const flag = archived ? 1 : 0;
     writing(this.db, () =>

@@ -158,6 +158,22 @@ export async function runScenario(
   assert.equal(((read.thread as Json).turns as Json[]).length, 4);
   const list = await d.request('thread/list', { limit: 10 });
   assert.deepEqual(new Set((list.data as Json[]).map((th) => th.id)), new Set([threadId, fork.id]));
+
+  // Codex methods beside threads (their shapes are what the conformance test checks).
+  const found = await d.request('fuzzyFileSearch', { query: 'readme', roots: [repo] });
+  assert.equal(((found.files as Json[])[0] as Json).path, 'README.md');
+  const ran = await d.request('command/exec', { command: ['echo', 'hi'], cwd: repo });
+  assert.equal(ran.exitCode, 0);
+  const streamed = await d.request('command/exec', {
+    command: ['echo', 'streamed'],
+    cwd: repo,
+    processId: 'scenario-1',
+    streamStdoutStderr: true,
+  });
+  assert.equal(streamed.stdout, '');
+  await d.waitFor('command/exec/outputDelta', (p) => p.processId === 'scenario-1');
+  await d.request('thread/delete', { threadId: fork.id });
+  await d.waitFor('thread/deleted', (p) => p.threadId === fork.id);
   transcript.push(...d.transcript);
   await second.stop();
   saveTranscript(`app-server-${transport}`, transcript);
