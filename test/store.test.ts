@@ -99,6 +99,22 @@ for (const backend of [sqliteBackend, postgres] as Backend[]) {
     },
   );
 
+  test(named('delete: the thread and its log are gone'), { timeout: 60_000 }, async (t) => {
+    const store = await open(t);
+    store.threads.createThread(thread('d1'));
+    store.threads.createThread(thread('d2'));
+    store.threads.append('d1', null, 'k', { n: 1 });
+    store.threads.append('d2', null, 'k', { n: 2 });
+    store.threads.deleteThread('d1');
+    assert.equal(await store.threads.getThread('d1'), null);
+    assert.deepEqual(await store.threads.events('d1'), []);
+    assert.equal((await store.threads.events('d2')).length, 1, 'others keep theirs');
+    assert.deepEqual(
+      (await store.threads.listThreads()).rows.map((r) => r.id),
+      ['d2'],
+    );
+  });
+
   test(named('fork copies a prefix; open approvals are found'), { timeout: 60_000 }, async (t) => {
     const store = await open(t);
     store.threads.createThread(thread('src'));
