@@ -4,6 +4,7 @@
 // subsequence match scored by how tight it is and whether it falls on the file name.
 import { execFile } from 'node:child_process';
 import { basename } from 'node:path';
+import { RuntimeError } from './errors.ts';
 
 export type FileMatch = {
   root: string;
@@ -74,21 +75,30 @@ function better(points: number, path: string, than: { score: number; path: strin
 }
 
 function listFiles(root: string): Promise<string[]> {
+  const refused = (err: NodeJS.ErrnoException) => {
+    const why = err.code === 'ENOENT' ? 'no such directory' : (err.code ?? err.message);
+    return new RuntimeError('input_invalid', `cannot list the files of ${root}: ${why}`);
+  };
   return new Promise((resolve, reject) => {
-    execFile(
-      'rg',
-      ['--files', '--hidden', '--glob', '!.git', '--sort', 'none'],
-      { cwd: root, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
-      (err, stdout) => {
-        // rg exits 1 when it lists nothing (an empty directory).
-        if (err && (err as { code?: unknown }).code !== 1) {
-          reject(new Error(`cannot list the files of ${root}: ${err.message}`));
-          return;
-        }
-        const paths = stdout.split('\n').filter(Boolean);
-        resolve(paths.length > MAX_FILES ? paths.slice(0, MAX_FILES) : paths);
-      },
-    );
+    try {
+      execFile(
+        'rg',
+        ['--files', '--hidden', '--glob', '!.git', '--sort', 'none'],
+        { cwd: root, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+        (err, stdout) => {
+          // rg exits 1 when it lists nothing (an empty directory).
+          if (err && err.code !== 1) {
+            reject(refused(err as NodeJS.ErrnoException));
+            return;
+          }
+          const paths = stdout.split('\n').filter(Boolean);
+          resolve(paths.length > MAX_FILES ? paths.slice(0, MAX_FILES) : paths);
+        },
+      );
+    } catch (err) {
+      // A cwd the system refuses outright (a name too long) throws here.
+      reject(refused(err as NodeJS.ErrnoException));
+    }
   });
 }
 
