@@ -10,7 +10,10 @@ import { methods } from '../src/protocol/methods.ts';
 export const COMPAT_OUT = fileURLToPath(new URL('../docs/codex-compatibility.md', import.meta.url));
 const NAMES = fileURLToPath(new URL('../docs/codex-client-methods.txt', import.meta.url));
 
-/** What the real Codex TUI 0.169.0 calls in a session (recorded through a proxy). */
+/**
+ * What the real Codex TUI 0.169.0 calls in a session (recorded through a proxy). Its `@` file
+ * picker searches the files itself; it asks thread/search for tasks to mention.
+ */
 const TUI_CALLS = new Set([
   'initialize',
   'account/read',
@@ -33,6 +36,7 @@ const TUI_CALLS = new Set([
   'account/bedrock/checkGovCloudRequirements',
   'thread/name/set',
   'thread/unsubscribe',
+  'thread/search',
   'thread/resume',
   'turn/start',
   'turn/interrupt',
