@@ -333,7 +333,45 @@ test(
     const read = await client.request('task/read', { taskId: task.id });
     assert.equal(read.task.status, 'succeeded');
     await assert.rejects(client.request('task/read', { taskId: 'nope' }), /no task nope/);
+    // The client watches the task's thread: it stays loaded until the client lets go of it.
+    assert.ok(manager.loaded(threadId), 'a watched task thread stays loaded');
+    const { status } = await client.request('thread/unsubscribe', { threadId });
+    assert.equal(status, 'unsubscribed');
+    assert.equal(manager.loaded(threadId), undefined);
     server.close();
+  },
+);
+
+test(
+  "a task's thread is unloaded when its turn ends (nobody watches it); the fix round loads it again",
+  { timeout: 60_000 },
+  async (t) => {
+    const script = agentScript((prompt) =>
+      /The checks failed/.test(prompt)
+        ? shell('printf "fixed\\n" > result.txt')
+        : writeFilePatch('result.txt', 'broken'),
+    );
+    const { tasks, manager } = await setup(t, script);
+    const repo = taskRepo({}, 'checks = ["grep -q fixed result.txt"]\nmax_fix_rounds = 1\n', t);
+    const loadedAtTurnEnd: boolean[] = [];
+    const off = tasks.onUpdate(({ task }) => {
+      // Each agent step's turn has ended when the checks run after it.
+      if (task.nodes.at(-1)?.node === 'checks' && task.threadIds[0])
+        loadedAtTurnEnd.push(manager.loaded(task.threadIds[0]) !== undefined);
+    });
+    t.after(off);
+    const { id } = await tasks.submit({ prompt: 'make result.txt say fixed', repo });
+    const task = await tasks.settled(id);
+    assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+    assert.equal(task.threadIds.length, 1, 'the fix continued the same thread');
+    assert.ok(loadedAtTurnEnd.length >= 2, `checks seen ${loadedAtTurnEnd.length} times`);
+    assert.ok(
+      loadedAtTurnEnd.every((loaded) => !loaded),
+      'unloaded after each turn',
+    );
+    assert.deepEqual(manager.loadedThreadIds, []);
+    // Still stored, with both turns (implement and fix).
+    assert.equal(manager.readThread(task.threadIds[0]!, true).turns.length, 2);
   },
 );
 

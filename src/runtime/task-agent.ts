@@ -2,7 +2,9 @@
 // an ordinary thread (source appServer, named "task <id> · <node>"), so any client sees it with
 // thread/list, watches it with thread/resume and answers its approvals through the same broker.
 // Budgets are enforced here, where the turn's usage and clock are visible: past its token or
-// time budget the turn is interrupted, like a user pressing stop.
+// time budget the turn is interrupted, like a user pressing stop. A step's thread is unloaded
+// when its turn ends unless a client subscribed to it, so a long-running server holds only the
+// threads that are running or watched.
 import { relative } from 'node:path';
 import type { AgentPort, AgentStepRequest, AgentStepResult } from '../tasks/agent-port.ts';
 import type { ThreadManager } from './thread-manager.ts';
@@ -103,5 +105,8 @@ async function runStep(
   } finally {
     off();
     if (timer) clearTimeout(timer);
+    // Its turn is over: unless a client watches it (thread/resume), the thread need not stay
+    // in memory — the next step of the task, or a client, loads it again from its log.
+    manager.unloadUnwatched(session.id);
   }
 }

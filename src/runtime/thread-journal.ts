@@ -41,6 +41,11 @@ export class ThreadJournal {
     return this.total;
   }
 
+  /** Whether anyone listens to this thread's events. */
+  get listened(): boolean {
+    return this.listeners.size > 0;
+  }
+
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

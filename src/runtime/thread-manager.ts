@@ -261,6 +261,12 @@ export class ThreadManager {
     return true;
   }
 
+  /** Unloads a thread nobody listens to any more (idle, not ephemeral); see unload(). */
+  unloadUnwatched(id: string): boolean {
+    if (this.sessions.get(id)?.listened) return false;
+    return this.unload(id);
+  }
+
   /** Loads every thread that was waiting on an approval when the process stopped. */
   reviveWaitingThreads(): ThreadSession[] {
     return this.store.threadsWithOpenApprovals().map((id) => this.resumeThread(id));

@@ -109,6 +109,11 @@ export class ThreadSession {
     return this.journal.subscribe(listener);
   }
 
+  /** Whether anyone listens to this thread (a client of a server, a task step…). */
+  get listened(): boolean {
+    return this.journal.listened;
+  }
+
   get meta(): ThreadMeta {
     return this.journal.meta;
   }
