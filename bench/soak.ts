@@ -1,10 +1,11 @@
 // The soak (issue 11): `yoke serve` under steady load for a long time — 200 loaded threads
 // spread over 10 WebSocket clients that each run turns one after another (a command, then an
-// answer streamed in 40 deltas), while 20 background tasks run at once (each replaced by a new
+// answer streamed in 40 deltas; a thread is replaced by a new one after 8 turns), while 20 background tasks run at once (each replaced by a new
 // one when it ends). Every minute the server's RSS and its live heap (after a forced garbage
 // collection, read over the V8 inspector) are read; both must plateau. Not a test: run it with
 // `npm run bench -- soak` (10 minutes), `npm run bench -- soak --minutes 3` or SOAK_MINUTES=3.
-// SOAK_SNAPSHOTS=DIR also writes heap snapshots after the first minute and at the end.
+// SOAK_SNAPSHOTS=DIR also writes heap snapshots after the first minute and at the end (taking
+// one raises the RSS that follows; judge the live heap then).
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,12 @@ const THREADS = 200;
 const CLIENTS = 10;
 const TASKS = 20;
 const ANSWER_DELTAS = 40;
+/**
+ * A thread's turns before its client lets it go (thread/unsubscribe: unloaded) and starts a new
+ * one in its place: 200 threads stay loaded, and each one's history stays bounded. (Within one
+ * conversation, history grows until compaction; that is the thread's content, not a leak.)
+ */
+const TURNS_PER_THREAD = 8;
 /** Plateau: the second half's peak is less than this much above the first half's. */
 const PLATEAU_BOUND = 0.1;
 
@@ -90,11 +97,18 @@ export async function benchSoak(): Promise<void> {
   const pid = serve.child.pid!;
   const token = readFileSync(join(home, 'serve.token'), 'utf8').trim();
   const headers = { Authorization: `Bearer ${token}` };
-  const stats = { turns: 0, turnsFailed: 0, tasks: 0, tasksFailed: 0, notifications: 0 };
+  const stats = {
+    turns: 0,
+    turnsFailed: 0,
+    threadsReplaced: 0,
+    tasks: 0,
+    tasksFailed: 0,
+    notifications: 0,
+  };
   let stopping = false;
   const clients: CodexDriver[] = [];
   try {
-    // 200 threads, 20 per client, loaded and subscribed for the whole run.
+    // 200 threads, 20 per client, loaded and subscribed (each replaced after TURNS_PER_THREAD).
     const owned: string[][] = [];
     for (let c = 0; c < CLIENTS; c++) {
       const client = await CodexDriver.ws(serveUrl, headers);
@@ -114,8 +128,19 @@ export async function benchSoak(): Promise<void> {
     // also submits the tasks (and so keeps its notifications, which the task waits look in).
     const submitter = clients[CLIENTS - 1]!;
     const turnLoops = clients.map(async (client, c) => {
+      const ids = owned[c]!;
       for (let i = 0; !stopping; i++) {
-        const threadId = owned[c]![i % owned[c]!.length]!;
+        const slot = i % ids.length;
+        if (i > 0 && slot === 0 && (i / ids.length) % TURNS_PER_THREAD === 0) {
+          // Every thread of this client had its turns: each is let go and replaced.
+          for (const [n, old] of ids.entries()) {
+            await client.request('thread/unsubscribe', { threadId: old });
+            const started = await client.request('thread/start', { cwd: repo });
+            ids[n] = (started.thread as Json).id as string;
+            stats.threadsReplaced++;
+          }
+        }
+        const threadId = ids[slot]!;
         const input = [{ type: 'text', text: `turn ${i}`, text_elements: [] }];
         const turn = (await client.request('turn/start', { threadId, input })).turn as Json;
         const done = await client.waitFor('turn/completed', (p) => (p.turn as Json).id === turn.id);
@@ -129,7 +154,16 @@ export async function benchSoak(): Promise<void> {
         }
         // Keep the client's memory flat: what it saw is counted, not kept.
         client.transcript.length = 0;
-        if (client === submitter) continue;
+        if (client === submitter) {
+          // Its task notifications are still looked in; this thread's are done with.
+          const before = client.notifications.length;
+          const kept = client.notifications.filter(
+            (n) => (n.params as Json)?.threadId !== threadId,
+          );
+          stats.notifications += before - kept.length;
+          client.notifications.splice(0, before, ...kept);
+          continue;
+        }
         stats.notifications += client.notifications.length;
         client.notifications.length = 0;
       }
@@ -217,7 +251,7 @@ export async function benchSoak(): Promise<void> {
         `  second-half peak vs first-half peak: RSS ${(rssGrowth * 100).toFixed(1)}% → ${verdict(rssGrowth)}, ` +
         `live heap ${(heapGrowth * 100).toFixed(1)}% → ${verdict(heapGrowth)} (bound ${bound})\n` +
         `  ${stats.turns} turns (${stats.turnsFailed} failed), ${stats.tasks} tasks (${stats.tasksFailed} failed), ` +
-        `${stats.notifications} notifications received`,
+        `${stats.threadsReplaced} threads replaced after ${TURNS_PER_THREAD} turns, ${stats.notifications} notifications received`,
     );
     writeFileSync(
       join(home, 'soak.json'),
