@@ -3,6 +3,7 @@
 // decision as the elicitation answer (accept for the session: the tool is allowed for the rest
 // of the session).
 import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
+import { formFields, hasFields, type FormField } from './elicitation-form.ts';
 
 type Params = ParamsOf<'mcpServer/elicitation/request'>;
 
@@ -16,7 +17,12 @@ export type McpQuestion = {
   /** A URL the server asks the user to open (URL elicitation), or null. */
   url: string | null;
   reason: string | null;
+  /** The fields of a server's own form question (empty for a tool call, a URL, no fields). */
+  form: FormField[];
 };
+
+/** A form answered: accept with the content the user filled in (checked with checkForm). */
+export type FormDecision = { acceptWithContent: Record<string, unknown> };
 
 export function mcpQuestion(params: Params): McpQuestion {
   const meta = (params._meta ?? {}) as {
@@ -33,11 +39,21 @@ export function mcpQuestion(params: Params): McpQuestion {
     message: params.message,
     url: params.mode === 'url' ? params.url : null,
     reason: typeof meta.reason === 'string' ? meta.reason : null,
+    form:
+      !isTool && params.mode === 'form' && hasFields(params.requestedSchema)
+        ? formFields(params.requestedSchema)
+        : [],
   };
 }
 
-/** An approval decision as the answer to an MCP question. */
+/** An approval decision (or a filled form) as the answer to an MCP question. */
 export function elicitationAnswer(decision: unknown): ResultOf<'mcpServer/elicitation/request'> {
+  if (decision && typeof decision === 'object' && 'acceptWithContent' in decision)
+    return {
+      action: 'accept',
+      content: (decision as FormDecision).acceptWithContent,
+      _meta: null,
+    };
   if (decision === 'accept' || decision === 'acceptForSession')
     return {
       action: 'accept',

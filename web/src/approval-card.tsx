@@ -2,6 +2,7 @@
 // answers first wins; the others see serverRequest/resolved and the card goes away.
 import type { Approval, Decision } from './model.ts';
 import { DiffView } from './diff-view.tsx';
+import { FormCard } from './form-card.tsx';
 import { relativePath } from './format.ts';
 import { threadHref } from './router.ts';
 import { mcpQuestion } from '../../src/client/elicitation.ts';
@@ -67,19 +68,27 @@ export function ApprovalCard(props: {
         </div>
       )}
       {reason && <div class="reason">{reason}</div>}
-      <div class="buttons">
-        {approval.decisions.map((decision) => (
-          <button
-            key={decision}
-            type="button"
-            class={decision === 'decline' ? 'danger' : decision === 'accept' ? 'primary' : ''}
-            data-testid={`approval-${decision}`}
-            onClick={() => approval.answer(decision)}
-          >
-            {LABELS[decision]}
-          </button>
-        ))}
-      </div>
+      {mcp && mcp.form.length > 0 ? (
+        <FormCard
+          fields={mcp.form}
+          onSubmit={(decision) => approval.answer(decision)}
+          onDecline={() => approval.answer('decline')}
+        />
+      ) : (
+        <div class="buttons">
+          {approval.decisions.map((decision) => (
+            <button
+              key={decision}
+              type="button"
+              class={decision === 'decline' ? 'danger' : decision === 'accept' ? 'primary' : ''}
+              data-testid={`approval-${decision}`}
+              onClick={() => approval.answer(decision)}
+            >
+              {LABELS[decision]}
+            </button>
+          ))}
+        </div>
+      )}
     </div>
   );
 }

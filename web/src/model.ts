@@ -3,7 +3,7 @@
 // notifications), recent threads, and the approvals the server asks this page for. Views read
 // it and re-render on change; changes are coalesced to one render per animation frame.
 import { YokeClient } from '../../src/client/client.ts';
-import { elicitationAnswer } from '../../src/client/elicitation.ts';
+import { elicitationAnswer, type FormDecision } from '../../src/client/elicitation.ts';
 import { connectWebSocket } from '../../src/client/ws-client-transport.ts';
 import type { RequestId } from '../../src/protocol/jsonrpc.ts';
 import type { Task, TaskLogEntry } from '../../src/protocol/methods-task.ts';
@@ -34,7 +34,8 @@ export type Approval = ApprovalRequest & {
   key: string;
   threadId: string;
   decisions: Decision[];
-  answer(decision: Decision): void;
+  /** A decision, or an MCP server's form filled in. */
+  answer(decision: Decision | FormDecision): void;
 };
 
 /** Task statuses whose threads the page follows, so their approvals reach it. */
@@ -65,7 +66,7 @@ export class Model {
   private scheduled = false;
   private refreshingThreads = false;
   /** How each pending approval is answered, by key. */
-  private readonly answers = new Map<string, (decision: Decision) => void>();
+  private readonly answers = new Map<string, (decision: Decision | FormDecision) => void>();
 
   constructor(private readonly url: string) {}
 
@@ -82,7 +83,7 @@ export class Model {
           key,
           threadId: view.id,
           decisions: offered.length > 0 ? offered : ALL_DECISIONS,
-          answer: (decision: Decision) => {
+          answer: (decision: Decision | FormDecision) => {
             removeApproval(view, request.requestId);
             this.changed();
             this.answers.get(key)?.(decision);
@@ -191,10 +192,18 @@ export class Model {
     const generation = ++this.generation;
     client.onNotification('*', (n) => this.onNotification(n, generation));
     client.onServerRequest('item/commandExecution/requestApproval', async (params, meta) => ({
-      decision: await this.ask(generation, { requestId: meta.id, kind: 'command', params }),
+      decision: (await this.ask(generation, {
+        requestId: meta.id,
+        kind: 'command',
+        params,
+      })) as Decision,
     }));
     client.onServerRequest('item/fileChange/requestApproval', async (params, meta) => ({
-      decision: await this.ask(generation, { requestId: meta.id, kind: 'fileChange', params }),
+      decision: (await this.ask(generation, {
+        requestId: meta.id,
+        kind: 'fileChange',
+        params,
+      })) as Decision,
     }));
     client.onServerRequest('mcpServer/elicitation/request', async (params, meta) =>
       elicitationAnswer(await this.ask(generation, { requestId: meta.id, kind: 'mcp', params })),
@@ -327,7 +336,7 @@ export class Model {
   }
 
   /** A server→client approval request: shown until answered here or resolved elsewhere. */
-  private ask(generation: number, request: ApprovalRequest): Promise<Decision> {
+  private ask(generation: number, request: ApprovalRequest): Promise<Decision | FormDecision> {
     return new Promise((resolve) => {
       const { threadId } = request.params;
       let view = this.threads.get(threadId);

@@ -15,6 +15,7 @@ import {
   type InputRow,
 } from './input-editor.ts';
 import { approvalPanel, pickerLines, ruleLine, separatorLine, statusLine } from './panels.ts';
+import { backspace, enter, startFill, typeInto, type FormFill } from './form-fill.ts';
 import { modelPickerLines } from './model-picker.ts';
 import { cancelPicker, choosePicked, movePicker } from './slash-commands.ts';
 import { completionOf, popupLines, POPUP_HINT, slashMatches } from './slash-popup.ts';
@@ -68,6 +69,14 @@ export function App({ controller, columns, rows }: AppProps) {
   const height = Math.max(8, size.rows - 1);
   const prompt = state.approvals[0];
   useEffect(() => setApprovalScroll(0), [prompt?.key]);
+  // An MCP server's form being filled in (read through the ref: keys outrun renders).
+  const [fill, setFillState] = useState<FormFill | null>(null);
+  const fillRef = useRef<FormFill | null>(null);
+  const setFill = (next: FormFill | null) => {
+    fillRef.current = next;
+    setFillState(next);
+  };
+  const filling = fill && fill.key === prompt?.key ? fill : null;
   const matches =
     prompt || state.picker || dismissed === editor.text ? null : slashMatches(editor.text);
   const selected = matches ? Math.min(chosen, Math.max(0, matches.length - 1)) : 0;
@@ -80,6 +89,7 @@ export function App({ controller, columns, rows }: AppProps) {
         Math.max(4, height - 8),
         state.session?.cwd ?? '',
         approvalScroll,
+        filling,
       )
     : null;
   const approvalMax = useRef(0);
@@ -129,6 +139,26 @@ export function App({ controller, columns, rows }: AppProps) {
     const current = controller.getState();
     const ctrlC = key.ctrl && text === 'c';
     const asked = current.approvals[0];
+    if (asked?.kind === 'mcp' && asked.form.length > 0) {
+      const current = fillRef.current?.key === asked.key ? fillRef.current : null;
+      if (current) {
+        if (ctrlC) return controller.answer('cancel');
+        if (key.escape) return setFill(null);
+        if (key.backspace || key.delete) return setFill(backspace(current));
+        const typedThenEnter = !key.return && text.length > 1 && text.endsWith('\r');
+        const typed = key.return ? current : typeInto(current, text);
+        if (!key.return && !typedThenEnter) return setFill(typed);
+        const next = enter(typed, asked.form);
+        if ('fill' in next) return setFill(next.fill);
+        setFill(null);
+        return controller.answer(next.done);
+      }
+      if (ctrlC || key.escape) return controller.answer('cancel');
+      const k = text.length === 1 ? text.toLowerCase() : '';
+      if (k === 'y') setFill(startFill(asked.key));
+      else if (k === 'n') controller.answer('decline');
+      return;
+    }
     if (asked) {
       if (ctrlC || key.escape) return controller.answer('cancel');
       const scrollBy = key.upArrow

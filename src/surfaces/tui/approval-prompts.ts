@@ -58,6 +58,10 @@ export function describeDecision(prompt: ApprovalPrompt, decision: Decision): st
   if (decision === 'acceptForSession') return `approved ${what} for this session`;
   if (decision === 'decline') return `declined ${what}`;
   if (decision === 'cancel') return `cancelled ${what}; the turn stops`;
+  if (typeof decision === 'object' && 'acceptWithContent' in decision)
+    return `answered ${what}: ${Object.entries(decision.acceptWithContent)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ')}`;
   if (typeof decision === 'object' && 'acceptWithExecpolicyAmendment' in decision) {
     const rule = decision.acceptWithExecpolicyAmendment.execpolicy_amendment.join(' ');
     return `approved ${what} and saved a rule allowing "${rule}"`;

@@ -2,6 +2,7 @@
 // above the prompt and the status line. Pure functions of the state and the width, so they can
 // be checked as text.
 import { elapsedText } from './clock.ts';
+import { formLines, type FormFill } from './form-fill.ts';
 import type { ApprovalPrompt, PickerState, TuiState } from './state.ts';
 import { compactCount, sanitize, truncate, textWidth, wrapWithPrefix } from './text-layout.ts';
 import { diffLines, displayPath, type Line } from './transcript-lines.ts';
@@ -24,6 +25,8 @@ export function approvalPanel(
   maxRows: number,
   cwd = '',
   scroll = 0,
+  /** An MCP form being filled in (its fields are shown, the current one typed). */
+  fill: FormFill | null = null,
 ): { lines: Line[]; maxScroll: number } {
   const title =
     prompt.kind === 'command'
@@ -44,6 +47,7 @@ export function approvalPanel(
     for (const text of wrapWithPrefix(sanitize(call), width, `${prompt.server}: `))
       body.push({ text, tone: 'command', bold: true });
     if (prompt.url) body.push({ text: truncate(`  open ${prompt.url}`, width), tone: 'dim' });
+    if (prompt.form.length) body.push(...formLines(prompt.form, fill, width));
   } else {
     for (const change of prompt.changes) {
       const mark = change.kind.type === 'add' ? 'A' : change.kind.type === 'delete' ? 'D' : 'M';
@@ -58,7 +62,7 @@ export function approvalPanel(
         .slice(0, WHY_ROWS)
         .map((text) => ({ text, tone: 'dim' }))
     : [];
-  const keys = keyHints(prompt, width);
+  const keys = keyHints(prompt, width, fill !== null);
   const room = Math.max(2, maxRows - head.length - why.length - keys.length);
   if (body.length <= room) return { lines: [...head, ...body, ...why, ...keys], maxScroll: 0 };
   const shown = room - 1;
@@ -80,11 +84,16 @@ export function approvalPanel(
 /** Rows of the reason kept on screen. */
 const WHY_ROWS = 3;
 
-function keyHints(prompt: ApprovalPrompt, width: number): Line[] {
-  const hints = ['[y] yes', '[a] yes, for this session'];
+function keyHints(prompt: ApprovalPrompt, width: number, filling: boolean): Line[] {
+  const form = prompt.kind === 'mcp' && prompt.form.length > 0;
+  const hints = filling
+    ? ['[enter] next field (empty: the default)', '[esc] back to the question']
+    : form
+      ? ['[y] fill in the form']
+      : ['[y] yes', '[a] yes, for this session'];
   if (prompt.kind === 'command' && prompt.amendment)
     hints.push(`[r] yes, and always allow "${prompt.amendment.join(' ')}"`);
-  hints.push('[n] no', '[esc] no, and stop the turn');
+  if (!filling) hints.push('[n] no', '[esc] no, and stop the turn');
   // As many hints per row as fit.
   const rows: string[] = [];
   for (const hint of hints) {

@@ -120,7 +120,11 @@ export type ControllerDeps = {
   clock?: Clock;
 };
 
-export type Decision = CommandExecutionApprovalDecision | FileChangeApprovalDecision;
+/** An answer: an approval decision, or an MCP server's form filled in. */
+export type Decision =
+  | CommandExecutionApprovalDecision
+  | FileChangeApprovalDecision
+  | { acceptWithContent: Record<string, unknown> };
 
 export const INITIAL_STATE: TuiState = {
   session: null,
