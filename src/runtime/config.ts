@@ -293,6 +293,11 @@ function tighten(user: ConfigFile, project: Layer, warnings: string[]): ConfigFi
         : {}),
     };
   }
+  if (out.fleet) {
+    // Where the fleet's store and queue are is the user's to say, never a repository's.
+    warnings.push(`${where}: [fleet] can only be set in your own config; ignored`);
+    delete out.fleet;
+  }
   if (out.sandbox_limits) out.sandbox_limits = lowerOnly(user, out.sandbox_limits, where, warnings);
   if (out.sandbox_workspace_write)
     out.sandbox_workspace_write = tightenSandbox(

@@ -24,11 +24,13 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
     sandboxMode: request.sandbox.mode,
     ...(request.model ? { model: request.model } : {}),
   };
-  if (request.threadId) {
-    const session = manager.loaded(request.threadId) ?? manager.resumeThread(request.threadId);
-    session.updateSettings(settings);
-    return session;
+  const known = request.threadId ? storedHere(manager, request.threadId) : null;
+  if (known) {
+    known.updateSettings(settings);
+    return known;
   }
+  // No thread yet — or, on a fleet worker that took the task over, one kept by the worker
+  // that began it: a new thread here (the step's prompt says the task moved).
   const session = manager.startThread({
     ...settings,
     networkAccess: request.sandbox.networkAccess,
@@ -38,6 +40,15 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
   });
   session.setName(request.title);
   return session;
+}
+
+function storedHere(manager: ThreadManager, threadId: string): ThreadSession | null {
+  try {
+    return manager.loaded(threadId) ?? manager.resumeThread(threadId);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'thread_not_found') return null;
+    throw err;
+  }
 }
 
 async function runStep(

@@ -3,7 +3,7 @@
 // (they may not import src/tasks themselves).
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
-import { TaskRunner } from '../tasks/runner.ts';
+import { TaskRunner, type TaskRunnerOptions } from '../tasks/runner.ts';
 import type { TaskUpdate } from '../tasks/task-updates.ts';
 import type { SubmitInput } from '../tasks/submission.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
@@ -24,6 +24,9 @@ export type TaskServiceOptions = {
    * on the thread manager's base runner). */
   runner?: ProcessRunner;
   log?: (line: string) => void;
+  /** A fleet's shared store and queue and this process's role in it (runtime/fleet.ts);
+   * absent: one machine, this process's SQLite store and the in-process queue. */
+  fleet?: Pick<TaskRunnerOptions, 'store' | 'durable' | 'fleet' | 'queue'>;
 };
 
 export function createTaskService(
@@ -32,7 +35,7 @@ export function createTaskService(
 ): TaskRunner {
   return new TaskRunner({
     home: manager.config.home,
-    store: new SqliteStore(manager.store.db, manager.store.db.name).tasks,
+    store: options.fleet?.store ?? new SqliteStore(manager.store.db, manager.store.db.name).tasks,
     agent: threadAgentPort(manager),
     toolShed: manager.toolShed,
     runner:
@@ -42,5 +45,6 @@ export function createTaskService(
     ...(options.perRepo ? { perRepo: options.perRepo } : {}),
     ...(options.warm !== undefined ? { warm: options.warm } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...options.fleet,
   });
 }

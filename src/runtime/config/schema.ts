@@ -5,6 +5,7 @@ import { acpKeys } from './acp-keys.ts';
 import { approvalKeys } from './approval-keys.ts';
 import { codexKeys } from './codex-keys.ts';
 import { contextKeys } from './context-keys.ts';
+import { fleetKeys } from './fleet-keys.ts';
 import { mcpKeys } from './mcp-keys.ts';
 import { modelKeys } from './model-keys.ts';
 import { sandboxKeys } from './sandbox-keys.ts';
@@ -21,6 +22,7 @@ export const configKeys = {
   ...mcpKeys,
   ...codexKeys,
   ...acpKeys,
+  ...fleetKeys,
 };
 
 export const ConfigFile = table(configKeys);

@@ -79,11 +79,10 @@ export function pidAlive(pid: number): boolean {
 }
 
 /**
- * Takes the one-daemon-per-home lock. Answers null when taken, else the pid of the daemon
- * that holds it (the caller then defers to that one).
+ * Takes the one-daemon-per-home lock (or another one-per-home lock, `yoke worker`'s). Answers
+ * null when this process took it, else the pid of the one that holds it (the caller defers).
  */
-export function acquireLock(home: string): number | null {
-  const { lock } = servePaths(home);
+export function acquireLock(home: string, lock = servePaths(home).lock): number | null {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

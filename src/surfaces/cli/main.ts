@@ -16,7 +16,9 @@ Commands:
   approve              answer approvals waiting on a running server, from another terminal
   acp                  serve the Agent Client Protocol on stdio (Zed and other editors)
   app-server           serve the App Server (JSON-RPC over stdio, or WebSocket with --listen)
-  serve                the daemon: App Server on loopback WebSocket + background task runner
+  serve                the daemon: App Server on loopback WebSocket + background task runner;
+                       with --store and --queue, a front of a fleet (docs/fleet.md)
+  worker               run a fleet's tasks: --store postgres://… --queue redis://…
   web                  a login link for the daemon's web page (opened in the browser)
   task <command>       background tasks in isolated worktrees: submit, list, show, logs,
                        cancel, retry, apply (starts \`yoke serve\` when none runs)
@@ -58,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./app-server.ts')).appServerCommand(rest);
       case 'serve':
         return await (await import('./serve.ts')).serveCommand(rest);
+      case 'worker':
+        return await (await import('./worker.ts')).workerCommand(rest);
       case 'web':
         return await (await import('./web.ts')).webCommand(rest, io);
       case 'doctor':

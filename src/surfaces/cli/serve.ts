@@ -30,16 +30,19 @@ import {
   writeServeInfo,
   writeToken,
 } from './daemon.ts';
+import { FLEET_FOOTER, FLEET_OPTIONS, openFleetFor } from './fleet-options.ts';
 import { serveWeb } from './serve-web.ts';
 
 export const SERVE = command({
   name: 'serve',
-  usage: ['yoke serve [OPTIONS]'],
+  usage: ['yoke serve [OPTIONS]', 'yoke serve --store postgres://… --queue redis://… [OPTIONS]'],
   description:
     'Runs the Yoke daemon: the App Server (JSON-RPC over WebSocket, docs/protocol.md) together with\n' +
     'the background task runner. It listens on loopback only and every connection must present the\n' +
     'token in $YOKE_HOME/serve.token; $YOKE_HOME/serve.json says where it listens. `yoke task`\n' +
-    'starts it in the background when none is running. One daemon per YOKE_HOME.',
+    'starts it in the background when none is running. One daemon per YOKE_HOME.\n\n' +
+    'With --store and --queue it is a front of a fleet (docs/fleet.md): it takes submissions and\n' +
+    'shows every task of the shared store, live, but runs none — `yoke worker`s do.',
   options: {
     listen: {
       type: 'string',
@@ -71,6 +74,7 @@ export const SERVE = command({
       multiple: true,
       help: "keep DIR's repository warm from the start",
     },
+    ...FLEET_OPTIONS,
     config: COMMON_OPTIONS.config,
     'ready-fd': {
       type: 'string',
@@ -78,6 +82,7 @@ export const SERVE = command({
       help: 'write one JSON line to file descriptor FD when ready (used by `yoke task`)',
     },
   },
+  footer: FLEET_FOOTER,
 });
 
 export type ServeHooks = {
@@ -115,6 +120,18 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
   }
 
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  let fleet: Awaited<ReturnType<typeof openFleetFor>>;
+  try {
+    fleet = await openFleetFor(
+      'front',
+      config,
+      { store: args.store, queue: args.queue },
+      { log: (line) => log(`fleet: ${line}`) },
+    );
+  } catch (err) {
+    removeServeState(config.home);
+    throw err;
+  }
   const host = startAppServerHost({
     config,
     openStore: true, // a damaged store is one clear error at start
@@ -123,11 +140,13 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
       ...(perRepo ? { perRepo } : {}),
       ...(warm !== undefined ? { warm } : {}),
       log: (line) => log(`tasks: ${line}`),
+      ...(fleet ? { fleet: fleet.tasks } : {}),
     },
     // Threads that were waiting on an approval when the daemon stopped ask again.
     reviveWaiting: () => {},
   });
   const { tasks } = host;
+  fleet?.attach(tasks);
   let handle: Awaited<ReturnType<typeof listen>>;
   try {
     await tasks.start();
@@ -158,8 +177,11 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     process.stdout.write(`${web.readyLine(handle.url)}\n`);
   } catch (err) {
     removeServeState(config.home);
+    await host.close();
+    await fleet?.close();
     throw err;
   }
+  if (fleet) log(`a fleet front (${fleet.where}): tasks run on the workers`);
   // Readiness, for scripts and tests (stderr) and for the `yoke task` that started us (fd).
   log(`yoke serve listening on ${handle.url} (pid ${process.pid}, home ${config.home})`);
   ready?.end(`${JSON.stringify({ url: handle.url, pid: process.pid })}\n`);
@@ -174,9 +196,14 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
-  log('yoke serve stopping: running tasks will resume at the next start');
+  log(
+    fleet
+      ? 'yoke serve stopping: the workers carry on'
+      : 'yoke serve stopping: running tasks will resume at the next start',
+  );
   await handle.close();
   await host.close();
+  await fleet?.close();
   removeServeState(config.home);
   return 0;
 }
