@@ -268,3 +268,41 @@ async function fleetScenario(t: TestContext): Promise<void> {
         assert.ok(!proc.output().includes(secret), 'no password in any output');
   }
 }
+
+test(
+  'yoke worker: --help explains it; no store is a clear error (exit 2); URLs are not echoed',
+  { timeout: 60_000 },
+  async (t) => {
+    const home = tempDir('worker-none', t);
+    const env = yokeEnv('http://127.0.0.1:9/v1', home);
+    const help = await runYoke(['worker', '--help'], { cwd: home, env });
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: yoke worker --store postgres:\/\/… --queue redis:\/\/…/);
+    assert.match(help.stdout, /env:NAME or file:PATH/);
+    assert.match((await runYoke(['serve', '--help'], { cwd: home, env })).stdout, /--store URL/);
+    const none = await runYoke(['worker', '--queue', 'redis://127.0.0.1:9'], { cwd: home, env });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /yoke worker needs the fleet's shared store: --store postgres:\/\//);
+    const missing = await runYoke(['worker', '--store', 'env:NO_SUCH_VAR'], { cwd: home, env });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--store: NO_SUCH_VAR is not set/);
+    // Nothing listens on port 9: one clear line, the URL without its password.
+    const down = await runYoke(
+      [
+        'worker',
+        '--store',
+        'postgres://yoke:hunter22@127.0.0.1:9/yoke',
+        '--queue',
+        'redis://127.0.0.1:9',
+      ],
+      { cwd: home, env },
+    );
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /warning: --store carries a password on the command line/);
+    assert.match(
+      down.stderr,
+      /cannot open the PostgreSQL store at postgres:\/\/127\.0\.0\.1:9\/yoke/,
+    );
+    assert.doesNotMatch(down.stderr, /hunter22/);
+  },
+);
