@@ -9,7 +9,7 @@ import { isAbsolute, join } from 'node:path';
 import { redactUrl, scrub } from '../store/url.ts';
 import { TaskError } from './errors.ts';
 import { gitRaw } from './git.ts';
-import { KeyedSerial } from './serial.ts';
+import { worktreeRegistry } from './serial.ts';
 import type { RepoSource } from './submission.ts';
 
 /** Whether a task's `repo` names a remote (URL or scp-like `host:path`) rather than a path. */
@@ -22,8 +22,7 @@ export const safeRepoName = (repo: string): string =>
 
 export class Mirrors {
   readonly root: string;
-  /** One git operation at a time per mirror (clone, fetch), and when it was last fetched. */
-  private readonly busy = new KeyedSerial();
+  /** When each mirror was last fetched (clone and fetch run under worktreeRegistry). */
   private readonly fetchedAt = new Map<string, number>();
 
   constructor(home: string) {
@@ -49,7 +48,7 @@ export class Mirrors {
     const dir = this.dirFor(repo);
     const fresh = Date.now() - (this.fetchedAt.get(dir) ?? 0) < maxAgeMs;
     if (fresh && existsSync(dir)) return dir;
-    return this.busy.run(dir, async () => {
+    return worktreeRegistry.run(dir, async () => {
       if (!existsSync(dir)) await this.clone(repo, dir);
       else {
         const r = await gitRaw(dir, ['fetch', '--quiet', '--prune', 'origin']);

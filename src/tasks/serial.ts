@@ -18,3 +18,13 @@ export class KeyedSerial {
     return result;
   }
 }
+
+/**
+ * A repository's worktree registry (.git/worktrees) takes one change at a time: git commands
+ * that list worktrees (worktree add, switch -c, branch -D, fetch into a mirror) read a half-made
+ * entry of a concurrent `worktree add` and fail ("failed to read .git/worktrees/…/commondir"),
+ * about 1 in 60 adds with three at once. Every operation that adds, removes or lists a
+ * repository's worktrees, and every fetch into a mirror, runs under the repository's key,
+ * process-wide.
+ */
+export const worktreeRegistry = new KeyedSerial();

@@ -8,15 +8,9 @@
 import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { git, gitRaw, resolveCommit } from './git.ts';
-import { KeyedSerial } from './serial.ts';
+import { worktreeRegistry } from './serial.ts';
 
-/**
- * A repository's worktree registry (.git/worktrees) takes one change at a time: git commands
- * that list worktrees read a half-made entry of a concurrent `worktree add` and fail ("failed
- * to read .git/worktrees/…/commondir"), about 1 in 60 adds with three at once. Every operation
- * here that adds, removes or lists a repository's worktrees runs under its key, process-wide.
- */
-export const worktreeRegistry = new KeyedSerial();
+export { worktreeRegistry };
 
 export class Workspaces {
   readonly root: string;
