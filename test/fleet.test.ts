@@ -5,16 +5,14 @@
 // succeeds exactly once, on more than one worker, with its branch pushed as one commit; the
 // front's `yoke task list` shows them all, and no process ever printed a password.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { YokeClient } from '../src/client/client.ts';
 import { connectWebSocket } from '../src/client/ws-client-transport.ts';
 import type { Task, TaskLogEntry } from '../src/protocol/methods-task.ts';
-import { runYoke, tempDir, tempRepo, YOKE_BIN, yokeEnv } from './support/cli.ts';
+import { runYoke, tempDir, yokeEnv } from './support/cli.ts';
+import { fleetOrigin, startGate, startProc, stopProc, type Proc } from './support/fleet-procs.ts';
 import { startMockModel } from './support/mock-model.ts';
 import { startPostgres } from './support/postgres-server.ts';
 import { startRedis } from './support/redis-server.ts';
@@ -27,102 +25,13 @@ const WORKERS = 3;
  * worker whose event loop stalls under load loses a task it still runs. */
 const LOCK = ['-c', 'fleet.lock_duration_ms=8000', '-c', 'fleet.stalled_interval_ms=2000'];
 
-type Proc = { child: ChildProcess; output: () => string; exited: Promise<void> };
+const procs: Proc[] = [];
 
-/** Starts `yoke …` and resolves once a line of its stdout or stderr matches `ready`. */
-function startProc(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Proc> {
-  const child = spawn(process.execPath, [YOKE_BIN, ...args], {
-    env,
-    cwd: env.YOKE_HOME,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const proc: Proc = { child, output: () => output, exited };
-  procs.push({ name: `${args[0]} ${env.YOKE_HOME}`, proc });
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!done && ready.test(output)) {
-        done = true;
-        resolve(proc);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code, signal) => {
-      if (!done) reject(new Error(`yoke ${args[0]} exited (${code ?? signal}): ${output}`));
-    });
-  });
-}
-
-const procs: { name: string; proc: Proc }[] = [];
-
-/** SIGTERM; SIGKILL if it has not stopped within a minute (a test must end either way). */
-async function stopProc(proc: Proc): Promise<void> {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  proc.child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 60_000)));
-  if (await Promise.race([proc.exited.then(() => false), late])) {
-    process.stderr.write(`did not stop on SIGTERM:\n${proc.output()}\n`);
-    proc.child.kill('SIGKILL');
-    await proc.exited;
-  }
-  clearTimeout(timer);
-}
-
-/**
- * A check's gate on loopback: the first request (the victim's check) is held until released,
- * every other one is answered at once. `first` resolves with the held request's directory.
- */
-async function startGate(t: TestContext) {
-  let held: ServerResponse | null = null;
-  let firstDir: ((dir: string) => void) | null = null;
-  const first = new Promise<string>((resolve) => (firstDir = resolve));
-  let requests = 0;
-  const server = createServer((req, res) => {
-    requests++;
-    const dir = new URL(req.url ?? '/', 'http://x').searchParams.get('dir') ?? '';
-    if (firstDir) {
-      held = res;
-      firstDir(dir);
-      firstDir = null;
-      return;
-    }
-    res.end('ok\n');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    port: (server.address() as AddressInfo).port,
-    first,
-    release: () => held?.end('ok\n'),
-    requests: () => requests,
-  };
-}
-
-/** A bare repository every worker reaches by path, with one check that asks the gate. */
-function origin(t: TestContext, gatePort: number): string {
-  const work = tempRepo(
-    {
-      '.yoke/task.toml':
-        'network = true\n' +
-        `checks = ["test -f answer.txt && curl -sf \\"http://127.0.0.1:${gatePort}/check?dir=$PWD\\""]\n`,
-      'README.md': 'fleet\n',
-    },
-    t,
-  );
-  const bare = join(tempDir('origin', t), 'repo.git');
-  execFileSync('git', ['clone', '--quiet', '--bare', work, bare]);
-  return bare;
+/** A fleet process, kept for the diagnostics of a failure and stopped at the end. */
+async function started(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Proc> {
+  const proc = await startProc(args, env, ready);
+  procs.push(proc);
+  return proc;
 }
 
 const statuses = (log: TaskLogEntry[]) =>
@@ -136,8 +45,8 @@ test(
       await fleetScenario(t);
     } catch (err) {
       // What each process said, to tell why.
-      for (const { name, proc } of procs)
-        process.stderr.write(`--- yoke ${name}:\n${proc.output().slice(-20_000)}\n`);
+      for (const proc of procs)
+        process.stderr.write(`--- yoke ${proc.name}:\n${proc.output().slice(-20_000)}\n`);
       throw err;
     }
   },
@@ -147,10 +56,11 @@ async function fleetScenario(t: TestContext): Promise<void> {
   {
     findProgram('curl', 'curl');
     // Hooks run in the order they are added: the processes stop before Redis and PostgreSQL.
-    t.after(() => Promise.all(procs.map(({ proc }) => stopProc(proc))));
+    t.after(() => Promise.all(procs.map(stopProc)));
     const [pg, redis] = await Promise.all([startPostgres(t), startRedis(t)]);
-    const gate = await startGate(t);
-    const repo = origin(t, gate.port);
+    const gate = await startGate();
+    t.after(() => gate.close());
+    const repo = fleetOrigin(t, gate.port);
     const mock = await startMockModel(
       agentScript((prompt) => {
         const n = /task (\d+)/.exec(prompt)?.[1] ?? 'x';
@@ -164,7 +74,7 @@ async function fleetScenario(t: TestContext): Promise<void> {
     // file named in their config.toml and the queue from $YOKE_QUEUE.
     const frontHome = tempDir('front', t);
     const frontEnv = yokeEnv(mock.url, frontHome, { FLEET_PG: pg.url, FLEET_REDIS: redis.url });
-    const front = await startProc(
+    const front = await started(
       ['serve', '--store', 'env:FLEET_PG', '--queue', 'env:FLEET_REDIS', ...LOCK],
       frontEnv,
       /yoke serve listening on/,
@@ -178,11 +88,7 @@ async function fleetScenario(t: TestContext): Promise<void> {
       return yokeEnv(mock.url, home, { YOKE_QUEUE: redis.url });
     };
     const startWorker = (home: string) =>
-      startProc(
-        ['worker', '--concurrency', '2', ...LOCK],
-        workerEnv(home),
-        /yoke worker \S+ ready/,
-      );
+      started(['worker', '--concurrency', '2', ...LOCK], workerEnv(home), /yoke worker \S+ ready/);
     const workers = await Promise.all(workerHomes.map(startWorker));
     const workerIds = workers.map((w) => /yoke worker (\S+) ready/.exec(w.output())![1]!);
 
