@@ -20,9 +20,19 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function initLatency(env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+/** A bare `node` that answers one line: the floor any Node program starts from, same moment. */
+const BARE_NODE = [
+  '-e',
+  `process.stdin.once('data', () => process.stdout.write('{"id":0,"result":{}}\\n'))`,
+];
+
+async function initLatency(
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  args: string[] = [YOKE_BIN, 'app-server'],
+): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [YOKE_BIN, 'app-server'], {
+  const child = spawn(process.execPath, args, {
     cwd,
     env,
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -54,11 +64,16 @@ export async function benchAppServer(): Promise<void> {
   const home = tempDir('bench-home');
   const env = yokeEnv(mockUrl, home);
   try {
+    // Interleaved, so both see the same machine load.
     const inits: number[] = [];
-    for (let i = 0; i < 10; i++) inits.push(await initLatency(env, repo));
+    const bare: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      inits.push(await initLatency(env, repo));
+      bare.push(await initLatency(env, repo, BARE_NODE));
+    }
     console.log('app-server benchmark');
     console.log(
-      `  spawn → initialize response: median ${median(inits).toFixed(0)} ms (min ${Math.min(...inits).toFixed(0)}, max ${Math.max(...inits).toFixed(0)}; 10 runs)  target ≤ 60 ms, Codex 150–175 ms`,
+      `  spawn → initialize response: median ${median(inits).toFixed(0)} ms (min ${Math.min(...inits).toFixed(0)}, max ${Math.max(...inits).toFixed(0)}; 15 runs)  target ≤ 100 ms; bare node echoing one line: median ${median(bare).toFixed(0)} ms (min ${Math.min(...bare).toFixed(0)})`,
     );
 
     const server = await startWsServer(env, repo);

@@ -1,5 +1,6 @@
 // Where Yoke's native helpers are (native/*.c, compiled by `npm run build`): beside the bundle
-// (dist/), or in dist/ when running from src/. An environment variable names another path, or
+// (dist/), or two levels up in dist/ — from a chunk in dist/chunks/, or from src/ when running
+// from source. An environment variable names another path, or
 // `off` to do without.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
