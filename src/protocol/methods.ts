@@ -1,7 +1,7 @@
 // THE method table. Every JSON-RPC method Yoke speaks is declared once — name, direction,
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
-// (methods-client.ts, methods-files.ts, methods-command.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
+// (methods-client.ts, methods-files.ts, methods-fs.ts, methods-command.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
 // methods-approval.ts, methods-task.ts, methods-mcp.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
@@ -17,6 +17,7 @@ import { def, type Direction, type MethodSpec } from './method-def.ts';
 import { clientMethods } from './methods-client.ts';
 import { commandMethods } from './methods-command.ts';
 import { fileMethods } from './methods-files.ts';
+import { fsMethods } from './methods-fs.ts';
 import { historyMethods } from './methods-history.ts';
 import { mcpMethods } from './methods-mcp.ts';
 import { taskMethods } from './methods-task.ts';
@@ -92,6 +93,7 @@ export const methods = {
   ...sessionMethods,
   ...clientMethods,
   ...fileMethods,
+  ...fsMethods,
   ...commandMethods,
   ...threadMethods,
   ...historyMethods,

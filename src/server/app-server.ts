@@ -13,6 +13,7 @@ import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { commandHandlers } from './handlers-command.ts';
 import { clientHandlers } from './handlers-client.ts';
+import { fsHandlers } from './handlers-fs.ts';
 import { historyHandlers } from './handlers-history.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
 import { taskHandlers } from './handlers-task.ts';
@@ -151,6 +152,7 @@ export class AppServer {
       }),
       ...clientHandlers(this),
       ...commandHandlers(this),
+      ...fsHandlers(),
       ...threadHandlers(this),
       ...historyHandlers(this),
       ...mcpHandlers(this.manager),

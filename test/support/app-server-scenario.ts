@@ -172,6 +172,17 @@ export async function runScenario(
   });
   assert.equal(streamed.stdout, '');
   await d.waitFor('command/exec/outputDelta', (p) => p.processId === 'scenario-1');
+  const readme = await d.request('fs/readFile', { path: join(repo, 'README.md') });
+  assert.ok(Buffer.from(readme.dataBase64 as string, 'base64').length > 0);
+  await d.request('fs/getMetadata', { path: join(repo, 'README.md') });
+  await d.request('fs/readDirectory', { path: repo });
+  await d.request('fs/watch', { path: repo, watchId: 'scenario-w' });
+  await d.request('fs/writeFile', {
+    path: join(repo, 'written.txt'),
+    dataBase64: Buffer.from('x').toString('base64'),
+  });
+  await d.waitFor('fs/changed', (p) => p.watchId === 'scenario-w');
+  await d.request('fs/unwatch', { watchId: 'scenario-w' });
   await d.request('thread/delete', { threadId: fork.id });
   await d.waitFor('thread/deleted', (p) => p.threadId === fork.id);
   transcript.push(...d.transcript);
