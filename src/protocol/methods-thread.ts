@@ -133,6 +133,24 @@ export const threadMethods = {
       readStates: z.record(z.string(), ThreadReadState).optional(),
     }),
   ),
+  'thread/search': def(
+    'clientRequest',
+    'Stored threads whose name, preview or messages contain `searchTerm` (any case), each ' +
+      'with a snippet around the first match; newest created first by default.',
+    z.object({
+      ...Page,
+      searchTerm: z.string(),
+      archived: z.boolean().nullable().optional(),
+      sourceKinds: z.array(ThreadSourceKind).nullable().optional(),
+      sortKey: z.enum(['created_at', 'updated_at', 'recency_at']).nullable().optional(),
+      sortDirection: z.enum(['asc', 'desc']).nullable().optional(),
+    }),
+    z.object({
+      data: z.array(z.object({ thread: Thread, snippet: z.string() })),
+      nextCursor: z.string().nullable(),
+      backwardsCursor: z.string().nullable().optional(),
+    }),
+  ),
   'thread/loaded/list': def(
     'clientRequest',
     'Ids of the threads currently loaded in memory.',

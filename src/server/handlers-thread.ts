@@ -14,6 +14,7 @@ import type { TurnOverrides } from '../runtime/session-types.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
 import type { AppServer } from './app-server.ts';
 import { turnsPage } from './handlers-history.ts';
+import { searchThreads } from './thread-search.ts';
 import type { ConnectionContext, Handlers, ReplyHooks } from './router.ts';
 
 type SessionResult = ResultOf<'thread/start'>;
@@ -103,6 +104,7 @@ export function threadHandlers(server: AppServer): Handlers {
       );
       return { data, nextCursor, readStates };
     },
+    'thread/search': (params) => searchThreads(manager, params),
     'thread/loaded/list': () => ({ data: manager.loadedThreadIds, nextCursor: null }),
     'thread/read': (params) => ({
       thread: manager.readThread(params.threadId, params.includeTurns ?? false),
