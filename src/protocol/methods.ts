@@ -2,7 +2,7 @@
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
 // (methods-client.ts, methods-files.ts, methods-fs.ts, methods-command.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
-// methods-approval.ts, methods-task.ts, methods-mcp.ts) and are merged here.
+// methods-approval.ts, methods-task.ts, methods-mcp.ts, methods-providers.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
 // `resource/verb`; fields are camelCase; ids are strings; params/results are objects named
@@ -20,6 +20,7 @@ import { fileMethods } from './methods-files.ts';
 import { fsMethods } from './methods-fs.ts';
 import { historyMethods } from './methods-history.ts';
 import { mcpMethods } from './methods-mcp.ts';
+import { providerMethods } from './methods-providers.ts';
 import { taskMethods } from './methods-task.ts';
 import { threadMethods } from './methods-thread.ts';
 import { turnMethods } from './methods-turn.ts';
@@ -101,6 +102,7 @@ export const methods = {
   ...approvalMethods,
   ...taskMethods,
   ...mcpMethods,
+  ...providerMethods,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Methods = typeof methods;

@@ -16,6 +16,7 @@ import { clientHandlers } from './handlers-client.ts';
 import { fsHandlers } from './handlers-fs.ts';
 import { historyHandlers } from './handlers-history.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
+import { providerHandlers } from './handlers-providers.ts';
 import { taskHandlers } from './handlers-task.ts';
 import { threadHandlers } from './handlers-thread.ts';
 import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
@@ -156,6 +157,7 @@ export class AppServer {
       ...threadHandlers(this),
       ...historyHandlers(this),
       ...mcpHandlers(this.manager),
+      ...providerHandlers(this),
       ...(this.options.tasks ? taskHandlers(this.options.tasks) : {}),
     };
   }

@@ -183,6 +183,8 @@ export async function runScenario(
   });
   await d.waitFor('fs/changed', (p) => p.watchId === 'scenario-w');
   await d.request('fs/unwatch', { watchId: 'scenario-w' });
+  const providers = await d.request('modelProvider/list', {});
+  assert.equal(providers.defaultProviderId, 'openai');
   await d.request('thread/delete', { threadId: fork.id });
   await d.waitFor('thread/deleted', (p) => p.threadId === fork.id);
   transcript.push(...d.transcript);
