@@ -1,7 +1,8 @@
 // apply_patch, property-based (fast-check, fixed seeds): for random files a and b, the patch
 // written from them in the Codex format (test/support/patch-gen.ts) applied to a gives b —
 // in memory for many pairs, and on disk through the tool for whole workspaces (add, delete,
-// update, move in one patch), keeping each file's line endings, final newline and BOM.
+// update, move in one patch), keeping each file's line endings and BOM, with Codex's final-newline
+// rule (an updated file ends with a line ending).
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -55,15 +56,14 @@ function render(ls: readonly string[], s: Shape): string {
 }
 
 /**
- * What the applier keeps of a file: its line ending (CRLF when most lines end so), whether it
- * ends with a newline (an empty file counts as one that does) and its BOM.
+ * The shape of an updated file (Codex's rules): its BOM, the ending of its first line for the
+ * lines the patch adds (LF when it has none), and always a final newline.
  */
-function shapeOf(text: string): Shape {
+function updatedShape(text: string): Shape {
   const bom = text.startsWith('\uFEFF');
   const body = bom ? text.slice(1) : text;
-  const crlf = body.split('\r\n').length - 1;
-  const lf = body.split('\n').length - 1 - crlf;
-  return { eol: crlf > lf ? '\r\n' : '\n', final: body === '' || body.endsWith('\n'), bom };
+  const first = /\r\n|\n/.exec(body)?.[0] ?? '\n';
+  return { eol: first === '\r\n' ? '\r\n' : '\n', final: true, bom };
 }
 
 /** b as a few random edits of a (insert, delete, replace), so a and b share most lines. */
@@ -96,7 +96,7 @@ test('apply(patch(a, b), a) == b for random texts (in memory)', { timeout: 60_00
       const before = render(a, s);
       const wanted = render(b, s);
       // As text: a trailing empty line without a final newline is a final newline.
-      const expected = render(linesOf(wanted), shapeOf(before));
+      const expected = render(linesOf(wanted), updatedShape(before));
       const section = updateSection('f.txt', before, wanted);
       if (section === null) return;
       const patch = wrapPatch([section]);
@@ -169,7 +169,7 @@ test(
           sections.push(
             p.moveTo ? [head, `*** Move to: ${p.moveTo}`, ...rest].join('\n') : section,
           );
-          expected[target] = render(linesOf(render(p.b, s)), shapeOf(render(p.a, s)));
+          expected[target] = render(linesOf(render(p.b, s)), updatedShape(render(p.a, s)));
         }
         if (sections.length === 0) return;
         const { ws } = await spaces.workspace(files);

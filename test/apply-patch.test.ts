@@ -12,7 +12,6 @@ import {
   exists,
   read,
   run,
-  runFails,
   snapshot,
   tempWorkspaces,
 } from './support/patch-workspace.ts';
@@ -106,6 +105,18 @@ describe('apply_patch: operations', () => {
     assert.equal(await read(ws, 'f.txt'), 'a\nb\nc\n');
   });
 
+  test('a pure addition does not move the search on: a later section still applies', async () => {
+    const { ws } = await workspace({ 'f.txt': 'a\nb\nc\n' });
+    await run(ws, '*** Begin Patch\n*** Update File: f.txt\n@@\n+end\n@@\n-b\n+B\n*** End Patch');
+    assert.equal(await read(ws, 'f.txt'), 'a\nB\nc\nend\n');
+  });
+
+  test('an @@ header followed only by added lines inserts after the header line', async () => {
+    const { ws } = await workspace({ 'f.txt': 'def f():\n  pass\ndef g():\n  pass\n' });
+    await run(ws, '*** Begin Patch\n*** Update File: f.txt\n@@ def g():\n+  # g\n*** End Patch');
+    assert.equal(await read(ws, 'f.txt'), 'def f():\n  pass\ndef g():\n  # g\n  pass\n');
+  });
+
   test('moves and edits a file', async () => {
     const { ws } = await workspace({ 'src/app.py': 'print("hi")\n' });
     const result = await run(
@@ -120,15 +131,33 @@ describe('apply_patch: operations', () => {
     assert.match(change?.diff ?? '', /^--- a\/src\/app.py\n\+\+\+ b\/lib\/main.py\n/);
   });
 
-  test('a move onto an existing file fails', async () => {
-    const { ws } = await workspace({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
-    const before = await snapshot(ws);
-    await runFails(
+  test('a move onto an existing file replaces it (as in Codex)', async () => {
+    const { ws } = await workspace({ 'a.txt': 'a\nkeep\n', 'b.txt': 'b\n' });
+    const result = await run(
       ws,
       '*** Begin Patch\n*** Update File: a.txt\n*** Move to: b.txt\n@@\n-a\n+A\n*** End Patch',
-      /cannot move a\.txt to b\.txt: the target already exists/,
     );
-    assert.deepEqual(await snapshot(ws), before);
+    assert.deepEqual(await snapshot(ws), { 'b.txt': 'A\nkeep\n' });
+    assert.equal(result.output, 'Success. Updated the following files:\nM b.txt\n');
+  });
+
+  test('a move onto itself updates the file in place (Codex deletes it)', async () => {
+    const { ws } = await workspace({ 'a.txt': 'a\n' });
+    await run(
+      ws,
+      '*** Begin Patch\n*** Update File: a.txt\n*** Move to: a.txt\n@@\n-a\n+A\n*** End Patch',
+    );
+    assert.deepEqual(await snapshot(ws), { 'a.txt': 'A\n' });
+  });
+
+  test('an Add File onto an existing file overwrites it (as in Codex)', async () => {
+    const { ws } = await workspace({ 'a.txt': 'old\r\ncontent\r\n' });
+    const result = await run(ws, '*** Begin Patch\n*** Add File: a.txt\n+new\n*** End Patch');
+    assert.deepEqual(await snapshot(ws), { 'a.txt': 'new\n' });
+    assert.equal(result.output, 'Success. Updated the following files:\nA a.txt\n');
+    const [change] = changesOf(result);
+    assert.deepEqual(change?.kind, { type: 'add' });
+    assert.match(change?.diff ?? '', /^--- a\/a\.txt\n\+\+\+ b\/a\.txt\n/);
   });
 
   test('deletes a file', async () => {
@@ -160,14 +189,14 @@ describe('apply_patch: operations', () => {
 });
 
 describe('apply_patch: tolerance and line endings', () => {
-  test('keeps CRLF line endings and a missing final newline', async () => {
+  test('keeps CRLF line endings; an updated file ends with a line ending', async () => {
     const { ws } = await workspace({ 'win.txt': 'one\r\ntwo\r\nthree', 'unix.txt': 'a\nb' });
     await run(
       ws,
       '*** Begin Patch\n*** Update File: win.txt\n@@\n one\n-two\n+TWO\n+2.5\n three\n*** Update File: unix.txt\n@@\n-b\n+B\n*** End Patch',
     );
-    assert.equal(await read(ws, 'win.txt'), 'one\r\nTWO\r\n2.5\r\nthree');
-    assert.equal(await read(ws, 'unix.txt'), 'a\nB');
+    assert.equal(await read(ws, 'win.txt'), 'one\r\nTWO\r\n2.5\r\nthree\r\n');
+    assert.equal(await read(ws, 'unix.txt'), 'a\nB\n');
   });
 
   test('accepts a patch sent with CRLF line endings', async () => {

@@ -23,35 +23,36 @@ export type AppliedChange = {
   diff: string;
 };
 
-/** A text file split into lines, with what is needed to write it back the same way. */
-type TextShape = { lines: string[]; eol: '\n' | '\r\n'; finalNewline: boolean; bom: boolean };
+/** One line of a text file and the ending it had: '\n', '\r\n', '\r' or '' (the last line). */
+type TextLine = { text: string; ending: string };
 
+/** A text file split into lines, with what is needed to write it back the same way. */
+type TextShape = { lines: TextLine[]; bom: boolean };
+
+/** Splits at CRLF, LF or a lone CR; each line keeps its own ending. */
 function splitText(text: string): TextShape {
   const bom = text.startsWith('\uFEFF');
   const body = bom ? text.slice(1) : text;
-  const crlf = (body.match(/\r\n/g) ?? []).length;
-  const lf = (body.match(/\n/g) ?? []).length - crlf;
-  const eol = crlf > lf ? '\r\n' : '\n';
-  const finalNewline = body.endsWith('\n');
-  if (body === '') return { lines: [], eol, finalNewline: true, bom };
-  const lines = (finalNewline ? body.slice(0, -1) : body).split('\n');
-  if (eol === '\r\n') {
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
-      if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
-    }
+  const lines: TextLine[] = [];
+  const ending = /\r\n|\n|\r/g;
+  let from = 0;
+  for (let m = ending.exec(body); m !== null; m = ending.exec(body)) {
+    lines.push({ text: body.slice(from, m.index), ending: m[0] });
+    from = m.index + m[0].length;
   }
-  return { lines, eol, finalNewline, bom };
+  if (from < body.length) lines.push({ text: body.slice(from), ending: '' });
+  return { lines, bom };
 }
 
 function joinText(shape: TextShape): string {
-  if (shape.lines.length === 0) return shape.bom ? '\uFEFF' : '';
-  const text = shape.lines.join(shape.eol) + (shape.finalNewline ? shape.eol : '');
+  const text = shape.lines.map((l) => l.text + l.ending).join('');
   return shape.bom ? `\uFEFF${text}` : text;
 }
 
 /**
- * Applies an update's chunks to a file's text, keeping its line endings, final newline and BOM.
+ * Applies an update's chunks to a file's text the way Codex does: lines the patch keeps (outside
+ * its sections, or as context) keep their own ending; added lines take the ending of the file's
+ * first line (LF when it has none); the result always ends with a line ending. A BOM is kept.
  * Throws ToolError when a chunk's context cannot be found.
  */
 export function updateText(
@@ -60,8 +61,16 @@ export function updateText(
   shownPath: string,
 ): string {
   const shape = splitText(before);
-  const replacements = computeReplacements(shape.lines, chunks, shownPath);
-  return joinText({ ...shape, lines: applyReplacements(shape.lines, replacements) });
+  const texts = shape.lines.map((l) => l.text);
+  const preferred = shape.lines[0]?.ending || '\n';
+  const replacements = computeReplacements(texts, chunks, shownPath);
+  const lines = applyReplacements(shape.lines, replacements, (text, source) => ({
+    text,
+    ending: source === null ? preferred : shape.lines[source]!.ending,
+  }));
+  // Codex's final-newline rule: an unterminated line (the old last one) gets the ending too.
+  for (const line of lines) if (line.ending === '') line.ending = preferred;
+  return joinText({ lines, bom: shape.bom });
 }
 
 function isInside(root: string, target: string): boolean {
@@ -170,14 +179,14 @@ async function planPatch(
     const shown = displayPath(path.relative(path.resolve(cwd), abs));
     const state = await readState(plan, abs, shown, files);
     if (op.type === 'add') {
-      if (state.next !== null) {
-        throw new ToolError(
-          `apply_patch failed: cannot add ${op.path}: the file already exists (use '*** Update File:' to change it)`,
-        );
-      }
+      // Onto an existing file it replaces the content, as Codex does.
+      const before = state.next;
       const content = op.lines.length === 0 ? '' : `${op.lines.join('\n')}\n`;
       state.next = content;
-      const diff = unifiedDiff('', content, { oldPath: null, newPath: shown });
+      const diff =
+        before === null
+          ? unifiedDiff('', content, { oldPath: null, newPath: shown })
+          : unifiedDiff(before, content, { oldPath: shown, newPath: shown });
       changes.push({
         kind: 'add',
         path: op.path,
@@ -221,14 +230,10 @@ async function planPatch(
       targetShown = displayPath(path.relative(path.resolve(cwd), target));
     }
     if (target !== abs) {
+      // Onto an existing file it replaces it, as Codex does.
       const dest = await readState(plan, target, targetShown, files);
-      if (dest.next !== null) {
-        throw new ToolError(
-          `apply_patch failed: cannot move ${op.path} to ${op.movePath}: the target already exists`,
-        );
-      }
       dest.next = after;
-      dest.mode = state.mode;
+      dest.mode ??= state.mode;
       state.next = null;
     } else {
       state.next = after;

@@ -97,9 +97,23 @@ export function unwrapPatchText(text: string): SourceLine[] {
   return lines;
 }
 
+/** An operation header or the end marker, padded with whitespace or not (Codex trims them). */
 function isOperationStart(text: string): boolean {
-  const t = text.trimEnd();
+  const t = text.trim();
   return t.startsWith(ADD) || t.startsWith(DELETE) || t.startsWith(UPDATE) || t === END;
+}
+
+/**
+ * Where an update's sections stop: an operation header in the first column, or the end marker,
+ * padded only when it is the patch's last line (as in Codex, where ' *** Add File: x' inside a
+ * section is a context line).
+ */
+function endsSections(lines: readonly SourceLine[], i: number): boolean {
+  const text = lines[i]!.text;
+  if (/^\s/.test(text)) {
+    return text.trim() === END && lines.slice(i + 1).every((l) => l.text.trim() === '');
+  }
+  return isOperationStart(text);
 }
 
 function pathOf(line: SourceLine, prefix: string): string {
@@ -175,7 +189,7 @@ export function parsePatch(text: string): PatchOperation[] {
         i++;
       }
       const chunks: PatchChunk[] = [];
-      while (i < lines.length && !isOperationStart(lines[i]!.text)) {
+      while (i < lines.length && !endsSections(lines, i)) {
         const start = lines[i]!;
         if (start.text.trim() === '') {
           // Blank separators between sections (a leading blank context line only anchors).
@@ -238,7 +252,7 @@ function parseChunk(
       i++;
       break;
     }
-    if (isOperationStart(t) || t.startsWith('@@')) break;
+    if (endsSections(lines, i) || t.startsWith('@@')) break;
     if (t === '' || (t.trim() === '' && !/^[ +-]/.test(t))) {
       // A blank context line whose leading space was stripped.
       chunk.lines.push({ type: 'context', text: '' });

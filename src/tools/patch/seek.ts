@@ -99,8 +99,16 @@ export function seekHeader(lines: readonly string[], header: string, start: numb
   return -1;
 }
 
-/** Replace `oldLength` lines at `start` with `newLines`. */
-export type Replacement = { start: number; oldLength: number; newLines: string[] };
+/**
+ * Replace `oldLength` lines at `start` with `newLines`. `sources[k]` is the index of the file
+ * line that `newLines[k]` keeps (a context line), or null for an added line.
+ */
+export type Replacement = {
+  start: number;
+  oldLength: number;
+  newLines: string[];
+  sources: (number | null)[];
+};
 
 function preview(lines: readonly string[]): string {
   const shown = lines.slice(0, 12).map((l) => `  ${l}`);
@@ -181,10 +189,12 @@ export function computeReplacements(
     }
     let body = chunk.lines;
     if (!body.some((l) => l.type !== 'add')) {
-      // Pure addition: at the end of the file, or right after the header line.
+      // Pure addition: at the end of the file, or right after the header line. It does not
+      // move the search on: the next section is still looked for from here (as Codex does).
       const at = chunk.header !== null && !chunk.endOfFile ? from : lines.length;
-      replacements.push({ start: at, oldLength: 0, newLines: newLinesOf(body) });
-      cursor = at;
+      const newLines = newLinesOf(body);
+      replacements.push({ start: at, oldLength: 0, newLines, sources: newLines.map(() => null) });
+      cursor = from;
       return;
     }
     let at = seekSequence(lines, oldLinesOf(body), from, chunk.endOfFile);
@@ -200,30 +210,43 @@ export function computeReplacements(
       at = old.length > 0 ? seekSequence(lines, old, from, chunk.endOfFile) : -1;
     }
     if (at < 0) throw contextError(lines, chunk, oldLinesOf(chunk.lines), index, path, from);
-    // Context lines keep the file's own text (they may have matched only loosely).
+    // Context lines keep the file's own line (they may have matched only loosely).
     const newLines: string[] = [];
+    const sources: (number | null)[] = [];
     let k = at;
     for (const l of body) {
-      if (l.type === 'context') newLines.push(lines[k++]!);
-      else if (l.type === 'remove') k++;
-      else newLines.push(l.text);
+      if (l.type === 'context') {
+        sources.push(k);
+        newLines.push(lines[k++]!);
+      } else if (l.type === 'remove') k++;
+      else {
+        sources.push(null);
+        newLines.push(l.text);
+      }
     }
-    replacements.push({ start: at, oldLength: k - at, newLines });
+    replacements.push({ start: at, oldLength: k - at, newLines, sources });
     cursor = k;
   });
   return replacements;
 }
 
-/** Applies replacements (sorted, non-overlapping) to a copy of `lines`. */
-export function applyReplacements(
-  lines: readonly string[],
+/**
+ * Applies replacements (non-overlapping) to a copy of `items`, one per file line; `make` gives
+ * the item of a replacement's line from its text and the file line it keeps (or null).
+ */
+export function applyReplacements<T>(
+  items: readonly T[],
   replacements: readonly Replacement[],
-): string[] {
-  const result = [...lines];
+  make: (text: string, source: number | null) => T,
+): T[] {
+  const result = [...items];
   // From the end backwards; of two at the same place, the later one first so order is kept.
   const ordered = replacements
     .map((r, index) => ({ r, index }))
     .sort((a, b) => b.r.start - a.r.start || b.index - a.index);
-  for (const { r } of ordered) result.splice(r.start, r.oldLength, ...r.newLines);
+  for (const { r } of ordered) {
+    const made = r.newLines.map((text, k) => make(text, r.sources[k] ?? null));
+    result.splice(r.start, r.oldLength, ...made);
+  }
   return result;
 }
