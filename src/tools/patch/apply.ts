@@ -64,9 +64,9 @@ export function updateText(
   const texts = shape.lines.map((l) => l.text);
   const preferred = shape.lines[0]?.ending || '\n';
   const replacements = computeReplacements(texts, chunks, shownPath);
-  const lines = applyReplacements(shape.lines, replacements, (text, source) => ({
+  const lines = applyReplacements(shape.lines, replacements, (text) => ({
     text,
-    ending: source === null ? preferred : shape.lines[source]!.ending,
+    ending: preferred,
   }));
   // Codex's final-newline rule: an unterminated line (the old last one) gets the ending too.
   for (const line of lines) if (line.ending === '') line.ending = preferred;

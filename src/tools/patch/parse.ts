@@ -116,6 +116,16 @@ function endsSections(lines: readonly SourceLine[], i: number): boolean {
   return isOperationStart(text);
 }
 
+/**
+ * A blank line at `i` starts a first section without '@@' (Codex reads it as an empty context
+ * line) when a section line, not an '@@' or the end of the operation, follows the blank lines.
+ */
+function startsBareSection(lines: readonly SourceLine[], i: number): boolean {
+  let k = i;
+  while (k < lines.length && lines[k]!.text.trim() === '') k++;
+  return k < lines.length && !lines[k]!.text.startsWith('@@') && !endsSections(lines, k);
+}
+
 function pathOf(line: SourceLine, prefix: string): string {
   const path = line.text.trim().slice(prefix.length).trim();
   if (path === '') throw syntaxError(line.no, `a path after '${prefix.trim()}'`, line.text);
@@ -191,8 +201,8 @@ export function parsePatch(text: string): PatchOperation[] {
       const chunks: PatchChunk[] = [];
       while (i < lines.length && !endsSections(lines, i)) {
         const start = lines[i]!;
-        if (start.text.trim() === '') {
-          // Blank separators between sections (a leading blank context line only anchors).
+        if (start.text.trim() === '' && (chunks.length > 0 || !startsBareSection(lines, i))) {
+          // Blank separators between sections, or before the first '@@'.
           i++;
           continue;
         }

@@ -99,16 +99,8 @@ export function seekHeader(lines: readonly string[], header: string, start: numb
   return -1;
 }
 
-/**
- * Replace `oldLength` lines at `start` with `newLines`. `sources[k]` is the index of the file
- * line that `newLines[k]` keeps (a context line), or null for an added line.
- */
-export type Replacement = {
-  start: number;
-  oldLength: number;
-  newLines: string[];
-  sources: (number | null)[];
-};
+/** Replace `oldLength` lines at `start` with `newLines`. */
+export type Replacement = { start: number; oldLength: number; newLines: string[] };
 
 function preview(lines: readonly string[]): string {
   const shown = lines.slice(0, 12).map((l) => `  ${l}`);
@@ -164,6 +156,19 @@ function contextError(
   return new ToolError(message);
 }
 
+/** For each context line of a section: its index among the old lines and among the new ones. */
+function contextPairs(body: PatchChunk['lines']): [number, number][] {
+  const pairs: [number, number][] = [];
+  let o = 0;
+  let n = 0;
+  for (const l of body) {
+    if (l.type === 'context') pairs.push([o++, n++]);
+    else if (l.type === 'remove') o++;
+    else n++;
+  }
+  return pairs;
+}
+
 /**
  * Locates every chunk of an update in order (each after the previous one) and returns the
  * replacements. Throws ToolError naming the hunk, its expected lines and the nearest match.
@@ -187,66 +192,69 @@ export function computeReplacements(
       }
       from = at + 1;
     }
-    let body = chunk.lines;
+    const body = chunk.lines;
     if (!body.some((l) => l.type !== 'add')) {
       // Pure addition: at the end of the file, or right after the header line. It does not
       // move the search on: the next section is still looked for from here (as Codex does).
       const at = chunk.header !== null && !chunk.endOfFile ? from : lines.length;
-      const newLines = newLinesOf(body);
-      replacements.push({ start: at, oldLength: 0, newLines, sources: newLines.map(() => null) });
+      replacements.push({ start: at, oldLength: 0, newLines: newLinesOf(body) });
       cursor = from;
       return;
     }
-    let at = seekSequence(lines, oldLinesOf(body), from, chunk.endOfFile);
+    let old = oldLinesOf(body);
+    let added = newLinesOf(body);
+    let at = seekSequence(lines, old, from, chunk.endOfFile);
+    if (at < 0 && old.at(-1) === '') {
+      // A trailing empty line standing for the file's final newline (Codex's rule): looked
+      // for without it, and without the new side's last line when that is empty too.
+      old = old.slice(0, -1);
+      if (added.at(-1) === '') added = added.slice(0, -1);
+      at = old.length === 0 ? from : seekSequence(lines, old, from, chunk.endOfFile);
+    }
     if (at < 0 && chunk.header !== null) {
       // The header was repeated as the first context line.
-      at = seekSequence(lines, oldLinesOf(body), from - 1, chunk.endOfFile);
-    }
-    const lastOld = body.findLastIndex((l) => l.type !== 'add');
-    if (at < 0 && body[lastOld]?.type === 'context' && body[lastOld]?.text.trim() === '') {
-      // A trailing blank context line standing for the file's final newline.
-      body = body.filter((_, k) => k !== lastOld);
-      const old = oldLinesOf(body);
-      at = old.length > 0 ? seekSequence(lines, old, from, chunk.endOfFile) : -1;
+      [old, added] = [oldLinesOf(body), newLinesOf(body)];
+      at = seekSequence(lines, old, from - 1, chunk.endOfFile);
     }
     if (at < 0) throw contextError(lines, chunk, oldLinesOf(chunk.lines), index, path, from);
-    // Context lines keep the file's own line (they may have matched only loosely).
-    const newLines: string[] = [];
-    const sources: (number | null)[] = [];
-    let k = at;
-    for (const l of body) {
-      if (l.type === 'context') {
-        sources.push(k);
-        newLines.push(lines[k++]!);
-      } else if (l.type === 'remove') k++;
-      else {
-        sources.push(null);
-        newLines.push(l.text);
-      }
+    // Only what lies between context lines is replaced: context lines stay the file's own lines
+    // (text and ending, also when they matched loosely), and lines added right after a context
+    // line come after what an earlier section appended at the same place (as in Codex).
+    let o = 0;
+    let n = 0;
+    const cut = (oldEnd: number, newEnd: number): void => {
+      if (o !== oldEnd || n !== newEnd)
+        replacements.push({
+          start: at + o,
+          oldLength: oldEnd - o,
+          newLines: added.slice(n, newEnd),
+        });
+    };
+    for (const [oc, nc] of contextPairs(body)) {
+      if (oc >= old.length || nc >= added.length) break;
+      cut(oc, nc);
+      [o, n] = [oc + 1, nc + 1];
     }
-    replacements.push({ start: at, oldLength: k - at, newLines, sources });
-    cursor = k;
+    cut(old.length, added.length);
+    cursor = at + old.length;
   });
   return replacements;
 }
 
 /**
  * Applies replacements (non-overlapping) to a copy of `items`, one per file line; `make` gives
- * the item of a replacement's line from its text and the file line it keeps (or null).
+ * the item of an added line from its text. Of two at the same place, the earlier comes first.
  */
 export function applyReplacements<T>(
   items: readonly T[],
   replacements: readonly Replacement[],
-  make: (text: string, source: number | null) => T,
+  make: (text: string) => T,
 ): T[] {
   const result = [...items];
   // From the end backwards; of two at the same place, the later one first so order is kept.
   const ordered = replacements
     .map((r, index) => ({ r, index }))
     .sort((a, b) => b.r.start - a.r.start || b.index - a.index);
-  for (const { r } of ordered) {
-    const made = r.newLines.map((text, k) => make(text, r.sources[k] ?? null));
-    result.splice(r.start, r.oldLength, ...made);
-  }
+  for (const { r } of ordered) result.splice(r.start, r.oldLength, ...r.newLines.map(make));
   return result;
 }

@@ -1,7 +1,7 @@
-// apply_patch, Codex's line-ending and marker rules (docs/apply-patch.md): lines split at CRLF,
-// LF or a lone CR; lines the patch keeps keep their own ending; added lines take the ending of
-// the file's first line; an updated file always ends with a line ending; padded markers and
-// padded operation headers are accepted. Byte-exact, through the tool on real files.
+// apply_patch, Codex's rules (docs/apply-patch.md): lines split at CRLF, LF or a lone CR; lines
+// the patch keeps keep their own ending; added lines take the ending of the file's first line;
+// an updated file always ends with a line ending; padded markers and padded operation headers
+// are accepted; blank and trailing empty lines in sections read as Codex reads them. Byte-exact.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { updateText } from '../src/tools/patch/apply.ts';
@@ -149,6 +149,37 @@ describe('apply_patch: padded markers', { timeout: 30_000 }, () => {
       const { ws } = await spaces.workspace({ 'a.txt': 'a\n' });
       await run(ws, patch('*** Update File: a.txt', '  *** Move to: b.txt', '@@', '-a', '+A'));
       assert.deepEqual(await snapshot(ws), { 'b.txt': 'A\n' });
+    },
+  );
+});
+
+describe('apply_patch: sections as Codex reads them', { timeout: 30_000 }, () => {
+  test(
+    'a blank line opening a first section without @@ is an empty context line',
+    {
+      timeout: 10_000,
+    },
+    () => {
+      assert.equal(updated('a\n\nb\n', '', '+X'), 'a\n\nX\nb\n');
+      assert.equal(updated('a\n\nb\n', ' ', '+X'), 'a\n\nX\nb\n');
+      // Before an '@@' it only separates.
+      assert.equal(updated('a\n\nb\n', '', '@@', '-b', '+B'), 'a\n\nB\n');
+    },
+  );
+
+  test('a trailing empty old line stands for the final newline', { timeout: 10_000 }, () => {
+    // Not found with it: looked for without it; the new side keeps its other lines.
+    assert.equal(updated('a\nb\n', '@@', ' b', ' ', '+x'), 'a\nb\n\nx\n');
+    assert.equal(updated('a\nb', '@@', '-b', '-', '+B', '+'), 'a\nB\n');
+  });
+
+  test(
+    '*** End of File: Codex fails when the lines are not at the end; Yoke looks further',
+    {
+      timeout: 10_000,
+    },
+    () => {
+      assert.equal(updated('a\nb\nc\n', '@@', '-a', '+A', '*** End of File'), 'A\nb\nc\n');
     },
   );
 });
