@@ -152,7 +152,14 @@ describe('apply_patch: operations', () => {
 
   test('an Add File onto an existing file overwrites it (as in Codex)', async () => {
     const { ws } = await workspace({ 'a.txt': 'old\r\ncontent\r\n' });
-    const result = await run(ws, '*** Begin Patch\n*** Add File: a.txt\n+new\n*** End Patch');
+    const input = '*** Begin Patch\n*** Add File: a.txt\n+new\n*** End Patch';
+    // The approval preview shows what it replaces.
+    const preview = applyPatchTool.startItem('call_0', { input }, context(ws));
+    assert.match(
+      (preview as FileChangeItem).changes[0]?.diff ?? '',
+      /^--- a\/a\.txt\n\+\+\+ b\/a\.txt\n@@ -1,2 \+1 @@\n-old\r\n-content\r\n\+new\n$/,
+    );
+    const result = await run(ws, input);
     assert.deepEqual(await snapshot(ws), { 'a.txt': 'new\n' });
     assert.equal(result.output, 'Success. Updated the following files:\nA a.txt\n');
     const [change] = changesOf(result);

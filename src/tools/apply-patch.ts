@@ -90,13 +90,17 @@ function previewChange(
 ): FileUpdateChange {
   const abs = path.resolve(cwd, op.path);
   const shown = op.path;
-  if (op.type === 'add') {
-    const content = op.lines.length === 0 ? '' : `${op.lines.join('\n')}\n`;
-    const diff = unifiedDiff('', content, { oldPath: null, newPath: shown });
-    return { path: abs, kind: { type: 'add' }, diff };
-  }
   const inside = isPlainInside(cwd, op.path);
   const before = inside !== null ? read(inside) : null;
+  if (op.type === 'add') {
+    // Onto an existing file: the diff shows what it replaces.
+    const content = op.lines.length === 0 ? '' : `${op.lines.join('\n')}\n`;
+    const diff = unifiedDiff(before ?? '', content, {
+      oldPath: before === null ? null : shown,
+      newPath: shown,
+    });
+    return { path: abs, kind: { type: 'add' }, diff };
+  }
   if (op.type === 'delete') {
     const diff = before === null ? '' : unifiedDiff(before, '', { oldPath: shown, newPath: null });
     return { path: abs, kind: { type: 'delete' }, diff };
@@ -144,7 +148,7 @@ export const applyPatchTool: Tool<typeof schema> = {
     if (ctx.files)
       for (const op of ops) {
         const abs = isPlainInside(ctx.cwd, op.path);
-        if (abs !== null && op.type !== 'add' && diskText(abs) !== null)
+        if (abs !== null && diskText(abs) !== null)
           seen.set(abs, await ctx.files.readText(abs).catch(() => null));
       }
     const read = (abs: string) => (seen.has(abs) ? seen.get(abs)! : diskText(abs));
