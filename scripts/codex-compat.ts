@@ -125,6 +125,12 @@ export function renderCodexCompat(): string {
     '- `thread/settings/update` changes model, effort, cwd, approvals and sandbox; it sends no',
     '  `thread/settings/updated`.',
     '- `fuzzyFileSearch` offers files, not directories, and ignores `cancellationToken`.',
+    '- `config/value/write` and `config/batchWrite` write `$YOKE_HOME/config.toml` and',
+    '  nothing else; a value is replaced on its own line and comments are kept, but an edit',
+    '  the line editor cannot follow (a table written inline or with dotted keys, an array of',
+    '  tables) writes the file anew from its values, without its comments. The running',
+    '  server keeps the configuration it started with (`reloadUserConfig` has no effect);',
+    '  `config/read` reads the files again, so it shows a write at once.',
     '',
   ];
   return out.join('\n');
