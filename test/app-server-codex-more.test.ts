@@ -162,7 +162,7 @@ test(
     );
     await assert.rejects(
       client.request('command/exec', { command: ['cat'], tty: true }),
-      /without a terminal or stdin/,
+      /without a terminal \(no PTY\)/,
     );
   },
 );

@@ -77,6 +77,8 @@ export const CommandExecutionItem = z.object({
   aggregatedOutput: z.string().nullable(),
   exitCode: z.number().int().nullable(),
   durationMs: z.number().int().nullable(),
+  /** Who ran it: the model (absent, Codex's default "agent") or the user (thread/shellCommand). */
+  source: z.enum(['agent', 'userShell']).optional(),
 });
 
 export const FileChangeItem = z.object({

@@ -29,6 +29,31 @@ export const ConfigLayer = z.object({
   disabledReason: z.string().nullable().optional(),
 });
 
+const ConfigEditFields = {
+  keyPath: z.string(),
+  value: z.unknown(),
+  mergeStrategy: z.enum(['replace', 'upsert']),
+};
+
+const ConfigWriteTarget = {
+  filePath: z.string().nullable().optional(),
+  expectedVersion: z.string().nullable().optional(),
+};
+
+export const ConfigWriteResult = z.object({
+  status: z.enum(['ok', 'okOverridden']),
+  version: z.string(),
+  filePath: z.string(),
+  overriddenMetadata: z
+    .object({
+      message: z.string(),
+      overridingLayer: ConfigLayerMetadata,
+      effectiveValue: z.unknown(),
+    })
+    .nullable()
+    .optional(),
+});
+
 const Cwds = { cwds: z.array(z.string()).optional() };
 
 export const SkillMetadata = z.object({
@@ -84,6 +109,30 @@ export const clientMethods = {
       origins: z.record(z.string(), ConfigLayerMetadata),
       layers: z.array(ConfigLayer).nullable().optional(),
     }),
+  ),
+  'config/value/write': def(
+    'clientRequest',
+    'Writes one key of the user config.toml ($YOKE_HOME/config.toml, the only writable layer). ' +
+      'keyPath is dotted (quote a part that holds dots); a null value removes the key; upsert ' +
+      'merges a table into the one there, replace replaces it. The result must load as a ' +
+      'configuration, or nothing is written. Errors are -32600 with ' +
+      'data.config_write_error_code (configLayerReadonly, configVersionConflict, ' +
+      'configValidationError, configPathNotFound). The running server goes on with the ' +
+      'configuration it started with; config/read shows the file at once.',
+    z.object({ ...ConfigEditFields, ...ConfigWriteTarget }),
+    ConfigWriteResult,
+  ),
+  'config/batchWrite': def(
+    'clientRequest',
+    'Applies several edits to the user config.toml at once, as config/value/write does one: ' +
+      'all of them or none. reloadUserConfig is accepted and has no effect (see ' +
+      'config/value/write).',
+    z.object({
+      edits: z.array(z.object(ConfigEditFields)),
+      ...ConfigWriteTarget,
+      reloadUserConfig: z.boolean().optional(),
+    }),
+    ConfigWriteResult,
   ),
   'configRequirements/read': def(
     'clientRequest',

@@ -13,8 +13,9 @@ export const commandMethods = {
       'configured sandbox, in cwd (default: the server’s). Answers its exit code and output. ' +
       'With streamStdoutStderr and a processId the output comes as command/exec/outputDelta ' +
       'and the answer’s stdout is empty; command/exec/terminate stops it. Yoke captures stdout ' +
-      'and stderr interleaved, as stdout (stderr is always empty); tty and streamStdin are ' +
-      'refused.',
+      'and stderr interleaved, as stdout (stderr is always empty). With streamStdin (and a ' +
+      'processId) command/exec/write feeds its stdin; otherwise stdin is /dev/null. Commands ' +
+      'run on pipes, never a PTY: tty and size are refused.',
     z.object({
       command: z.array(z.string()).min(1),
       cwd: z.string().nullable().optional(),
@@ -25,6 +26,7 @@ export const commandMethods = {
       streamStdoutStderr: z.boolean().optional(),
       streamStdin: z.boolean().optional(),
       tty: z.boolean().optional(),
+      size: z.object({ rows: z.number().int(), cols: z.number().int() }).nullable().optional(),
       env: z.record(z.string(), z.string().nullable()).nullable().optional(),
       outputBytesCap: z.number().int().min(0).nullable().optional(),
       disableOutputCap: z.boolean().optional(),
@@ -33,8 +35,30 @@ export const commandMethods = {
   ),
   'command/exec/terminate': def(
     'clientRequest',
-    'Stops a running command/exec started with this processId (its process group is killed).',
+    'Stops a running command/exec started with this processId on this connection (its ' +
+      'process group is killed; the command/exec answer comes with exit code 137).',
     z.object(ProcessId),
+    z.object({}),
+  ),
+  'command/exec/write': def(
+    'clientRequest',
+    'Writes bytes (base64) to the stdin of a running command/exec started with streamStdin, ' +
+      'closes it (closeStdin), or both; answers once the bytes are handed to the process.',
+    z.object({
+      ...ProcessId,
+      deltaBase64: z.string().nullable().optional(),
+      closeStdin: z.boolean().optional(),
+    }),
+    z.object({}),
+  ),
+  'command/exec/resize': def(
+    'clientRequest',
+    'Resizes the PTY of a command/exec. Always refused with the reason: Yoke runs commands ' +
+      'on pipes, never a PTY (tty is not supported).',
+    z.object({
+      ...ProcessId,
+      size: z.object({ rows: z.number().int().min(0), cols: z.number().int().min(0) }),
+    }),
     z.object({}),
   ),
   'command/exec/outputDelta': def(

@@ -214,6 +214,21 @@ export const threadMethods = {
     z.object(ThreadId),
     Empty,
   ),
+  'thread/shellCommand': def(
+    'clientRequest',
+    'Runs a shell command the user typed (the Codex TUI’s `!cmd`) with bash in the thread’s ' +
+      'cwd, under the thread’s sandbox (Codex runs it unsandboxed), without asking for ' +
+      'approval. Answers {} at once; a turn follows with one commandExecution item ' +
+      '(source userShell) and its output as item/commandExecution/outputDelta. The command ' +
+      'and its output are kept in the thread for the model’s next turn. timeoutMs defaults ' +
+      'to one hour. Refused while a turn runs.',
+    z.object({
+      ...ThreadId,
+      command: z.string(),
+      timeoutMs: z.number().int().min(0).nullable().optional(),
+    }),
+    Empty,
+  ),
   'thread/started': def(
     'serverNotification',
     'A thread was started.',

@@ -13,9 +13,11 @@ import type { ProviderConfig, ReasoningEffort } from '../models/types.ts';
 import type { AskForApproval, SandboxMode } from '../protocol/thread.ts';
 import type { ApprovalTimeoutDecision } from './config/approval-keys.ts';
 import {
+  fileVersion,
   mergeTables,
   overrideTable,
-  readTomlFile,
+  parseTomlText,
+  readTomlText,
   validateLayer,
   type ConfigSourceLayer,
   type Layer,
@@ -58,6 +60,8 @@ export type ResolvedConfig = {
   warnings: string[];
   /** Every source that set something, lowest precedence first, as validated (config/read). */
   layers: ConfigSourceLayer[];
+  /** What it was loaded from, to load it again (config/read after a config write). */
+  input?: ConfigInput;
 };
 
 export type SandboxAccessConfig = {
@@ -89,6 +93,8 @@ export type ConfigInput = {
   cwd?: string;
   /** `-c key=value` overrides, in order. */
   overrides?: string[];
+  /** The user config's table in place of the file's (a config write checks its result). */
+  userTable?: Record<string, unknown>;
   /** The surface the model requests go out for (its originator header); default codex_cli_rs. */
   client?: ClientInfo;
   flags?: {
@@ -115,8 +121,14 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   const home = yokeHome(env);
   const warnings: string[] = [];
   const layers: ConfigSourceLayer[] = [];
-  const record = (kind: ConfigSourceLayer['kind'], source: string, values: ConfigFile) => {
-    if (Object.keys(values).length) layers.push({ kind, source, values });
+  const record = (
+    kind: ConfigSourceLayer['kind'],
+    source: string,
+    values: ConfigFile,
+    version?: string,
+  ) => {
+    if (Object.keys(values).length)
+      layers.push({ kind, source, values, ...(version ? { version } : {}) });
     return values;
   };
   const layer = (raw: unknown, source: string) =>
@@ -124,14 +136,17 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
 
   const userFile = join(home, 'config.toml');
   const projectFile = join(cwd, '.yoke', 'config.toml');
+  const userText = input.userTable ? null : readTomlText(userFile);
   let merged: ConfigFile = record(
     'user',
     userFile,
-    validateLayer(readTomlFile(userFile), userFile, warnings).values,
+    validateLayer(input.userTable ?? parseTomlText(userFile, userText!), userFile, warnings).values,
+    userText === null ? undefined : fileVersion(userText),
   );
   // A project's [mcp_servers] narrows yours entry by entry (mcp/config.ts), never merges in.
+  const projectText = readTomlText(projectFile);
   const { mcp_servers: projectMcp, ...project } = validateLayer(
-    readTomlFile(projectFile),
+    parseTomlText(projectFile, projectText),
     projectFile,
     warnings,
   ).values;
@@ -141,6 +156,7 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
       'project',
       projectFile,
       tighten(merged, { source: projectFile, values: project }, warnings),
+      fileVersion(projectText),
     ),
   );
   for (const [name, key] of Object.entries(ENV_KEYS)) {
@@ -164,7 +180,12 @@ export function loadConfig(input: ConfigInput = {}): ResolvedConfig {
   };
   merged = mergeTables(merged, layer(defined(flagTable), 'the command line'));
   const mcp = mcpConfig(merged, projectMcp, { user: userFile, project: projectFile }, warnings);
-  return { ...resolveConfig(home, merged, env, warnings, input.client), ...mcp, layers };
+  return {
+    ...resolveConfig(home, merged, env, warnings, input.client),
+    ...mcp,
+    layers,
+    input: { ...input, env, cwd },
+  };
 }
 
 /** The effective MCP servers (yours, narrowed by the project's) and the toolsets. */

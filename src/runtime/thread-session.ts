@@ -36,6 +36,7 @@ import {
   type TurnPlan,
 } from './turn-driver.ts';
 import { previewOf, userMessage } from './user-input.ts';
+import { runUserShell } from './user-shell.ts';
 
 export type {
   SandboxDeps,
@@ -216,6 +217,35 @@ export class ThreadSession {
           this.journal.touch({ preview: this.meta.preview });
         },
         events: (turn) => this.toolbox.after(() => runTurn(this.turnContext(turn, outputSchema))),
+      },
+      launch,
+    );
+  }
+
+  /**
+   * Runs a shell command the user typed (thread/shellCommand) as a turn of its own, in the
+   * thread's cwd under its sandbox; its output is recorded for the model (user-shell.ts).
+   */
+  startShellCommand(
+    command: string,
+    timeoutMs: number,
+    launch: Launch = launchNow,
+  ): { turnId: string; done: Promise<TurnResult> } {
+    this.refuseIfBusy('is running turn', '; run the command when it ends');
+    if (!command.trim()) throw new RuntimeError('input_invalid', 'the shell command is empty');
+    return this.begin(
+      {
+        prologue: (turn) => turn.announce(),
+        events: (turn) =>
+          runUserShell({
+            command,
+            cwd: this.settings.cwd,
+            runner: this.sandbox.runner(),
+            timeoutMs,
+            outputBudgetBytes: this.deps.outputBudgetBytes,
+            signal: turn.signal,
+            newId: uuidv7,
+          }),
       },
       launch,
     );

@@ -41,7 +41,7 @@ export function runProcess(
     const child = spawn(file, args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
-      stdio: [spec.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [spec.stdin === undefined && !spec.stdinStream ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
     let timedOut = false;
@@ -69,7 +69,11 @@ export function runProcess(
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    if (spec.stdin !== undefined) child.stdin!.end(spec.stdin);
+    if (spec.stdinStream) {
+      // A process that exits before reading all of it is no error of the writer's.
+      child.stdin!.on('error', () => {});
+      if (child.pid !== undefined) spec.stdinStream(child.stdin!);
+    } else if (spec.stdin !== undefined) child.stdin!.end(spec.stdin);
 
     const done = (partial: Partial<ProcessOutcome>) => {
       clearTimeout(timer);

@@ -1,5 +1,6 @@
 // Running a child process, as every tool that runs one sees it. Backends (none, bwrap,
 // seatbelt) implement this one interface; tools never spawn on their own.
+import type { Writable } from 'node:stream';
 
 export type ProcessSpec = {
   /** argv; argv[0] is looked up on PATH. */
@@ -9,6 +10,12 @@ export type ProcessSpec = {
   timeoutMs: number;
   env?: Record<string, string>;
   stdin?: string;
+  /**
+   * The process's stdin as a pipe the caller writes to as it likes (command/exec with
+   * streamStdin), handed over once the process has started; unset, stdin is `stdin` or
+   * /dev/null.
+   */
+  stdinStream?: (stdin: Writable) => void;
   /** Run outside the sandbox (only after the user approved exactly that). */
   unsandboxed?: boolean;
   /**

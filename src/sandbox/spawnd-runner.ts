@@ -8,6 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 
 type Helper = ChildProcessByStdio<Writable, Readable, null>;
 import { existsSync } from 'node:fs';
+import { runProcess } from './direct-runner.ts';
 import { OutputCapture } from './output-capture.ts';
 import {
   notStarted,
@@ -158,6 +159,9 @@ export function createSpawndRunner(
       if (spec.argv.length === 0) {
         return Promise.resolve(notStarted({ spawnError: 'empty command' }));
       }
+      // yoke-spawnd gives its children /dev/null for stdin: a command fed as it runs starts
+      // from Node instead.
+      if (spec.stdinStream) return runProcess(spec, opts, options.maxCaptureBytes);
       if (opts.signal.aborted) {
         return Promise.resolve({
           exitCode: null,

@@ -13,6 +13,7 @@ import type { SessionEvent, ThreadSession } from '../runtime/thread-session.ts';
 import { Connection, type ConnectionOptions } from './connection.ts';
 import { commandHandlers } from './handlers-command.ts';
 import { clientHandlers } from './handlers-client.ts';
+import { configHandlers } from './handlers-config.ts';
 import { fsHandlers } from './handlers-fs.ts';
 import { historyHandlers } from './handlers-history.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
@@ -152,6 +153,7 @@ export class AppServer {
         platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
       }),
       ...clientHandlers(this),
+      ...configHandlers(this),
       ...commandHandlers(this),
       ...fsHandlers(),
       ...threadHandlers(this),

@@ -27,7 +27,6 @@ export function clientHandlers(server: AppServer): Handlers {
       };
     },
     'account/bedrock/checkGovCloudRequirements': () => ({ isGovCloud: false, shouldWarn: false }),
-    'config/read': (params) => readConfig(config(), params.includeLayers ?? false),
     'configRequirements/read': () => ({ requirements: null }),
     'skills/list': (params) => ({
       data: cwdsOf(params.cwds).map((cwd) => {
@@ -86,7 +85,7 @@ export function readConfig(config: ResolvedConfig, includeLayers: boolean): Conf
   };
 }
 
-function layerSource(layer: ConfigSourceLayer): ConfigLayerSource {
+export function layerSource(layer: ConfigSourceLayer): ConfigLayerSource {
   switch (layer.kind) {
     case 'user':
       return { type: 'user', file: layer.source };
@@ -97,7 +96,8 @@ function layerSource(layer: ConfigSourceLayer): ConfigLayerSource {
   }
 }
 
-function layerVersion(layer: ConfigSourceLayer): string {
+export function layerVersion(layer: ConfigSourceLayer): string {
+  if (layer.version) return layer.version;
   return `sha256:${createHash('sha256').update(JSON.stringify(layer.values)).digest('hex')}`;
 }
 

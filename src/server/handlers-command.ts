@@ -1,28 +1,47 @@
 // command/exec: one command outside any thread, sandboxed like a thread's, its output
-// answered or streamed to the connection that asked; command/exec/terminate stops it.
+// answered or streamed to the connection that asked; command/exec/write feeds its stdin
+// (streamStdin), command/exec/terminate stops it. Process ids are the client's, scoped to its
+// connection, as in Codex. Commands run on pipes, never a PTY: tty and resize are refused.
 import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { sandboxModeOf } from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
 import type { AppServer } from './app-server.ts';
-import type { Handlers } from './router.ts';
+import type { ConnectionContext, Handlers } from './router.ts';
 
 /** Exit code reported for a command that was killed (timeout, terminate): 128 + SIGKILL. */
 const KILLED_EXIT = 137;
 
 export function commandHandlers(server: AppServer): Handlers {
   const { manager } = server;
-  /** processId → the running command's abort (per server: ids are the client's). */
-  const running = new Map<string, AbortController>();
+  /** Per connection: processId → the running command. */
+  const byConnection = new WeakMap<ConnectionContext, Map<string, Running>>();
+  const runningOf = (ctx: ConnectionContext) => {
+    let map = byConnection.get(ctx);
+    if (!map) byConnection.set(ctx, (map = new Map()));
+    return map;
+  };
+  const find = (method: string, ctx: ConnectionContext, processId: string): Running => {
+    const found = runningOf(ctx).get(processId);
+    if (!found)
+      throw new RuntimeError('input_invalid', `${method}: no running command ${processId}`);
+    return found;
+  };
   return {
     'command/exec': async (params, ctx) => {
-      if (params.tty || params.streamStdin)
+      if (params.tty || params.size)
         throw new RuntimeError(
           'input_invalid',
-          'command/exec: Yoke runs commands without a terminal or stdin (tty and streamStdin are not supported)',
+          'command/exec: Yoke runs commands on pipes, without a terminal (no PTY), so tty and ' +
+            'size are not supported; use streamStdin to write to the command’s stdin',
         );
       const processId = params.processId ?? null;
-      if (params.streamStdoutStderr && !processId)
-        throw new RuntimeError('input_invalid', 'command/exec: streaming needs a processId');
+      if ((params.streamStdoutStderr || params.streamStdin) && !processId)
+        throw new RuntimeError(
+          'input_invalid',
+          'command/exec: streamStdoutStderr and streamStdin need a processId',
+        );
+      const running = runningOf(ctx);
       if (processId && running.has(processId))
         throw new RuntimeError('input_invalid', `command/exec: ${processId} is already running`);
       const cwd = resolve(params.cwd ?? process.cwd());
@@ -32,7 +51,13 @@ export function commandHandlers(server: AppServer): Handlers {
         policy && policy.type !== 'dangerFullAccess' ? policy.networkAccess : undefined;
       const { runner, dispose } = manager.commandSandbox(cwd, mode, network);
       const abort = new AbortController();
-      if (processId) running.set(processId, abort);
+      let started: (stdin: Writable | null) => void = () => {};
+      const entry: Running = {
+        abort,
+        stdin: new Promise((ready) => (started = ready)),
+        streamStdin: params.streamStdin === true,
+      };
+      if (processId) running.set(processId, entry);
       const offClose = ctx.onClose(() => abort.abort());
       try {
         const env = Object.fromEntries(
@@ -46,6 +71,11 @@ export function commandHandlers(server: AppServer): Handlers {
               ? 2 ** 31 - 1
               : (params.timeoutMs ?? manager.config.commandTimeoutMs),
             ...(Object.keys(env).length ? { env } : {}),
+            ...(entry.streamStdin
+              ? {
+                  stdinStream: (stdin: Writable) => started(stdin),
+                }
+              : {}),
           },
           {
             signal: abort.signal,
@@ -76,18 +106,50 @@ export function commandHandlers(server: AppServer): Handlers {
       } finally {
         offClose();
         if (processId) running.delete(processId);
+        started(null);
+        void entry.stdin.then((stdin) => stdin?.destroy());
         dispose();
       }
     },
-    'command/exec/terminate': (params) => {
-      const abort = running.get(params.processId);
-      if (!abort)
+    'command/exec/terminate': (params, ctx) => {
+      find('command/exec/terminate', ctx, params.processId).abort.abort();
+      return {};
+    },
+    'command/exec/write': async (params, ctx) => {
+      const entry = find('command/exec/write', ctx, params.processId);
+      if (!entry.streamStdin)
         throw new RuntimeError(
           'input_invalid',
-          `command/exec/terminate: no running command ${params.processId}`,
+          `command/exec/write: ${params.processId} was started without streamStdin; its stdin is /dev/null`,
         );
-      abort.abort();
+      // A write sent right after command/exec waits for the process to start.
+      const stdin = await entry.stdin;
+      if (!stdin || stdin.writableEnded || stdin.destroyed)
+        throw new RuntimeError(
+          'input_invalid',
+          `command/exec/write: the stdin of ${params.processId} is closed`,
+        );
+      if (params.deltaBase64) {
+        const bytes = Buffer.from(params.deltaBase64, 'base64');
+        await new Promise<void>((done) => stdin.write(bytes, () => done()));
+      }
+      if (params.closeStdin) stdin.end();
       return {};
+    },
+    'command/exec/resize': (params, ctx) => {
+      find('command/exec/resize', ctx, params.processId);
+      throw new RuntimeError(
+        'input_invalid',
+        `command/exec/resize: ${params.processId} has no terminal to resize: Yoke runs ` +
+          'commands on pipes, never a PTY (tty is not supported)',
+      );
     },
   };
 }
+
+type Running = {
+  abort: AbortController;
+  /** The command's stdin once it has started (null: it never did, or has ended). */
+  stdin: Promise<Writable | null>;
+  streamStdin: boolean;
+};

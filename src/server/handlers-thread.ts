@@ -12,6 +12,7 @@ import {
 import { RuntimeError } from '../runtime/errors.ts';
 import type { TurnOverrides } from '../runtime/session-types.ts';
 import type { ThreadSession } from '../runtime/thread-session.ts';
+import { USER_SHELL_TIMEOUT_MS } from '../runtime/user-shell.ts';
 import type { AppServer } from './app-server.ts';
 import { turnsPage } from './handlers-history.ts';
 import { searchThreads } from './thread-search.ts';
@@ -159,6 +160,15 @@ export function threadHandlers(server: AppServer): Handlers {
     'thread/compact/start': (params, _ctx, reply) => {
       // The compaction turn's notifications follow the reply.
       session(params.threadId).startCompaction((go) => reply.afterReply(go));
+      return {};
+    },
+    'thread/shellCommand': (params, _ctx, reply) => {
+      // Its turn's notifications (turn/started first) follow the reply.
+      session(params.threadId).startShellCommand(
+        params.command,
+        params.timeoutMs ?? USER_SHELL_TIMEOUT_MS,
+        (go) => reply.afterReply(go),
+      );
       return {};
     },
     'turn/start': (params, _ctx, reply) => {

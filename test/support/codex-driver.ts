@@ -26,9 +26,13 @@ export class CodexDriver {
     readonly close: () => Promise<void>,
   ) {}
 
-  /** `yoke app-server` over stdio. */
-  static stdio(env: NodeJS.ProcessEnv, cwd: string): { driver: CodexDriver; child: ChildProcess } {
-    const child = spawn(process.execPath, [YOKE_BIN, 'app-server'], {
+  /** `yoke app-server` over stdio (`args`: more of its arguments, e.g. `-c key=value`). */
+  static stdio(
+    env: NodeJS.ProcessEnv,
+    cwd: string,
+    args: string[] = [],
+  ): { driver: CodexDriver; child: ChildProcess } {
+    const child = spawn(process.execPath, [YOKE_BIN, 'app-server', ...args], {
       cwd,
       env,
       stdio: ['pipe', 'pipe', 'inherit'],

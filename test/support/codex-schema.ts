@@ -23,6 +23,12 @@ export type CodexSchema = {
   serverNotification: ValidateFunction;
 };
 
+/** Methods whose response type is not named after their params type. */
+const RESPONSE_OF: Record<string, string> = {
+  'config/value/write': 'ConfigWriteResponse',
+  'config/batchWrite': 'ConfigWriteResponse',
+};
+
 export function loadCodexSchema(dir: string): CodexSchema {
   const bundle = JSON.parse(
     readFileSync(join(dir, 'codex_app_server_protocol.schemas.json'), 'utf8'),
@@ -49,12 +55,14 @@ export function loadCodexSchema(dir: string): CodexSchema {
     // parts: configRequirements/read → ConfigRequirementsReadResponse.
     const params = props.params as Json & { anyOf?: Json[] };
     const ref = String(params.$ref ?? params.anyOf?.find((s) => s.$ref)?.$ref ?? '');
-    const response = ref
-      ? ref.replace('#/definitions/', '').replace(/Params$/, 'Response')
-      : `${method
-          .split('/')
-          .map((part) => part[0]!.toUpperCase() + part.slice(1))
-          .join('')}Response`;
+    const response =
+      RESPONSE_OF[method] ??
+      (ref
+        ? ref.replace('#/definitions/', '').replace(/Params$/, 'Response')
+        : `${method
+            .split('/')
+            .map((part) => part[0]!.toUpperCase() + part.slice(1))
+            .join('')}Response`);
     const fn =
       ajv.getSchema(`codex#/definitions/${response}`) ??
       ajv.getSchema(`codex#/definitions/v2/${response}`);

@@ -2,6 +2,7 @@
 // file, variable or flag it came from: ~/.yoke/config.toml, the project's .yoke/config.toml,
 // environment variables, each `-c key=value`, then flags. Later sources win, key by key
 // (tables merge; arrays and values replace).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import * as z from 'zod';
@@ -17,6 +18,8 @@ export type ConfigSourceLayer = {
   /** The file, variable, `-c key=value` or "the command line". */
   source: string;
   values: ConfigFile;
+  /** `sha256:<hex>` of a file layer's bytes (what config writes check); unset for the others. */
+  version?: string;
 };
 
 /** Validates one source's raw table; unknown keys become warnings, bad values an error. */
@@ -57,15 +60,27 @@ function dropKey(raw: unknown, path: PropertyKey[], key: string): void {
   for (const k of Object.keys(node)) if (k === key || snakeCase(k) === key) delete node[k];
 }
 
+/** `sha256:<hex>` of a file's bytes: the version config/read reports and writes check. */
+export function fileVersion(bytes: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
 /** A TOML file's table (a missing file is an empty one). */
 export function readTomlFile(path: string): Record<string, unknown> {
-  let text: string;
+  return parseTomlText(path, readTomlText(path));
+}
+
+/** A TOML file's text (a missing file is an empty one). */
+export function readTomlText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw new RuntimeError('config_invalid', `cannot read ${path}: ${(err as Error).message}`);
   }
+}
+
+export function parseTomlText(path: string, text: string): Record<string, unknown> {
   try {
     return parseToml(text);
   } catch (err) {

@@ -1,0 +1,159 @@
+// command/exec/write, command/exec/resize and command/exec/terminate over a spawned
+// `yoke app-server` (stdio), in the configured sandbox (bubblewrap, workspace-write): stdin
+// written in base64 reaches the command as it runs, closeStdin ends it; resize and tty get a
+// precise refusal (Yoke runs commands on pipes, never a PTY); terminate kills the command,
+// whose answer is exit code 137. Every message validates against Codex's own schema.
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
+import { CodexDriver, type Json } from './support/codex-driver.ts';
+import { codexSchemaDir } from './support/codex-package.ts';
+import { loadCodexSchema } from './support/codex-schema.ts';
+import { startMockModel } from './support/mock-model.ts';
+
+async function setUp(t: TestContext) {
+  const mock = await startMockModel([]);
+  t.after(() => mock.close());
+  const repo = tempRepo({ 'a.txt': 'a\n' }, t);
+  const home = tempDir('home', t);
+  const { driver } = CodexDriver.stdio(yokeEnv(mock.url, home), repo);
+  t.after(() => driver.close());
+  await driver.initialize();
+  return { driver, repo };
+}
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => assert.fail('not refused'),
+    (e: Error & { rpc: Json }) => {
+      assert.equal(e.rpc.code, -32602);
+      return e.message;
+    },
+  );
+}
+
+test(
+  'command/exec/write feeds a running command’s stdin; closeStdin ends it',
+  { timeout: 600_000 },
+  async (t) => {
+    const { driver, repo } = await setUp(t);
+    // Streamed both ways: cat echoes each line as it gets it.
+    const cat = driver.request('command/exec', {
+      command: ['cat'],
+      cwd: repo,
+      processId: 'cat-1',
+      streamStdin: true,
+      streamStdoutStderr: true,
+    });
+    assert.deepEqual(
+      await driver.request('command/exec/write', {
+        processId: 'cat-1',
+        deltaBase64: b64('hello\n'),
+      }),
+      {},
+    );
+    await driver.waitFor(
+      'command/exec/outputDelta',
+      (p) =>
+        p.processId === 'cat-1' && Buffer.from(String(p.deltaBase64), 'base64').includes('hello'),
+    );
+    await driver.request('command/exec/write', { processId: 'cat-1', deltaBase64: b64('bye\n') });
+    await driver.request('command/exec/write', { processId: 'cat-1', closeStdin: true });
+    assert.deepEqual(await cat, { exitCode: 0, stdout: '', stderr: '' });
+    await driver.waitFor(
+      'command/exec/outputDelta',
+      (p) =>
+        p.processId === 'cat-1' && Buffer.from(String(p.deltaBase64), 'base64').includes('bye'),
+    );
+
+    // Buffered output, stdin written and closed in one call (bytes, not text: base64).
+    const wc = driver.request('command/exec', {
+      command: ['wc', '-c'],
+      cwd: repo,
+      processId: 'wc-1',
+      streamStdin: true,
+    });
+    await driver.request('command/exec/write', {
+      processId: 'wc-1',
+      deltaBase64: Buffer.from([0, 1, 2, 255, 10]).toString('base64'),
+      closeStdin: true,
+    });
+    const counted = await wc;
+    assert.equal(counted.exitCode, 0);
+    assert.equal(String(counted.stdout).trim(), '5');
+    assert.match(
+      await refusal(driver.request('command/exec/write', { processId: 'wc-1', closeStdin: true })),
+      /no running command wc-1/,
+    );
+
+    const schema = loadCodexSchema(process.env.CODEX_SCHEMA_DIR || (await codexSchemaDir()));
+    const { failures, checked } = schema.check('exec-stdin', driver.transcript);
+    assert.deepEqual(failures, []);
+    assert.ok(checked > 10);
+  },
+);
+
+test(
+  'resize and tty are refused (no PTY); write needs streamStdin; terminate kills',
+  { timeout: 600_000 },
+  async (t) => {
+    const { driver, repo } = await setUp(t);
+    assert.match(
+      await refusal(
+        driver.request('command/exec', {
+          command: ['bash', '-i'],
+          cwd: repo,
+          processId: 'tty-1',
+          tty: true,
+        }),
+      ),
+      /no PTY/,
+    );
+    const sleeper = driver.request('command/exec', {
+      command: ['sleep', '60'],
+      cwd: repo,
+      processId: 'sleep-1',
+      streamStdoutStderr: true,
+    });
+    // The command is registered once command/exec is read; a write right after waits for it.
+    assert.match(
+      await refusal(
+        driver.request('command/exec/write', { processId: 'sleep-1', deltaBase64: b64('x') }),
+      ),
+      /started without streamStdin/,
+    );
+    assert.match(
+      await refusal(
+        driver.request('command/exec/resize', {
+          processId: 'sleep-1',
+          size: { rows: 40, cols: 120 },
+        }),
+      ),
+      /no terminal to resize: Yoke runs commands on pipes, never a PTY/,
+    );
+    assert.match(
+      await refusal(
+        driver.request('command/exec/resize', { processId: 'nope', size: { rows: 1, cols: 1 } }),
+      ),
+      /no running command nope/,
+    );
+    assert.deepEqual(await driver.request('command/exec/terminate', { processId: 'sleep-1' }), {});
+    assert.deepEqual(await sleeper, { exitCode: 137, stdout: '', stderr: '' });
+
+    // A command fed by stdin is terminated the same way, its stdin closed with it.
+    const cat = driver.request('command/exec', {
+      command: ['cat'],
+      cwd: repo,
+      processId: 'cat-2',
+      streamStdin: true,
+    });
+    await driver.request('command/exec/write', { processId: 'cat-2', deltaBase64: b64('x\n') });
+    await driver.request('command/exec/terminate', { processId: 'cat-2' });
+    assert.equal((await cat).exitCode, 137);
+
+    const schema = loadCodexSchema(process.env.CODEX_SCHEMA_DIR || (await codexSchemaDir()));
+    assert.deepEqual(schema.check('exec-resize', driver.transcript).failures, []);
+  },
+);
