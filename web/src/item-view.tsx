@@ -131,6 +131,19 @@ export function ItemView(props: {
           ⚠ {item.message}
         </div>
       );
+    case 'enteredReviewMode':
+      return (
+        <div class="item review" data-testid="item-review">
+          reviewing {item.review}
+        </div>
+      );
+    // The review itself is the turn's last agent message, shown already.
+    case 'exitedReviewMode':
+      return (
+        <div class="item review" data-testid="item-review">
+          review finished
+        </div>
+      );
   }
 }
 

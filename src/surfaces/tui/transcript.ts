@@ -95,6 +95,11 @@ export function entryFromItem(item: ThreadItem): Entry | null {
       return { kind: 'note', id: item.id, text: 'context compacted', tone: 'info' };
     case 'error':
       return { kind: 'note', id: item.id, text: item.message, tone: 'warn' };
+    case 'enteredReviewMode':
+      return { kind: 'note', id: item.id, text: `reviewing ${item.review}`, tone: 'info' };
+    // The review itself is the turn's last agent message, shown already.
+    case 'exitedReviewMode':
+      return { kind: 'note', id: item.id, text: 'review finished', tone: 'info' };
   }
 }
 
