@@ -75,7 +75,7 @@ export async function runScenario(
   const params = request.params as Json;
   assert.equal(params.threadId, threadId);
   assert.equal(params.turnId, turn1.id);
-  assert.equal(params.command, 'touch made-by-agent.txt && ls');
+  assert.equal(params.command, "bash -c 'touch made-by-agent.txt && ls'");
   await c.waitFor('thread/status/changed', (p) =>
     JSON.stringify(p.status).includes('waitingOnApproval'),
   );
