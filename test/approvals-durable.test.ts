@@ -50,7 +50,7 @@ test('a pending approval survives a server crash; yoke approve answers it from a
     activeFlags: ['waitingOnApproval'],
   });
   const reAsked = await again;
-  assert.equal((reAsked.params as Json).command, 'touch approved.txt');
+  assert.equal((reAsked.params as Json).command, "bash -c 'touch approved.txt'");
 
   // Another terminal answers it.
   const r = await runYoke(['approve', '--remote', second.url, '1', 'accept'], { cwd: repo, env });

@@ -123,13 +123,15 @@ test(
     saveArtifact('approval-screen.txt', asked);
     assert.match(asked, /Ran echo first-output\n\s+└ first-output/);
     assert.match(asked, /Reason: .*it writes made\.txt/);
+    assert.match(asked, /^\s*\$ touch made\.txt && echo second-output$/m, 'the script, unquoted');
     assert.match(asked, /Yes, proceed \(y\)/);
     assert.equal(existsSync(join(repo, 'made.txt')), false, 'nothing runs before the answer');
     tui.press('y');
     const answered = await tui.waitFor('Final answer: made.txt is there.');
     saveArtifact('answer-screen.txt', answered);
-    assert.match(answered, /You approved codex to run touch made\.txt/);
-    assert.match(answered, /Ran touch made\.txt .*echo second-output\n\s+└ second-output/);
+    // Yoke sends the argv that ran, `bash -c '…'`; the TUI shows the script, unquoted.
+    assert.match(answered, /You approved codex to run touch made\.txt && echo second-output/);
+    assert.match(answered, /Ran touch made\.txt && echo second-output\n\s+└ second-output/);
     assert.equal(existsSync(join(repo, 'made.txt')), true);
     await tui.waitFor('Run two commands', 60_000); // the title, named by its own turn
 

@@ -8,12 +8,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { commandLine } from '../src/protocol/command-line.ts';
 import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
 import { CodexDriver, type Json } from './support/codex-driver.ts';
 import { MORE, NO_PROMPT, PUSH, SPELLINGS, type Spelling } from './support/exec-policy-attacks.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
 const FORBID_PUSH = '[[rule]]\nprefix = ["git", "push"]\ndecision = "forbidden"\n';
+
+/** A script as the items and questions carry it: the argv that runs, shell-quoted (Codex's form). */
+const wire = (script: string) => commandLine(['bash', '-c', script]);
 
 type Outcome = { refs: string; asked: string[]; statuses: Map<string, string> };
 
@@ -77,7 +81,7 @@ test('control: without the rule, the sandboxed agent really pushes to the bare r
     null,
   );
   assert.match(refs, /refs\/heads\/main/);
-  assert.notEqual(statuses.get(PUSH), 'declined');
+  assert.notEqual(statuses.get(wire(PUSH)), 'declined');
 });
 
 test('never: every spelling is refused without a question and nothing is pushed', async (t) => {
@@ -85,7 +89,7 @@ test('never: every spelling is refused without a question and nothing is pushed'
   const { refs, asked, statuses } = await attack(t, 'never', all, FORBID_PUSH);
   assert.equal(refs, '', 'something was pushed');
   assert.deepEqual(asked, []);
-  for (const s of all) assert.equal(statuses.get(s.script), 'declined', s.name);
+  for (const s of all) assert.equal(statuses.get(wire(s.script)), 'declined', s.name);
 });
 
 test('untrusted: what is seen is refused, the rest is asked (and declined); nothing is pushed', async (t) => {
@@ -94,7 +98,7 @@ test('untrusted: what is seen is refused, the rest is asked (and declined); noth
   assert.equal(refs, '', 'something was pushed');
   assert.deepEqual(
     asked,
-    all.filter((s) => !s.see).map((s) => s.script),
+    all.filter((s) => !s.see).map((s) => wire(s.script)),
   );
-  for (const s of all) assert.equal(statuses.get(s.script), 'declined', s.name);
+  for (const s of all) assert.equal(statuses.get(wire(s.script)), 'declined', s.name);
 });

@@ -80,6 +80,8 @@ test('a multi-step run: shell, then apply_patch, then the final answer', async (
   );
   const threadId = events[0]!.thread_id as string;
   const command = events[3]!.item as Record<string, unknown>;
+  // Codex prints the argv that ran, shell-quoted (its own is `/bin/bash -lc '…'`).
+  assert.equal(command.command, "bash -c 'echo made-by-shell > made.txt && cat greet.txt'");
   assert.equal(command.exit_code, 0);
   assert.equal(command.status, 'completed');
   assert.equal(command.aggregated_output, 'hello\nworld\n');

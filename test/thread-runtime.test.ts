@@ -78,7 +78,7 @@ test('approvals: accept, decline, acceptForSession, cancel — each recorded for
   const a1 = await nextApproval(session);
   assert.equal(a1.method, 'item/commandExecution/requestApproval');
   assert.equal(a1.params.itemId, 'call_1');
-  assert.equal((a1.params as { command: string }).command, 'touch accepted.txt');
+  assert.equal((a1.params as { command: string }).command, "bash -c 'touch accepted.txt'");
   assert.deepEqual(
     session.pendingApprovals.map((p) => p.id),
     [a1.id],

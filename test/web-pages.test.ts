@@ -147,6 +147,17 @@ test('plain words: awaiting approval, applied, interrupted; an approval diff sho
   await commandAsked;
   await page.getByTestId('approval').waitFor();
   assert.equal(await badge(page, 'item-command').textContent(), 'awaiting approval');
+  // The wire carries `bash -c 'printf approved > approved.txt'`; the page shows the script.
+  assert.equal(
+    ((await commandAsked).params as { command: string }).command,
+    "bash -c 'printf approved > approved.txt'",
+  );
+  for (const where of ['item-command', 'approval'])
+    assert.equal(
+      await page.getByTestId(where).locator('.command-line').textContent(),
+      '$ printf approved > approved.txt',
+      where,
+    );
   await page.getByTestId('approval-accept').click();
   await page.locator('[data-testid=item-command] .badge.completed').waitFor();
 

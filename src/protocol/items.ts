@@ -153,6 +153,20 @@ export const ErrorItem = z.object({
   mcpServer: z.string().nullable().optional(),
 });
 
+/** A review (review/start) began: `review` says what is reviewed ("current changes", …). */
+export const EnteredReviewModeItem = z.object({
+  type: z.literal('enteredReviewMode'),
+  id: z.string(),
+  review: z.string(),
+});
+
+/** A review ended: `review` is the reviewer's findings as text. */
+export const ExitedReviewModeItem = z.object({
+  type: z.literal('exitedReviewMode'),
+  id: z.string(),
+  review: z.string(),
+});
+
 export const ThreadItem = z.discriminatedUnion('type', [
   UserMessageItem,
   AgentMessageItem,
@@ -164,6 +178,8 @@ export const ThreadItem = z.discriminatedUnion('type', [
   McpToolCallItem,
   ContextCompactionItem,
   ErrorItem,
+  EnteredReviewModeItem,
+  ExitedReviewModeItem,
 ]);
 export type ThreadItem = z.infer<typeof ThreadItem>;
 export type CommandExecutionItem = z.infer<typeof CommandExecutionItem>;

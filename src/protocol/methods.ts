@@ -2,7 +2,7 @@
 // params and result schemas, stability — and everything else (types, router, typed client,
 // JSON Schema, docs/protocol.md) is derived from it. The entries live in per-area files
 // (methods-client.ts, methods-files.ts, methods-fs.ts, methods-command.ts, methods-thread.ts, methods-history.ts, methods-turn.ts,
-// methods-approval.ts, methods-task.ts, methods-mcp.ts, methods-providers.ts) and are merged here.
+// methods-review.ts, methods-approval.ts, methods-task.ts, methods-mcp.ts, methods-providers.ts) and are merged here.
 //
 // Wire conventions (Codex App Server v2): JSON-RPC 2.0 without the "jsonrpc" field; methods are
 // `resource/verb`; fields are camelCase; ids are strings; params/results are objects named
@@ -21,6 +21,7 @@ import { fsMethods } from './methods-fs.ts';
 import { historyMethods } from './methods-history.ts';
 import { mcpMethods } from './methods-mcp.ts';
 import { providerMethods } from './methods-providers.ts';
+import { reviewMethods } from './methods-review.ts';
 import { taskMethods } from './methods-task.ts';
 import { threadMethods } from './methods-thread.ts';
 import { turnMethods } from './methods-turn.ts';
@@ -99,6 +100,7 @@ export const methods = {
   ...threadMethods,
   ...historyMethods,
   ...turnMethods,
+  ...reviewMethods,
   ...approvalMethods,
   ...taskMethods,
   ...mcpMethods,

@@ -6,6 +6,7 @@
 // when its turn ends unless a client subscribed to it, so a long-running server holds only the
 // threads that are running or watched.
 import { relative } from 'node:path';
+import { displayedCommand } from '../protocol/command-line.ts';
 import type { AgentPort, AgentStepRequest, AgentStepResult } from '../tasks/agent-port.ts';
 import type { ThreadManager } from './thread-manager.ts';
 import type { SessionEvent, ThreadSession } from './thread-session.ts';
@@ -75,7 +76,9 @@ async function runStep(
     } else if (event.notification.method === 'item/completed') {
       const { item } = event.notification.params;
       if (item.type === 'commandExecution')
-        request.onActivity(`$ ${item.command}  (${item.status}, exit ${item.exitCode ?? 'none'})`);
+        request.onActivity(
+          `$ ${displayedCommand(item.command)}  (${item.status}, exit ${item.exitCode ?? 'none'})`,
+        );
       else if (item.type === 'fileChange')
         request.onActivity(
           `edited ${item.changes.map((c) => relative(request.cwd, c.path) || c.path).join(', ')} (${item.status})`,

@@ -1,6 +1,7 @@
 // A loaded thread: its settings, running turn, approvals and listeners. It starts turns (input,
 // compaction, revival), steers and interrupts them; its journal (thread-journal.ts) records what
 // changes, and each turn runs in a RunningTurn (turn-driver.ts) over the agent loop.
+import type { EngineEvent } from '../engine/events.ts';
 import { runCompactionTurn, runTurn, type TurnContext } from '../engine/loop.ts';
 import { interruptionItems } from '../engine/interruption.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
@@ -28,6 +29,7 @@ import { toolOrder, ThreadTools, toolPatterns } from './thread-tools.ts';
 import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { recoverUnfinishedTurn } from './thread-recovery.ts';
+import type { ReviewRequest } from './review.ts';
 import {
   launchNow,
   RunningTurn,
@@ -252,6 +254,37 @@ export class ThreadSession {
   }
 
   /**
+   * Starts a review turn (review/start): an enteredReviewMode item saying what is reviewed,
+   * the review request (instructions and diff, review.ts) as the model's input, the model's
+   * work as in any turn, then an exitedReviewMode item carrying its review.
+   */
+  startReview(
+    request: ReviewRequest,
+    launch: Launch = launchNow,
+  ): { turnId: string; done: Promise<TurnResult> } {
+    this.refuseIfBusy('is already running turn');
+    const message = userMessage([{ type: 'text', text: request.prompt }], this.settings.cwd);
+    return this.begin(
+      {
+        prologue: (turn) => {
+          turn.announce();
+          const item: ThreadItem = {
+            type: 'enteredReviewMode',
+            id: uuidv7(),
+            review: request.hint,
+          };
+          this.journal.itemStarted(turn.id, item);
+          this.journal.itemCompleted(turn.turn, item);
+          this.journal.appendHistory(turn.id, message);
+        },
+        events: (turn) =>
+          reviewEnded(this.toolbox.after(() => runTurn(this.turnContext(turn, null)))),
+      },
+      launch,
+    );
+  }
+
+  /**
    * Compacts the context now, as a turn of its own with a contextCompaction item (the same
    * compaction as the automatic one): history becomes preamble + task record + summary +
    * recent items.
@@ -432,5 +465,22 @@ export class ThreadSession {
         content: [{ type: 'input_text', text: settingsChangedMessage(told) }],
       });
     }
+  }
+}
+
+/** A review turn's events, with the exitedReviewMode item (the review) before its end. */
+async function* reviewEnded(events: AsyncIterable<EngineEvent>): AsyncIterable<EngineEvent> {
+  for await (const event of events) {
+    if (event.type === 'turnEnd') {
+      const review =
+        event.lastMessage ??
+        (event.status === 'completed'
+          ? 'The reviewer gave no review.'
+          : `The review was ${event.status === 'interrupted' ? 'interrupted' : 'stopped by an error'} before it was finished.`);
+      const item: ThreadItem = { type: 'exitedReviewMode', id: uuidv7(), review };
+      yield { type: 'itemStarted', item };
+      yield { type: 'itemCompleted', item };
+    }
+    yield event;
   }
 }

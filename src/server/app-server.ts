@@ -18,6 +18,7 @@ import { fsHandlers } from './handlers-fs.ts';
 import { historyHandlers } from './handlers-history.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
 import { providerHandlers } from './handlers-providers.ts';
+import { reviewHandlers } from './handlers-review.ts';
 import { taskHandlers } from './handlers-task.ts';
 import { threadHandlers } from './handlers-thread.ts';
 import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
@@ -158,6 +159,7 @@ export class AppServer {
       ...fsHandlers(),
       ...threadHandlers(this),
       ...historyHandlers(this),
+      ...reviewHandlers(this),
       ...mcpHandlers(this.manager),
       ...providerHandlers(this),
       ...(this.options.tasks ? taskHandlers(this.options.tasks) : {}),

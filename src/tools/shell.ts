@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { truncateHeadTail } from '../context/truncate.ts';
+import { commandLine } from '../protocol/command-line.ts';
 import type { CommandExecutionItem } from '../protocol/items.ts';
 import { describeCommand } from './command-actions.ts';
 import { ToolError, type Tool } from './types.ts';
@@ -44,7 +45,8 @@ export const shellTool: Tool<typeof schema> = {
   startItem: (callId, args, ctx) => ({
     type: 'commandExecution',
     id: callId,
-    command: displayCommand(args),
+    // Codex's form: the argv that runs, as one shell-quoted line (surfaces show the script).
+    command: commandLine(argvOf(args)),
     cwd: resolve(ctx.cwd, args.workdir ?? '.'),
     processId: null,
     status: 'inProgress',
@@ -55,7 +57,7 @@ export const shellTool: Tool<typeof schema> = {
   }),
   async execute(callId, args, ctx) {
     const start = shellTool.startItem(callId, args, ctx) as CommandExecutionItem;
-    const argv = typeof args.command === 'string' ? ['bash', '-c', args.command] : args.command;
+    const argv = argvOf(args);
     const request = {
       kind: 'command' as const,
       itemId: callId,
@@ -114,11 +116,12 @@ export const shellTool: Tool<typeof schema> = {
   },
 };
 
-export function displayCommand(args: Pick<Args, 'command'>): string {
-  if (typeof args.command === 'string') return args.command;
-  return args.command.map(quoteArg).join(' ');
+/** What runs: a script through `bash -c`, an argv as it is. */
+function argvOf(args: Pick<Args, 'command'>): string[] {
+  return typeof args.command === 'string' ? ['bash', '-c', args.command] : args.command;
 }
 
-function quoteArg(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+/** The command as people read it: the script, or the argv quoted for a shell. */
+function displayCommand(args: Pick<Args, 'command'>): string {
+  return typeof args.command === 'string' ? args.command : commandLine(args.command);
 }

@@ -1,5 +1,5 @@
 // The App Server scenario a Codex client runs: start → turn → approval → completed, steer,
-// interrupt, resume in a NEW server process, fork — over stdio or WebSocket. Shared by the
+// interrupt, resume in a NEW server process, fork, review — over stdio or WebSocket. Shared by the
 // end-to-end test and the opt-in conformance test (which validates the transcript).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -43,6 +43,7 @@ export async function runScenario(
     hang(),
     text('Answer after restart.'),
     text('Answer in the fork.'),
+    text('No findings: the change is correct.'),
   ]);
   t.after(() => mock.close());
   const repo = tempRepo({ 'README.md': '# scenario\n' }, t);
@@ -74,7 +75,7 @@ export async function runScenario(
   const params = request.params as Json;
   assert.equal(params.threadId, threadId);
   assert.equal(params.turnId, turn1.id);
-  assert.equal(params.command, 'touch made-by-agent.txt && ls');
+  assert.equal(params.command, "bash -c 'touch made-by-agent.txt && ls'");
   await c.waitFor('thread/status/changed', (p) =>
     JSON.stringify(p.status).includes('waitingOnApproval'),
   );
@@ -172,6 +173,18 @@ export async function runScenario(
   });
   assert.equal(streamed.stdout, '');
   await d.waitFor('command/exec/outputDelta', (p) => p.processId === 'scenario-1');
+  // A review of the working tree (the agent's untracked file) on the fork.
+  const review = await d.request('review/start', {
+    threadId: fork.id,
+    target: { type: 'uncommittedChanges' },
+  });
+  assert.equal(review.reviewThreadId, fork.id);
+  const reviewed = await d.waitFor(
+    'turn/completed',
+    (p) => (p.turn as Json).id === (review.turn as Json).id,
+  );
+  assert.equal((reviewed.turn as Json).status, 'completed');
+  assert.match(JSON.stringify(mock.requests[7]!.json), /made-by-agent\.txt/);
   const readme = await d.request('fs/readFile', { path: join(repo, 'README.md') });
   assert.ok(Buffer.from(readme.dataBase64 as string, 'base64').length > 0);
   await d.request('fs/getMetadata', { path: join(repo, 'README.md') });

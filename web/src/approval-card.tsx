@@ -7,6 +7,7 @@ import { relativePath } from './format.ts';
 import { threadHref } from './router.ts';
 import { mcpQuestion } from '../../src/client/elicitation.ts';
 import { findItem, type ThreadView } from '../../src/client/thread-view.ts';
+import { displayedCommand } from '../../src/protocol/command-line.ts';
 
 const LABELS: Record<Decision, string> = {
   accept: 'Accept',
@@ -44,7 +45,9 @@ export function ApprovalCard(props: {
       </div>
       {approval.kind === 'command' ? (
         <div>
-          <code class="command-line">$ {approval.params.command ?? '(command)'}</code>
+          <code class="command-line">
+            $ {approval.params.command ? displayedCommand(approval.params.command) : '(command)'}
+          </code>
           {approval.params.cwd && <div class="command-cwd">in {approval.params.cwd}</div>}
         </div>
       ) : approval.kind === 'mcp' ? (

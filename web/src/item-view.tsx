@@ -1,6 +1,7 @@
 // One thread item, shown the way the terminal shows it: messages, reasoning, commands with
 // their live output, file changes with their diffs, plans and tool calls.
 import type { ThreadItem } from '../../src/protocol/items.ts';
+import { displayedCommand } from '../../src/protocol/command-line.ts';
 import { DiffView } from './diff-view.tsx';
 import { duration, itemStatusClass, itemStatusText, relativePath } from './format.ts';
 import { Markdown } from './markdown-view.tsx';
@@ -50,7 +51,7 @@ export function ItemView(props: {
       return (
         <div class={`item command status-${item.status}`} data-testid="item-command">
           <div class="command-head">
-            <code class="command-line">$ {item.command}</code>
+            <code class="command-line">$ {displayedCommand(item.command)}</code>
             <Badge text={commandStatus(item, state)} />
           </div>
           <div class="command-cwd">{item.cwd}</div>
@@ -129,6 +130,19 @@ export function ItemView(props: {
       return (
         <div class="item error-note" data-testid="item-error">
           ⚠ {item.message}
+        </div>
+      );
+    case 'enteredReviewMode':
+      return (
+        <div class="item review" data-testid="item-review">
+          reviewing {item.review}
+        </div>
+      );
+    // The review itself is the turn's last agent message, shown already.
+    case 'exitedReviewMode':
+      return (
+        <div class="item review" data-testid="item-review">
+          review finished
         </div>
       );
   }

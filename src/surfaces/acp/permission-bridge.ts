@@ -3,6 +3,7 @@
 // withdraws (answered elsewhere, or its turn ended) is withdrawn from the editor too.
 import type * as acp from '@agentclientprotocol/sdk';
 import type { YokeClient } from '../../client/client.ts';
+import { displayedCommand } from '../../protocol/command-line.ts';
 import type { AcpSession } from './session.ts';
 import {
   chosenOption,
@@ -32,6 +33,7 @@ export function bridgePermissions(deps: PermissionDeps): void {
   yoke.onServerRequest('item/commandExecution/requestApproval', async (params, meta) => {
     const session = deps.session(params.threadId);
     if (!session) return { decision: 'decline' };
+    const command = params.command ? displayedCommand(params.command) : null;
     const key = JSON.stringify([params.command ?? '', params.cwd ?? '']);
     if (session.rejected.has(key)) return { decision: 'decline' };
     const amendment = params.proposedExecpolicyAmendment;
@@ -41,9 +43,9 @@ export function bridgePermissions(deps: PermissionDeps): void {
       meta.id,
       {
         ...toolCall(deps, params.itemId),
-        title: params.command ?? 'Run a command',
+        title: command ?? 'Run a command',
         kind: 'execute',
-        rawInput: { command: params.command, cwd: params.cwd, reason: params.reason ?? null },
+        rawInput: { command, cwd: params.cwd, reason: params.reason ?? null },
       },
       commandOptions(amendment),
     );

@@ -2,6 +2,7 @@
 // becomes a `tool_call` with a kind, a title, a status, locations and content (a diff for a
 // file change, the output for a command). Pure: the live stream and `session/load` share it.
 import type * as acp from '@agentclientprotocol/sdk';
+import { displayedCommand } from '../../protocol/command-line.ts';
 import type {
   CommandExecutionItem,
   DynamicToolCallItem,
@@ -75,12 +76,12 @@ function commandFields(item: CommandExecutionItem): ToolCallFields {
     a.type === 'read' ? [{ path: absolute(item.cwd, a.path) }] : [],
   );
   return {
-    title: item.command,
+    title: displayedCommand(item.command),
     kind,
     status: statusOf(item.status),
     content: outputContent(item.aggregatedOutput ?? ''),
     locations,
-    rawInput: { command: item.command, cwd: item.cwd },
+    rawInput: { command: displayedCommand(item.command), cwd: item.cwd },
     ...(item.status === 'inProgress'
       ? {}
       : { rawOutput: { exitCode: item.exitCode, durationMs: item.durationMs } }),

@@ -12,6 +12,7 @@ import {
   type FormField,
 } from '../../client/elicitation-form.ts';
 import { connectWebSocket } from '../../client/ws-client-transport.ts';
+import { displayedCommand } from '../../protocol/command-line.ts';
 import type { ParamsOf, ServerRequestMethod } from '../../protocol/methods.ts';
 import { yokeHome } from '../../runtime/config.ts';
 import {
@@ -211,7 +212,7 @@ function describe(w: Waiting): string {
   const thread = w.params.threadId.slice(0, 13);
   if (w.method === 'item/commandExecution/requestApproval') {
     const p = w.params as ParamsOf<'item/commandExecution/requestApproval'>;
-    return `thread ${thread}… run: ${p.command ?? '(command)'}  in ${p.cwd ?? '?'}`;
+    return `thread ${thread}… run: ${p.command ? displayedCommand(p.command) : '(command)'}  in ${p.cwd ?? '?'}`;
   }
   if (w.method === 'mcpServer/elicitation/request') {
     const q = mcpQuestion(w.params as ParamsOf<'mcpServer/elicitation/request'>);

@@ -1,6 +1,7 @@
 // `yoke exec` for people: progress on stderr as it happens (colours on a TTY), the final
 // answer alone on stdout so it can be piped.
 import { errorText } from '../../client/thread-view.ts';
+import { displayedCommand } from '../../protocol/command-line.ts';
 import type { ThreadItem } from '../../protocol/items.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { TokenUsageBreakdown, TurnError, TurnStatus } from '../../protocol/thread.ts';
@@ -88,7 +89,8 @@ export class ExecHumanRenderer {
   }
 
   private started(item: ThreadItem): void {
-    if (item.type === 'commandExecution') this.err.write(`${this.cyan('$')} ${item.command}\n`);
+    if (item.type === 'commandExecution')
+      this.err.write(`${this.cyan('$')} ${displayedCommand(item.command)}\n`);
   }
 
   private completed(item: ThreadItem): void {

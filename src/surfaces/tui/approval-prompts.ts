@@ -3,6 +3,7 @@
 // of its fileChange item, which may arrive just before or just after the question.
 import { mcpQuestion } from '../../client/elicitation.ts';
 import { findItem, type ThreadView } from '../../client/thread-view.ts';
+import { displayedCommand } from '../../protocol/command-line.ts';
 import type { ApprovalPrompt, Decision } from './state.ts';
 
 export function approvalPrompts(views: Iterable<ThreadView>): ApprovalPrompt[] {
@@ -26,7 +27,7 @@ export function approvalPrompts(views: Iterable<ThreadView>): ApprovalPrompt[] {
           requestId: a.requestId,
           kind: 'command',
           itemId: a.params.itemId,
-          command: command ?? '(command)',
+          command: command ? displayedCommand(command) : '(command)',
           cwd: cwd ?? null,
           reason,
           amendment,

@@ -4,6 +4,7 @@
 // rebuilt from stored turns on resume. Pure functions over immutable arrays, so React can
 // compare entries by identity and the line cache can key on them.
 import { errorText, findItem, type ThreadView } from '../../client/thread-view.ts';
+import { displayedCommand } from '../../protocol/command-line.ts';
 import type { FileUpdateChange, ItemStatus, ThreadItem, UserInput } from '../../protocol/items.ts';
 import type { ServerNotification } from '../../protocol/methods.ts';
 import type { Turn, TurnPlanStep } from '../../protocol/thread.ts';
@@ -62,7 +63,7 @@ export function entryFromItem(item: ThreadItem): Entry | null {
       return {
         kind: 'command',
         id: item.id,
-        command: item.command,
+        command: displayedCommand(item.command),
         output: item.aggregatedOutput ?? '',
         status: item.status,
         exitCode: item.exitCode,
@@ -95,6 +96,11 @@ export function entryFromItem(item: ThreadItem): Entry | null {
       return { kind: 'note', id: item.id, text: 'context compacted', tone: 'info' };
     case 'error':
       return { kind: 'note', id: item.id, text: item.message, tone: 'warn' };
+    case 'enteredReviewMode':
+      return { kind: 'note', id: item.id, text: `reviewing ${item.review}`, tone: 'info' };
+    // The review itself is the turn's last agent message, shown already.
+    case 'exitedReviewMode':
+      return { kind: 'note', id: item.id, text: 'review finished', tone: 'info' };
   }
 }
 

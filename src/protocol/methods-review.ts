@@ -1,0 +1,39 @@
+// review/start (Codex App Server v2): a review turn on the thread's working tree, a base
+// branch, a commit or custom instructions. The turn starts with an `enteredReviewMode` item
+// and ends with an `exitedReviewMode` item carrying the review.
+import * as z from 'zod';
+import { def } from './method-def.ts';
+import { Turn } from './thread.ts';
+
+export const ReviewTarget = z.discriminatedUnion('type', [
+  /** The working tree: staged, unstaged and untracked files. */
+  z.object({ type: z.literal('uncommittedChanges') }),
+  /** The changes of the current branch since it left `branch` (from their merge base). */
+  z.object({ type: z.literal('baseBranch'), branch: z.string() }),
+  /** The changes one commit introduced; `title` labels it for people. */
+  z.object({ type: z.literal('commit'), sha: z.string(), title: z.string().nullable().optional() }),
+  /** Free-form review instructions. */
+  z.object({ type: z.literal('custom'), instructions: z.string() }),
+]);
+export type ReviewTarget = z.infer<typeof ReviewTarget>;
+
+export const reviewMethods = {
+  'review/start': def(
+    'clientRequest',
+    'Starts a review turn. The diff of the target is computed with git in the thread’s cwd ' +
+      'and given to the model with Yoke’s review instructions; a target git cannot show (not ' +
+      'a repository, unknown commit or branch) is refused with -32602. The turn streams ' +
+      'turn/started, an enteredReviewMode item (review: what is reviewed, e.g. "current ' +
+      'changes"), the model’s items (its review as the last agentMessage), an ' +
+      'exitedReviewMode item (review: the review), then turn/completed. delivery "inline" ' +
+      '(the default) runs it on the thread; "detached" (which Codex 0.169.0’s schema no ' +
+      'longer lists) forks the thread, announces the fork with thread/started and reviews ' +
+      'there. reviewThreadId is the thread the review runs on.',
+    z.object({
+      threadId: z.string(),
+      target: ReviewTarget,
+      delivery: z.enum(['inline', 'detached']).nullable().optional(),
+    }),
+    z.object({ turn: Turn, reviewThreadId: z.string() }),
+  ),
+} as const;

@@ -1,0 +1,257 @@
+// review/start over an App Server connection, on real git repositories: the diff of each target
+// reaches the model, the review turn's items come in Codex's order (enteredReviewMode first,
+// exitedReviewMode with the review last), thread/read shows them, a detached review runs on a
+// fork, and what git cannot show is a clear JSON-RPC error.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { YokeClient } from '../src/client/client.ts';
+import type { ThreadItem } from '../src/protocol/items.ts';
+import type { ServerNotification } from '../src/protocol/methods.ts';
+import { loadConfig } from '../src/runtime/config.ts';
+import { startAppServerHost } from '../src/surfaces/app-server-host.ts';
+import { tempDir, tempRepo } from './support/cli.ts';
+import { startMockModel, text, type MockScript } from './support/mock-model.ts';
+
+async function setUp(t: TestContext, script: MockScript, files: Record<string, string> = {}) {
+  const mock = await startMockModel(script);
+  t.after(() => mock.close());
+  const repo = tempRepo({ 'a.txt': 'alpha\n', ...files }, t);
+  const home = tempDir('home', t);
+  const env = { YOKE_HOME: home, OPENAI_BASE_URL: mock.url, OPENAI_API_KEY: 'k' };
+  const config = loadConfig({ env, cwd: repo, overrides: ['command_timeout_ms=20000'] });
+  const host = startAppServerHost({ config });
+  t.after(() => host.close());
+  const client = await host.connect(
+    { name: 'codex_review_test', version: '0' },
+    { validate: true },
+  );
+  return { client, repo, mock, home };
+}
+
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
+
+/** Every notification of `threadId` until its turn/completed. */
+function recordTurn(client: YokeClient, threadId: string): Promise<ServerNotification[]> {
+  return new Promise((resolve) => {
+    const seen: ServerNotification[] = [];
+    const off = client.onNotification('*', (n) => {
+      const params = n.params as { threadId?: string; thread?: { id: string } };
+      if ((params.threadId ?? params.thread?.id) !== threadId) return;
+      seen.push(n);
+      if (n.method === 'turn/completed') {
+        off();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+/** The user text of the model's last request (the review request). */
+function lastUserText(json: unknown): string {
+  const input = (json as { input: { role?: string; content?: { text?: string }[] }[] }).input;
+  const user = input.filter((i) => i.role === 'user').at(-1);
+  return (user?.content ?? []).map((c) => c.text ?? '').join('');
+}
+
+const completedItems = (seen: ServerNotification[]): ThreadItem[] =>
+  seen.flatMap((n) => (n.method === 'item/completed' ? [n.params.item] : []));
+
+test(
+  'review/start uncommittedChanges: the working tree diff reaches the model; items in order; stored',
+  { timeout: 60_000 },
+  async (t) => {
+    const review = '- **[P1] Greeting lost** — a.txt:1: alpha became beta.\n\nVerdict: incorrect.';
+    const { client, repo, mock } = await setUp(t, [text(review)]);
+    writeFileSync(join(repo, 'a.txt'), 'beta\n');
+    writeFileSync(join(repo, 'new-file.txt'), 'untracked content\n');
+    const { thread } = await client.request('thread/start', { cwd: repo });
+    const turnDone = recordTurn(client, thread.id);
+    const started = await client.request('review/start', {
+      threadId: thread.id,
+      target: { type: 'uncommittedChanges' },
+    });
+    assert.equal(started.reviewThreadId, thread.id, 'inline: the review runs on the thread');
+    assert.equal(started.turn.status, 'inProgress');
+    const seen = await turnDone;
+
+    const prompt = lastUserText(mock.requests[0]!.json);
+    assert.match(prompt, /-alpha\n\+beta/, 'the unstaged change is in the request');
+    assert.match(prompt, /\+\+\+ b\/new-file\.txt\n@@ -0,0 \+1 @@\n\+untracked content/);
+    assert.match(prompt, /Do not modify any file/, "Yoke's review instructions come with it");
+
+    const methods = seen.map((n) => n.method);
+    assert.equal(methods[0], 'thread/status/changed');
+    assert.equal(methods[1], 'turn/started');
+    const items = completedItems(seen);
+    assert.deepEqual(
+      items.map((i) => i.type),
+      ['enteredReviewMode', 'agentMessage', 'exitedReviewMode'],
+    );
+    assert.deepEqual(items[0], {
+      type: 'enteredReviewMode',
+      id: items[0]!.id,
+      review: 'current changes',
+    });
+    assert.equal((items[2] as { review: string }).review, review);
+    const end = seen.at(-1)!;
+    assert.equal(end.method, 'turn/completed');
+    assert.equal(end.method === 'turn/completed' && end.params.turn.status, 'completed');
+    assert.ok(
+      methods.indexOf('item/started') < methods.indexOf('item/completed'),
+      'each item starts before it completes',
+    );
+
+    const read = await client.request('thread/read', { threadId: thread.id, includeTurns: true });
+    assert.equal(read.thread.turns.length, 1);
+    assert.deepEqual(
+      read.thread.turns[0]!.items.map((i) => i.type),
+      ['enteredReviewMode', 'agentMessage', 'exitedReviewMode'],
+    );
+    assert.deepEqual(read.thread.turns[0]!.items, items, 'stored as they were told');
+  },
+);
+
+test(
+  'review/start commit and baseBranch: each diff is git’s, with Codex’s descriptions',
+  { timeout: 60_000 },
+  async (t) => {
+    const { client, repo, mock } = await setUp(t, [text('commit ok'), text('branch ok')]);
+    git(repo, 'checkout', '-q', '-b', 'feature');
+    writeFileSync(join(repo, 'b.txt'), 'bravo\n');
+    git(repo, 'add', 'b.txt');
+    git(repo, 'commit', '-q', '-m', 'add bravo');
+    const sha = git(repo, 'rev-parse', 'HEAD');
+    writeFileSync(join(repo, 'a.txt'), 'alpha edited\n');
+    const { thread } = await client.request('thread/start', { cwd: repo });
+
+    let done = recordTurn(client, thread.id);
+    await client.request('review/start', {
+      threadId: thread.id,
+      target: { type: 'commit', sha, title: 'add bravo' },
+    });
+    let items = completedItems(await done);
+    assert.deepEqual(items[0], {
+      type: 'enteredReviewMode',
+      id: items[0]!.id,
+      review: `commit ${sha.slice(0, 7)}: add bravo`,
+    });
+    let prompt = lastUserText(mock.requests[0]!.json);
+    assert.match(prompt, new RegExp(`commit ${sha}`));
+    assert.match(prompt, /\+\+\+ b\/b\.txt\n@@ -0,0 \+1 @@\n\+bravo/);
+    assert.doesNotMatch(prompt, /alpha edited/, 'a commit review shows that commit only');
+
+    done = recordTurn(client, thread.id);
+    await client.request('review/start', {
+      threadId: thread.id,
+      target: { type: 'baseBranch', branch: 'main' },
+    });
+    items = completedItems(await done);
+    assert.equal((items[0] as { review: string }).review, "changes against 'main'");
+    assert.equal((items.at(-1) as { review: string }).review, 'branch ok');
+    prompt = lastUserText(mock.requests[1]!.json);
+    assert.match(prompt, new RegExp(`merge base ${git(repo, 'merge-base', 'HEAD', 'main')}`));
+    assert.match(prompt, /\+bravo/, 'the branch’s commit');
+    assert.match(prompt, /\+alpha edited/, 'and the working tree on top of it');
+  },
+);
+
+test(
+  'review/start detached: the review runs on a fork announced with thread/started',
+  { timeout: 60_000 },
+  async (t) => {
+    const { client, repo } = await setUp(t, [text('first answer'), text('custom review')]);
+    const { thread } = await client.request('thread/start', { cwd: repo });
+    const first = recordTurn(client, thread.id);
+    await client.request('turn/start', {
+      threadId: thread.id,
+      input: [{ type: 'text', text: 'hello', text_elements: [] }],
+    });
+    await first;
+    // The review thread's id comes with the reply; its notifications follow it.
+    const all: ServerNotification[] = [];
+    let reviewThreadId = '';
+    const reviewDone = new Promise<void>((resolve) => {
+      client.onNotification('*', (n) => {
+        all.push(n);
+        const p = n.params as { threadId?: string };
+        if (n.method === 'turn/completed' && p.threadId === reviewThreadId) resolve();
+      });
+    });
+    const started = await client.request('review/start', {
+      threadId: thread.id,
+      target: { type: 'custom', instructions: '  Check the error handling.  ' },
+      delivery: 'detached',
+    });
+    reviewThreadId = started.reviewThreadId;
+    assert.notEqual(reviewThreadId, thread.id);
+    await reviewDone;
+    const announced = all.find((n) => n.method === 'thread/started');
+    assert.equal(
+      announced?.method === 'thread/started' && announced.params.thread.id,
+      reviewThreadId,
+    );
+    assert.ok(
+      all.indexOf(announced!) < all.findIndex((n) => n.method === 'turn/started'),
+      'thread/started before the review turn',
+    );
+    const items = completedItems(
+      all.filter((n) => (n.params as { threadId?: string }).threadId === reviewThreadId),
+    );
+    assert.deepEqual(
+      items.map((i) => i.type),
+      ['enteredReviewMode', 'agentMessage', 'exitedReviewMode'],
+    );
+    assert.equal((items[0] as { review: string }).review, 'Check the error handling.');
+    const fork = await client.request('thread/read', {
+      threadId: reviewThreadId,
+      includeTurns: true,
+    });
+    assert.equal(fork.thread.forkedFromId, thread.id);
+    assert.equal(fork.thread.turns.length, 2, 'the parent’s turn, then the review');
+    const parent = await client.request('thread/read', { threadId: thread.id, includeTurns: true });
+    assert.equal(parent.thread.turns.length, 1, 'the parent thread is left as it was');
+  },
+);
+
+test(
+  'review/start errors: not a git repository, unknown commit or branch, empty instructions',
+  { timeout: 60_000 },
+  async (t) => {
+    const { client, repo, mock } = await setUp(t, []);
+    const plain = tempDir('plain', t);
+    const { thread } = await client.request('thread/start', { cwd: repo });
+    const { thread: outside } = await client.request('thread/start', { cwd: plain });
+    const refused = async (threadId: string, target: unknown, message: RegExp) => {
+      await assert.rejects(
+        client.request('review/start', { threadId, target } as never),
+        (err: { rpcCode?: number; message: string }) => {
+          assert.equal(err.rpcCode, -32602, err.message);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
+    };
+    await refused(outside.id, { type: 'uncommittedChanges' }, /is not in a git repository/);
+    await refused(thread.id, { type: 'commit', sha: 'deadbeef' }, /no commit "deadbeef"/);
+    await refused(thread.id, { type: 'commit', sha: '--output=x' }, /no commit "--output=x"/);
+    await refused(thread.id, { type: 'baseBranch', branch: 'nope' }, /no branch "nope"/);
+    await refused(thread.id, { type: 'custom', instructions: '   ' }, /instructions are empty/);
+    await assert.rejects(
+      client.request('review/start', {
+        threadId: 'no-such-thread',
+        target: { type: 'uncommittedChanges' },
+      }),
+      /no thread/,
+    );
+    assert.equal(mock.requests.length, 0, 'nothing reached the model');
+    const read = await client.request('thread/read', { threadId: thread.id, includeTurns: true });
+    assert.equal(read.thread.turns.length, 0, 'a refused review leaves no turn behind');
+  },
+);
