@@ -19,6 +19,9 @@ import type { TaskUpdate } from '../tasks/task-updates.ts';
 import type { ResolvedConfig } from './config.ts';
 import type { FleetKeys } from './config/fleet-keys.ts';
 import { RuntimeError } from './errors.ts';
+import { FrontThreads, WorkerThreads, type SharedThreads } from './fleet-threads.ts';
+import type { ThreadStore } from '../store/thread-store.ts';
+import type { SharedThreadHooks } from './task-agent.ts';
 
 export type FleetSettings = {
   /** postgres://… (secret) */
@@ -108,6 +111,13 @@ export type Fleet = {
   readonly where: string;
   /** The task service's shared parts (task-service.ts). */
   readonly tasks: Required<Pick<TaskRunnerOptions, 'store' | 'durable' | 'fleet' | 'queue'>>;
+  /**
+   * Threads (fleet-threads.ts). A worker's live in the shared store (`store`, for its thread
+   * manager; `hooks`, for its task steps); a front reads and relays them (`shared`).
+   */
+  readonly threads:
+    | { role: 'worker'; store: ThreadStore; hooks: SharedThreadHooks }
+    | { role: 'front'; shared: SharedThreads };
   /** Wires the runner to the bus and the store (call once, before it starts). */
   attach(runner: TaskRunner): void;
   /** Closes the bus and the store (after the runner has closed). */
@@ -152,10 +162,15 @@ export async function openFleet(options: OpenFleetOptions): Promise<Fleet> {
       ? { role: 'front', requestCancel: (id) => bus.requestCancel(id) }
       : { role: 'worker', workerId, cancelRequested: (id) => bus.cancelRequested(id) };
   const offs: (() => void)[] = [];
+  const workerThreads = role === 'worker' ? new WorkerThreads(store, bus, log) : null;
+  const frontThreads = role === 'front' ? new FrontThreads(store, bus) : null;
   return {
     workerId,
     where: `store ${store.location}, queue ${redactUrl(settings.queue)}`,
     tasks: { store: store.tasks, durable: () => store.flush(), fleet: fleetRole, queue },
+    threads: workerThreads
+      ? { role: 'worker', store: workerThreads.store, hooks: workerThreads }
+      : { role: 'front', shared: frontThreads! },
     attach(runner) {
       // A write refused: another worker has taken the task over; this one stops at once.
       offs.push(store.onConflict((c) => c.entity === 'task' && runner.lost(c.id)));
@@ -183,6 +198,8 @@ export async function openFleet(options: OpenFleetOptions): Promise<Fleet> {
     },
     async close() {
       for (const off of offs.splice(0)) off();
+      workerThreads?.close();
+      frontThreads?.close();
       bus.close();
       await store.close(5000);
     },

@@ -11,12 +11,27 @@ import type { AgentPort, AgentStepRequest, AgentStepResult } from '../tasks/agen
 import type { ThreadManager } from './thread-manager.ts';
 import type { SessionEvent, ThreadSession } from './thread-session.ts';
 
-export function threadAgentPort(manager: ThreadManager): AgentPort {
-  return { run: (request) => runStep(manager, request) };
+/**
+ * A fleet worker's threads live in the shared store (fleet-threads.ts): a step first loads a
+ * thread another worker began, tells the fronts what happens while it runs, and lets go of
+ * this process's copy once the thread is unloaded.
+ */
+export type SharedThreadHooks = {
+  prepare(threadId: string, manager: ThreadManager): Promise<void>;
+  relay(session: ThreadSession): () => void;
+  unloaded(threadId: string): void;
+};
+
+export function threadAgentPort(manager: ThreadManager, shared?: SharedThreadHooks): AgentPort {
+  return { run: (request) => runStep(manager, request, shared) };
 }
 
 /** The session of a thread, loaded if needed — never a second copy of a loaded one. */
-function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSession {
+function sessionFor(
+  manager: ThreadManager,
+  request: AgentStepRequest,
+  takenOver: boolean,
+): ThreadSession {
   const settings = {
     cwd: request.cwd,
     approvalPolicy: request.approvalPolicy,
@@ -25,13 +40,13 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
     sandboxMode: request.sandbox.mode,
     ...(request.model ? { model: request.model } : {}),
   };
-  const known = request.threadId ? storedHere(manager, request.threadId) : null;
+  const known = request.threadId ? storedHere(manager, request.threadId, takenOver) : null;
   if (known) {
     known.updateSettings(settings);
     return known;
   }
-  // No thread yet — or, on a fleet worker that took the task over, one kept by the worker
-  // that began it: a new thread here (the step's prompt says the task moved).
+  // No thread yet — or one that is gone, or kept by a worker before fleet threads were shared
+  // (a new thread here; the step's prompt says the task moved).
   const session = manager.startThread({
     ...settings,
     networkAccess: request.sandbox.networkAccess,
@@ -43,9 +58,16 @@ function sessionFor(manager: ThreadManager, request: AgentStepRequest): ThreadSe
   return session;
 }
 
-function storedHere(manager: ThreadManager, threadId: string): ThreadSession | null {
+function storedHere(
+  manager: ThreadManager,
+  threadId: string,
+  takenOver: boolean,
+): ThreadSession | null {
   try {
-    return manager.loaded(threadId) ?? manager.resumeThread(threadId);
+    // A fleet step taken over starts its own turn: the dead worker's is closed, not revived.
+    return (
+      manager.loaded(threadId) ?? manager.resumeThread(threadId, { reviveWaiting: !takenOver })
+    );
   } catch (err) {
     if ((err as { code?: unknown }).code === 'thread_not_found') return null;
     throw err;
@@ -55,8 +77,12 @@ function storedHere(manager: ThreadManager, threadId: string): ThreadSession | n
 async function runStep(
   manager: ThreadManager,
   request: AgentStepRequest,
+  shared: SharedThreadHooks | undefined,
 ): Promise<AgentStepResult> {
-  const session = sessionFor(manager, request);
+  // A fleet worker that takes a task over carries on in the same thread, from the shared log.
+  if (shared && request.threadId) await shared.prepare(request.threadId, manager);
+  const session = sessionFor(manager, request, shared !== undefined);
+  const offRelay = shared?.relay(session);
   request.onThread(session.id);
   let overBudget: AgentStepResult['overBudget'] = null;
   let tokens = 0;
@@ -118,9 +144,10 @@ async function runStep(
     };
   } finally {
     off();
+    offRelay?.();
     if (timer) clearTimeout(timer);
     // Its turn is over: unless a client watches it (thread/resume), the thread need not stay
     // in memory — the next step of the task, or a client, loads it again from its log.
-    manager.unloadUnwatched(session.id);
+    if (manager.unloadUnwatched(session.id)) shared?.unloaded(session.id);
   }
 }

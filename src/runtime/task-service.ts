@@ -7,7 +7,7 @@ import { TaskRunner, type TaskRunnerOptions } from '../tasks/runner.ts';
 import type { TaskUpdate } from '../tasks/task-updates.ts';
 import type { SubmitInput } from '../tasks/submission.ts';
 import { SqliteStore } from '../store/sqlite-store.ts';
-import { threadAgentPort } from './task-agent.ts';
+import { threadAgentPort, type SharedThreadHooks } from './task-agent.ts';
 import { createTaskCommandRunner } from './task-commands.ts';
 import type { ThreadManager } from './thread-manager.ts';
 
@@ -27,6 +27,8 @@ export type TaskServiceOptions = {
   /** A fleet's shared store and queue and this process's role in it (runtime/fleet.ts);
    * absent: one machine, this process's SQLite store and the in-process queue. */
   fleet?: Pick<TaskRunnerOptions, 'store' | 'durable' | 'fleet' | 'queue'>;
+  /** A fleet worker's threads, in the shared store (runtime/fleet-threads.ts). */
+  threads?: SharedThreadHooks;
 };
 
 export function createTaskService(
@@ -36,7 +38,7 @@ export function createTaskService(
   return new TaskRunner({
     home: manager.config.home,
     store: options.fleet?.store ?? new SqliteStore(manager.store.db, manager.store.db.name).tasks,
-    agent: threadAgentPort(manager),
+    agent: threadAgentPort(manager, options.threads),
     toolShed: manager.toolShed,
     runner:
       options.runner ??

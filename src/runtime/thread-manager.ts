@@ -120,9 +120,13 @@ export class ThreadManager {
     return { ...(toolset ? { toolset } : {}), ...(tools ? { tools: [...tools] } : {}) };
   }
 
-  /** Loads a stored thread (or returns it if already loaded). */
-  resumeThread(id: string): ThreadSession {
-    return this.sessions.get(id) ?? this.open(this.locate(id));
+  /**
+   * Loads a stored thread (or returns it if already loaded). A turn it died in while waiting
+   * for an approval is revived (asks again) — or, with `reviveWaiting: false`, closed as
+   * interrupted, for a caller that starts a turn of its own.
+   */
+  resumeThread(id: string, options: { reviveWaiting?: boolean } = {}): ThreadSession {
+    return this.sessions.get(id) ?? this.open(this.locate(id), options.reviveWaiting ?? true);
   }
 
   /**
@@ -241,6 +245,15 @@ export class ThreadManager {
     this.locate(id).store.setArchived(id, archived);
   }
 
+  /** Whether this process holds the thread (loaded, or in one of its stores). */
+  knows(id: string): boolean {
+    return (
+      this.sessions.has(id) ||
+      Boolean(this.ephemeralStore?.getThread(id)) ||
+      this.store.getThread(id) !== null
+    );
+  }
+
   get loadedThreadIds(): string[] {
     return [...this.sessions.keys()];
   }
@@ -316,8 +329,9 @@ export class ThreadManager {
   }
 
   /** The session of a located thread, loaded from its log and held. */
-  private open({ row, store, ephemeral }: Located): ThreadSession {
-    const session = ThreadSession.fromLog(this.deps, new ThreadLog(store, row.id), row, ephemeral);
+  private open({ row, store, ephemeral }: Located, reviveWaiting = true): ThreadSession {
+    const log = new ThreadLog(store, row.id);
+    const session = ThreadSession.fromLog(this.deps, log, row, ephemeral, reviveWaiting);
     this.sessions.set(row.id, session);
     return session;
   }
@@ -354,8 +368,13 @@ export class ThreadManager {
   }
 }
 
-/** A thread that is not loaded, as its row and log say. */
-function storedThread(row: ThreadRow, ephemeral: boolean, turns: Thread['turns']): Thread {
+/** A thread that is not loaded here, as its row and log say. */
+export function storedThread(
+  row: ThreadRow,
+  ephemeral: boolean,
+  turns: Thread['turns'],
+  status: Thread['status'] = { type: 'notLoaded' },
+): Thread {
   // The settings hold the current model and cwd (a resume may have changed them).
   const settings = {
     model: row.model,
@@ -367,7 +386,7 @@ function storedThread(row: ThreadRow, ephemeral: boolean, turns: Thread['turns']
     id: row.id,
     meta: metaOfRow(row, ephemeral),
     settings,
-    status: { type: 'notLoaded' },
+    status,
     turns,
   });
 }

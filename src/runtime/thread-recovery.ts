@@ -1,16 +1,21 @@
 // A thread whose last turn never ended — the process stopped while it ran — is brought back
 // when it is loaded. A turn waiting for a human is revived: its tool calls run again and ask
-// again. Any other is closed as interrupted, the way the loop closes an interrupted turn.
+// again (unless the caller starts a turn of its own: a fleet task step taken over). Any other
+// is closed as interrupted, the way the loop closes an interrupted turn.
 import { danglingCalls } from '../engine/interruption.ts';
 import type { FunctionCallItem } from '../models/types.ts';
 import type { ReplayedThread } from './thread-log.ts';
 import type { ThreadSession } from './thread-session.ts';
 
-export function recoverUnfinishedTurn(session: ThreadSession, state: ReplayedThread): void {
+export function recoverUnfinishedTurn(
+  session: ThreadSession,
+  state: ReplayedThread,
+  revive = true,
+): void {
   const turn = state.turns.find((t) => t.id === state.unfinishedTurnId);
   if (!turn) return;
   const startedAtMs = state.unfinishedStartedAtMs ?? (turn.startedAt ?? 0) * 1000;
-  if (state.pendingApprovalIds.length === 0) {
+  if (!revive || state.pendingApprovalIds.length === 0) {
     session.closeCrashedTurn(turn, startedAtMs);
     return;
   }

@@ -94,7 +94,13 @@ export class ThreadSession {
    * The one way to build a session: from a thread's stored row and log (a new thread has an
    * empty log). A turn the process died in is revived or closed here (thread-recovery.ts).
    */
-  static fromLog(deps: SessionDeps, log: ThreadLog, row: ThreadRow, ephemeral: boolean) {
+  static fromLog(
+    deps: SessionDeps,
+    log: ThreadLog,
+    row: ThreadRow,
+    ephemeral: boolean,
+    reviveWaiting = true,
+  ) {
     const state = replay(log.events());
     const meta: ThreadMeta = {
       ...metaOfRow(row, ephemeral),
@@ -104,7 +110,7 @@ export class ThreadSession {
     };
     const settings = { ...(row.settings as ThreadSettings) };
     const session = new ThreadSession(row.id, deps, settings, log, state, meta);
-    recoverUnfinishedTurn(session, state);
+    recoverUnfinishedTurn(session, state, reviveWaiting);
     return session;
   }
 

@@ -6,6 +6,8 @@ import type { ThreadReadState } from '../protocol/methods-history.ts';
 import type { ServerNotification } from '../protocol/methods.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import type { ApprovalAnswer, PendingApproval } from '../runtime/approvals.ts';
+import { RuntimeError } from '../runtime/errors.ts';
+import type { RemoteThread, SharedThreads } from '../runtime/fleet-threads.ts';
 import type { TaskRunner } from '../runtime/task-service.ts';
 import { FileSearch } from '../runtime/file-search.ts';
 import type { ThreadManager } from '../runtime/thread-manager.ts';
@@ -21,6 +23,7 @@ import { providerHandlers } from './handlers-providers.ts';
 import { reviewHandlers } from './handlers-review.ts';
 import { taskHandlers } from './handlers-task.ts';
 import { threadHandlers } from './handlers-thread.ts';
+import { RemoteThreads } from './remote-threads.ts';
 import { createRouter, type ConnectionContext, type Handlers, type Router } from './router.ts';
 
 const STARTUP_STATUS: Record<string, 'starting' | 'ready' | 'failed' | undefined> = {
@@ -34,6 +37,8 @@ type Asked = { ctx: ConnectionContext; requestId: number; cancel: AbortControlle
 export type AppServerOptions = {
   /** Background tasks: serves the task/* methods and broadcasts task/updated. */
   tasks?: TaskRunner;
+  /** A fleet front: the threads its workers run, from the shared store and the bus. */
+  shared?: SharedThreads;
 };
 
 export class AppServer {
@@ -49,6 +54,8 @@ export class AppServer {
   readonly readStates = new Map<string, ThreadReadState>();
   /** fuzzyFileSearch: each root's file listing, reused while someone types. */
   readonly fileSearch = new FileSearch();
+  /** A fleet front's subscriptions to threads run by workers (null: one machine). */
+  readonly remote: RemoteThreads | null;
 
   private readonly offTasks: (() => void) | null = null;
   private readonly offMcp: () => void;
@@ -57,6 +64,7 @@ export class AppServer {
     readonly manager: ThreadManager,
     readonly options: AppServerOptions = {},
   ) {
+    this.remote = options.shared ? new RemoteThreads(options.shared) : null;
     this.router = createRouter(this.handlers());
     // Every client hears when an MCP server starts, is ready, or fails (with the reason).
     this.offMcp = manager.mcp.on((event) => {
@@ -93,6 +101,7 @@ export class AppServer {
     this.connections.add(ctx);
     ctx.onClose(() => {
       this.connections.delete(ctx);
+      this.remote?.dropConnection(ctx);
       for (const [threadId, set] of this.subscribers) {
         if (set.delete(ctx) && set.size === 0) this.maybeUnload(threadId);
       }
@@ -136,7 +145,20 @@ export class AppServer {
     for (const ctx of this.connections) if (ctx.clientInfo) ctx.notify(notification);
   }
 
+  /**
+   * On a fleet front, a thread this process does not hold, as the shared store has it (a
+   * worker's); null when the thread is this process's own (or there is no fleet).
+   */
+  async remoteThread(threadId: string): Promise<RemoteThread | null> {
+    if (!this.remote || this.manager.knows(threadId)) return null;
+    const found = await this.remote.shared.read(threadId);
+    if (!found)
+      throw new RuntimeError('thread_not_found', `no thread ${threadId} here or in the fleet`);
+    return found;
+  }
+
   close(): void {
+    this.remote?.close();
     this.offTasks?.();
     this.offMcp();
     for (const off of this.watched.values()) off();

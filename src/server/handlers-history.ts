@@ -69,16 +69,19 @@ type Entry = { turnId: string; item: ThreadItem };
 
 export function historyHandlers(server: AppServer): Handlers {
   const { manager } = server;
-  const turnsOf = (threadId: string): Turn[] => manager.readThread(threadId, true).turns;
+  // On a fleet front, a worker's thread is read from the shared store.
+  const turnsOf = async (threadId: string): Promise<Turn[]> =>
+    (await server.remoteThread(threadId))?.thread.turns ?? manager.readThread(threadId, true).turns;
   const revisionOf = (turns: Turn[]) => turns.at(-1)?.id ?? '';
 
   return {
-    'thread/turns/list': (params) => turnsPage(turnsOf(params.threadId), params),
-    'thread/items/list': (params) => {
-      const entries: Entry[] = turnsOf(params.threadId)
+    'thread/turns/list': async (params) => turnsPage(await turnsOf(params.threadId), params),
+    'thread/items/list': async (params) => {
+      const turns = await turnsOf(params.threadId);
+      const entries: Entry[] = turns
         .filter((turn) => !params.turnId || turn.id === params.turnId)
         .flatMap((turn) => turn.items.map((item) => ({ turnId: turn.id, item })));
-      if (params.turnId && !entries.length && !turnsOf(params.threadId).length) {
+      if (params.turnId && !entries.length && !turns.length) {
         throw new RuntimeError('turn_not_found', `thread ${params.threadId} has no turns`);
       }
       const cursor = params.cursor ?? null;
@@ -92,8 +95,8 @@ export function historyHandlers(server: AppServer): Handlers {
         direction: params.sortDirection ?? 'asc',
       });
     },
-    'thread/readState/update': (params) => {
-      const turns = turnsOf(params.threadId);
+    'thread/readState/update': async (params) => {
+      const turns = await turnsOf(params.threadId);
       const revision = revisionOf(turns);
       if (params.expectedRevision !== revision) {
         throw new RuntimeError(

@@ -37,6 +37,44 @@ export function threadHandlers(server: AppServer): Handlers {
       ? 'on-request'
       : undefined;
 
+  /**
+   * A fleet front resumes a thread a worker runs: subscribed to its live events first (so
+   * nothing falls between), then read from the shared store.
+   */
+  const remoteResume = async (
+    params: ParamsOf<'thread/resume'>,
+    ctx: ConnectionContext,
+  ): Promise<ResultOf<'thread/resume'>> => {
+    const remote = server.remote!;
+    await remote.subscribe(params.threadId, ctx);
+    let found;
+    try {
+      found = (await server.remoteThread(params.threadId))!;
+    } catch (err) {
+      remote.unsubscribe(params.threadId, ctx);
+      throw err;
+    }
+    const { thread, settings } = found;
+    const result: ResultOf<'thread/resume'> = {
+      thread: params.excludeTurns ? { ...thread, turns: [] } : thread,
+      model: settings.model,
+      modelProvider: settings.modelProvider,
+      cwd: settings.cwd,
+      runtimeWorkspaceRoots: [settings.cwd],
+      approvalPolicy: settings.approvalPolicy,
+      approvalsReviewer: 'user',
+      sandbox: sandboxPolicy(
+        settings.sandboxMode,
+        settings.networkAccess ?? false,
+        settings.writableRoots ?? [],
+      ),
+      reasoningEffort: settings.reasoningEffort,
+      instructionSources: found.instructionSources,
+    };
+    if (!params.initialTurnsPage) return result;
+    return { ...result, initialTurnsPage: turnsPage(thread.turns, params.initialTurnsPage) };
+  };
+
   // Codex sends thread/started after the response to thread/start (and thread/fork).
   const announce = (s: ThreadSession, ctx: ConnectionContext, reply: ReplyHooks) =>
     reply.afterReply(() =>
@@ -62,6 +100,7 @@ export function threadHandlers(server: AppServer): Handlers {
       return sessionResult(s, false);
     },
     'thread/resume': (params, ctx) => {
+      if (server.remote && !manager.knows(params.threadId)) return remoteResume(params, ctx);
       const s = session(params.threadId);
       applyThreadOverrides(s, params);
       server.subscribe(s, ctx);
@@ -107,9 +146,13 @@ export function threadHandlers(server: AppServer): Handlers {
     },
     'thread/search': (params) => searchThreads(manager, params),
     'thread/loaded/list': () => ({ data: manager.loadedThreadIds, nextCursor: null }),
-    'thread/read': (params) => ({
-      thread: manager.readThread(params.threadId, params.includeTurns ?? false),
-    }),
+    'thread/read': (params) => {
+      if (!server.remote || manager.knows(params.threadId))
+        return { thread: manager.readThread(params.threadId, params.includeTurns ?? false) };
+      return server.remoteThread(params.threadId).then((found) => ({
+        thread: params.includeTurns ? found!.thread : { ...found!.thread, turns: [] },
+      }));
+    },
     'thread/archive': (params) => {
       manager.setArchived(params.threadId, true);
       server.broadcast({ method: 'thread/archived', params: { threadId: params.threadId } });
@@ -152,6 +195,12 @@ export function threadHandlers(server: AppServer): Handlers {
       return {};
     },
     'thread/unsubscribe': (params, ctx) => {
+      if (server.remote?.watches(params.threadId))
+        return {
+          status: server.remote.unsubscribe(params.threadId, ctx)
+            ? 'unsubscribed'
+            : 'notSubscribed',
+        };
       if (!manager.loaded(params.threadId)) return { status: 'notLoaded' };
       return {
         status: server.unsubscribe(params.threadId, ctx) ? 'unsubscribed' : 'notSubscribed',

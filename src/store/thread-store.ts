@@ -255,6 +255,11 @@ export class ThreadStore {
     });
   }
 
+  /** Forgets where a log ends here (it is read again from the table at the next append). */
+  protected resetSeq(threadId: string): void {
+    this.nextSeq.delete(threadId);
+  }
+
   private seqFor(threadId: string): number {
     let seq = this.nextSeq.get(threadId);
     if (seq === undefined) {

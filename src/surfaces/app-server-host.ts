@@ -17,7 +17,7 @@ import {
   type TaskServiceOptions,
 } from '../runtime/task-service.ts';
 import { ThreadManager, type ManagerOptions } from '../runtime/thread-manager.ts';
-import { AppServer } from '../server/app-server.ts';
+import { AppServer, type AppServerOptions } from '../server/app-server.ts';
 import type { Connection, ConnectionOptions } from '../server/connection.ts';
 
 export type HostOptions = {
@@ -36,6 +36,10 @@ export type HostOptions = {
    * not see).
    */
   reviveWaiting?: (count: number, error: Error | null) => void;
+  /** Where threads are stored (default: SQLite under the home); a fleet worker's shared ones. */
+  threadStore?: ManagerOptions['store'];
+  /** A fleet front: threads its workers run, read and relayed from the shared store. */
+  sharedThreads?: AppServerOptions['shared'];
   /** For tests and embedding: commands run as they are; model streams made this way. */
   runner?: ManagerOptions['runner'];
   streamFor?: ManagerOptions['streamFor'];
@@ -76,12 +80,16 @@ export function startAppServerHost(options: HostOptions): AppServerHost;
 export function startAppServerHost(options: HostOptions): AppServerHost {
   const manager = new ThreadManager({
     config: options.config,
+    ...(options.threadStore ? { store: options.threadStore } : {}),
     ...(options.runner ? { runner: options.runner } : {}),
     ...(options.streamFor ? { streamFor: options.streamFor } : {}),
   });
   if (options.openStore) void manager.store;
   const tasks = options.tasks ? createTaskService(manager, options.tasks) : null;
-  const server = new AppServer(manager, tasks ? { tasks } : {});
+  const server = new AppServer(manager, {
+    ...(tasks ? { tasks } : {}),
+    ...(options.sharedThreads ? { shared: options.sharedThreads } : {}),
+  });
   const clients = new Set<YokeClient>();
   const { reviveWaiting } = options;
   // After the first messages are read: answering initialize does not wait for the store.

@@ -142,6 +142,8 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
       log: (line) => log(`tasks: ${line}`),
       ...(fleet ? { fleet: fleet.tasks } : {}),
     },
+    // A front reads and relays the threads its workers run.
+    ...(fleet?.threads.role === 'front' ? { sharedThreads: fleet.threads.shared } : {}),
     // Threads that were waiting on an approval when the daemon stopped ask again.
     reviveWaiting: () => {},
   });

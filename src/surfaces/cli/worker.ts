@@ -77,10 +77,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
     release();
     throw err;
   }
+  if (fleet.threads.role !== 'worker') throw new Error('a worker fleet has worker threads');
   const host = startAppServerHost({
     config,
-    openStore: true,
+    // The tasks' threads live in the shared store (this process works on a copy in memory).
+    threadStore: fleet.threads.store,
     tasks: {
+      threads: fleet.threads.hooks,
       ...(concurrency ? { concurrency } : {}),
       ...(warm !== undefined ? { warm } : {}),
       log: (line) => log(`tasks: ${line}`),

@@ -1,0 +1,149 @@
+// A fleet's agent threads seen and answered from any front: two fronts (`yoke serve --store …
+// --queue …`) and one worker, separate processes, on a PostgreSQL and a Redis of this test's
+// own, against the mock model. A task whose task.toml asks for approvals runs on the worker;
+// front A's terminal client watches its thread and sees the question; the web page of front B,
+// in Chromium, shows it and accepts it; front A's client hears it resolved, the task finishes,
+// and the thread read from front A (the shared store) holds every item once.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
+import { CodexDriver } from './support/codex-driver.ts';
+import { startProc, stopProc, type Proc } from './support/fleet-procs.ts';
+import { startMockModel } from './support/mock-model.ts';
+import { startPostgres } from './support/postgres-server.ts';
+import { startRedis } from './support/redis-server.ts';
+import { agentScript, git, shell } from './support/task-fixtures.ts';
+import { launchChromium } from './support/web.ts';
+
+type Json = Record<string, unknown>;
+type Item = { id: string; type: string; command?: string; status?: string };
+type Turn = { id: string; status: string; items: Item[] };
+
+const procs: Proc[] = [];
+
+test(
+  'fleet: a worker’s task asks for approval; the web page of another front accepts it',
+  { timeout: 240_000 },
+  async (t) => {
+    try {
+      await scenario(t);
+    } catch (err) {
+      for (const proc of procs)
+        process.stderr.write(`--- yoke ${proc.name}:\n${proc.output().slice(-20_000)}\n`);
+      throw err;
+    }
+  },
+);
+
+async function scenario(t: TestContext): Promise<void> {
+  const browser: Browser | null = await launchChromium();
+  // CI installs chromium (.ci/run): a missing browser is a failure, never a silent skip.
+  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
+  t.after(() => browser.close());
+  // Hooks run in the order they are added: the processes stop before Redis and PostgreSQL.
+  t.after(() => Promise.all(procs.map(stopProc)));
+  const [pg, redis] = await Promise.all([startPostgres(t), startRedis(t)]);
+  const mock = await startMockModel(
+    agentScript((prompt) => {
+      if (/approval please/.test(prompt)) return shell('printf approved > approved.txt');
+      throw new Error(`unexpected prompt: ${prompt}`);
+    }),
+  );
+  t.after(() => mock.close());
+  const work = tempRepo(
+    {
+      '.yoke/task.toml': 'approval_policy = "untrusted"\nchecks = ["test -f approved.txt"]\n',
+      'README.md': 'guarded\n',
+    },
+    t,
+  );
+  const repo = join(tempDir('origin', t), 'repo.git');
+  execFileSync('git', ['clone', '--quiet', '--bare', work, repo]);
+
+  const fleet = { FLEET_PG: pg.url, FLEET_REDIS: redis.url };
+  const urls = ['--store', 'env:FLEET_PG', '--queue', 'env:FLEET_REDIS'];
+  const start = async (args: string[], home: string, ready: RegExp) => {
+    const proc = await startProc(args, yokeEnv(mock.url, home, fleet), ready);
+    procs.push(proc);
+    return proc;
+  };
+  const [homeA, homeB] = [tempDir('front-a', t), tempDir('front-b', t)];
+  const [, frontB] = await Promise.all([
+    start(['serve', ...urls], homeA, /yoke serve listening on/),
+    start(['serve', ...urls], homeB, /yoke serve listening on/),
+    start(['worker', ...urls], tempDir('worker', t), /yoke worker \S+ ready/),
+  ]);
+
+  // Front A: a terminal client submits the task and watches its thread.
+  const { url } = JSON.parse(readFileSync(join(homeA, 'serve.json'), 'utf8')) as { url: string };
+  const token = readFileSync(join(homeA, 'serve.token'), 'utf8').trim();
+  const terminal = await CodexDriver.ws(url, { Authorization: `Bearer ${token}` });
+  t.after(() => terminal.close());
+  await terminal.initialize('terminal');
+  const { task } = (await terminal.request('task/submit', {
+    prompt: 'approval please, as a task',
+    repo,
+  })) as { task: { id: string } };
+  const withThread = await terminal.waitFor(
+    'task/updated',
+    (p) => (p.task as Json).id === task.id && ((p.task as Json).threadIds as string[]).length > 0,
+  );
+  const threadId = ((withThread.task as Json).threadIds as string[])[0]!;
+  const asked = terminal.nextServerRequest('item/commandExecution/requestApproval');
+  const resumed = (await terminal.request('thread/resume', { threadId })) as { thread: Json };
+  assert.equal(resumed.thread.id, threadId, 'front A reads the worker’s thread');
+  const question = await asked; // front A's client is asked too, and leaves it to the page
+  assert.equal((question.params as Json).threadId, threadId);
+
+  // Front B's web page shows the question on its board and accepts it.
+  const loginUrl = /Yoke is ready: (http:\/\/\S+)/.exec(frontB.output())![1]!;
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(loginUrl);
+  const approval = page.getByTestId('approvals').getByTestId('approval');
+  await approval.waitFor({ timeout: 120_000 });
+  assert.match((await approval.textContent()) ?? '', /printf approved > approved\.txt/);
+  const resolved = terminal.waitFor('serverRequest/resolved', (p) => p.threadId === threadId);
+  await page.getByTestId('approvals').getByTestId('approval-accept').click();
+  await resolved; // front A hears the answer given on front B
+
+  const done = (await terminal.waitFor('task/updated', (p) =>
+    ['succeeded', 'failed', 'cancelled'].includes((p.task as Json).status as string),
+  )) as { task: Json };
+  assert.equal(done.task.status, 'succeeded', JSON.stringify(done.task.error));
+  assert.equal(git(repo, 'show', `${done.task.branch as string}:approved.txt`), 'approved');
+  await page
+    .locator(`[data-column=done] [data-task-id="${task.id}"][data-status=succeeded]`)
+    .waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('approvals').count(), 0);
+
+  // The thread as front A reads it from the shared store: complete, each item once.
+  const read = (await terminal.request('thread/read', { threadId, includeTurns: true })) as {
+    thread: { turns: Turn[] };
+  };
+  const turns = read.thread.turns;
+  assert.equal(turns.length, 1, 'one turn');
+  assert.equal(turns[0]!.status, 'completed');
+  const items = turns[0]!.items;
+  const ids = items.map((i) => i.id);
+  assert.equal(new Set(ids).size, ids.length, `no item twice: ${ids.join(' ')}`);
+  assert.deepEqual(
+    items.map((i) => i.type),
+    ['userMessage', 'commandExecution', 'agentMessage'],
+  );
+  const command = items[1]!;
+  assert.match(command.command ?? '', /printf approved > approved\.txt/);
+  assert.equal(command.status, 'completed');
+  // thread/turns/list on front A agrees.
+  const listed = (await terminal.request('thread/turns/list', {
+    threadId,
+    itemsView: 'full',
+  })) as { data: Turn[] };
+  assert.deepEqual(
+    listed.data.flatMap((turn) => turn.items.map((i) => i.id)),
+    ids,
+  );
+}
