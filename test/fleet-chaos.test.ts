@@ -1,0 +1,186 @@
+// The fleet's failure points (issue 14, docs/fleet.md "What holds when something fails"), each
+// through the real binaries on a PostgreSQL and a Redis of the test's own (test/support/
+// fleet-harness.ts): the front SIGKILLed while tasks run, Redis restarted mid-run, a 10 s
+// PostgreSQL outage mid-run, a worker SIGKILLed in the middle of an agent node. After each,
+// every task has succeeded exactly once: one `succeeded` in its log, a gap-free log, one commit
+// on its pushed branch with the file its agent wrote.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Task } from '../src/protocol/methods-task.ts';
+import { runYoke } from './support/cli.ts';
+import {
+  chaosFleet,
+  frontClient,
+  statuses,
+  withDiagnostics,
+  type ChaosFleet,
+  type FrontClient,
+} from './support/fleet-harness.ts';
+import {
+  hang,
+  type MockOutput,
+  type MockStep,
+  type RecordedRequest,
+} from './support/mock-model.ts';
+import { afterToolOutput, git, shell, toolOutputs } from './support/task-fixtures.ts';
+import { text } from './support/mock-model.ts';
+
+/** Short, so that a dead worker's tasks are taken over within seconds; not so short that a
+ * worker whose event loop stalls under load loses a task it still runs. */
+const LOCK = ['-c', 'fleet.lock_duration_ms=8000', '-c', 'fleet.stalled_interval_ms=2000'];
+
+/** The task's number, from its prompt (anywhere in the request: a taken-over task's new thread
+ * adds a note after it). */
+const taskNumber = (r: RecordedRequest) => /chaos task (\d+)/.exec(r.body)?.[1] ?? 'x';
+
+/** Each task's agent writes answer.txt and prints where it ran; then it is done. */
+function script(hold?: (r: RecordedRequest) => boolean) {
+  return (r: RecordedRequest): MockOutput | MockStep => {
+    const n = taskNumber(r);
+    if (!afterToolOutput(r)) return shell(`echo "task ${n}" > answer.txt && pwd`);
+    if (hold?.(r)) return hang(text('still thinking about it'));
+    return text(`done: ${toolOutputs(r).at(-1)!.slice(0, 40)}`);
+  };
+}
+
+async function submit(front: FrontClient, fleet: ChaosFleet, count: number): Promise<Task[]> {
+  const tasks: Task[] = [];
+  for (let i = 0; i < count; i++)
+    tasks.push(
+      (await front.client.request('task/submit', { prompt: `chaos task ${i}`, repo: fleet.repo }))
+        .task,
+    );
+  return tasks;
+}
+
+/** Every task succeeded exactly once, its log whole, its branch one commit with its answer. */
+async function assertAllDoneOnce(front: FrontClient, fleet: ChaosFleet, tasks: Task[]) {
+  const results = await Promise.all(tasks.map((t) => front.settled(t.id)));
+  for (const [i, task] of results.entries()) {
+    assert.equal(task.status, 'succeeded', `${task.id}: ${task.error?.message ?? ''}`);
+    const log = await front.log(task.id);
+    assert.deepEqual(
+      log.map((e) => e.seq),
+      log.map((_, k) => k + 1),
+      `${task.id}: the log has no gap and no duplicate`,
+    );
+    const steps = statuses(log);
+    assert.equal(steps.filter((s) => s.status === 'succeeded').length, 1, 'succeeded once');
+    assert.equal(steps.at(-1)!.status, 'succeeded', 'succeeded last');
+    assert.equal(git(fleet.repo, 'rev-list', '--count', `${task.baseCommit}..${task.branch}`), '1');
+    assert.equal(git(fleet.repo, 'show', `${task.branch}:answer.txt`), `task ${i}`);
+  }
+  assert.equal(git(fleet.repo, 'for-each-ref', 'refs/yoke/checkpoints'), '', 'checkpoints dropped');
+  return results;
+}
+
+/** How many times each task was started or taken over (its `preparing` entries). */
+async function starts(front: FrontClient, task: Task) {
+  return statuses(await front.log(task.id)).filter((s) => s.status === 'preparing');
+}
+
+test(
+  'fleet chaos: the front SIGKILLed while tasks run; they run on, and a new front shows and ends them',
+  { timeout: 300_000 },
+  async (t) => {
+    const fleet = await chaosFleet(t, { workers: 2, script: script(), settings: LOCK });
+    await withDiagnostics(
+      () => fleet.procs,
+      async () => {
+        const first = await fleet.startFront();
+        await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
+        const client = await frontClient(fleet.frontHome);
+        const tasks = await submit(client, fleet, 6);
+        // Four run (two workers, two each), held in their checks; two wait in the queue.
+        await fleet.gate.waitHeld(4);
+        first.child.kill('SIGKILL');
+        await first.exited;
+        client.close();
+
+        const killedAt = Date.now();
+        await fleet.startFront();
+        const startedMs = Date.now() - killedAt;
+        const front = await frontClient(fleet.frontHome);
+        t.after(() => front.close());
+        const listed = await front.client.request('task/list', {});
+        const ids = new Set(listed.data.map((task) => task.id));
+        for (const task of tasks) assert.ok(ids.has(task.id), `${task.id} listed by the new front`);
+        const running = listed.data.filter((task) => task.status === 'running');
+        assert.equal(running.length, 4, `four still running: ${listed.data.map((x) => x.status)}`);
+        const cli = await runYoke(['task', 'list'], { cwd: fleet.frontHome, env: fleet.frontEnv });
+        assert.equal(cli.code, 0, cli.stderr);
+        for (const task of tasks) assert.match(cli.stdout, new RegExp(`^${task.id}\\s`, 'm'));
+
+        fleet.gate.release();
+        await assertAllDoneOnce(front, fleet, tasks);
+        // Nothing was started twice: the workers ran on without the front.
+        for (const task of tasks) assert.equal((await starts(front, task)).length, 1);
+        process.stderr.write(`# new front serving ${startedMs} ms after the kill\n`);
+      },
+    );
+  },
+);
+
+test(
+  'fleet chaos: a worker SIGKILLed in the middle of an agent node; another takes the task over and finishes it once',
+  { timeout: 300_000 },
+  async (t) => {
+    let victimDir: ((dir: string) => void) | null = null;
+    const held = new Promise<string>((resolve) => (victimDir = resolve));
+    // The first agent to come back from its shell step hangs in its model stream: its worker
+    // is killed there, mid-node.
+    const hold = (r: RecordedRequest) => {
+      if (!victimDir) return false;
+      victimDir(toolOutputs(r).at(-1)!);
+      victimDir = null;
+      return true;
+    };
+    const fleet = await chaosFleet(t, { workers: 2, script: script(hold), settings: LOCK });
+    fleet.gate.release(); // checks pass at once here
+    await withDiagnostics(
+      () => fleet.procs,
+      async () => {
+        await fleet.startFront();
+        const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
+        const front = await frontClient(fleet.frontHome);
+        t.after(() => front.close());
+        const tasks = await submit(front, fleet, 4);
+
+        const dir = await held;
+        const victim = fleet.workerHomes.findIndex((home) => dir.includes(home));
+        assert.ok(victim >= 0, `the held agent ran in ${dir}, under no worker's home`);
+        const victimId = fleet.workerId(workers[victim]!);
+        workers[victim]!.child.kill('SIGKILL');
+        const killedAt = Date.now();
+        await workers[victim]!.exited;
+
+        const results = await assertAllDoneOnce(front, fleet, tasks);
+        let takenOver = 0;
+        for (const task of results) {
+          const begun = await starts(front, task);
+          const moved = begun.filter((s) => /taken over/.test(s.message));
+          if (!moved.length) continue;
+          takenOver++;
+          assert.match(begun[0]!.message, new RegExp(victimId.replace(/[.]/g, '\\.')));
+          assert.doesNotMatch(moved.at(-1)!.message, new RegExp(victimId.replace(/[.]/g, '\\.')));
+          const log = await front.log(task.id);
+          const at = log.find((e) => e.type === 'status' && /taken over/.test(e.message ?? ''))!;
+          process.stderr.write(`# taken over ${at.atMs - killedAt} ms after the kill\n`);
+        }
+        assert.ok(takenOver >= 1, 'the task of the killed worker was taken over');
+
+        // The killed worker comes back: the worktrees it left are swept.
+        const back = await fleet.startWorker(victim);
+        const worktrees = join(fleet.workerHomes[victim]!, 'worktrees');
+        const left = existsSync(worktrees) ? readdirSync(worktrees) : [];
+        assert.deepEqual(
+          left.filter((name) => !name.startsWith('.')),
+          [],
+        );
+        assert.match(back.output(), /removed \d+ orphaned worktree/);
+      },
+    );
+  },
+);
