@@ -1,5 +1,6 @@
 // modelProvider/list: Yoke's built-in OpenAI provider and each [model_providers.NAME] of the
-// config, the default named, URLs with credentials not shown.
+// config, the default named, URLs with credentials not shown. experimentalFeature/list (the
+// Codex TUI asks after /model): Yoke has no feature flags.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,3 +60,28 @@ test('modelProvider/list shows the configured providers', { timeout: 30_000 }, a
   ]);
   assert.ok(!JSON.stringify(listed).includes('secret'), 'no credentials on the wire');
 });
+
+test(
+  'experimentalFeature/list is empty; naming a feature is refused',
+  { timeout: 30_000 },
+  async (t) => {
+    const home = tempDir('home', t);
+    const host = startAppServerHost({
+      config: loadConfig({ env: { YOKE_HOME: home }, cwd: home }),
+    });
+    t.after(() => host.close());
+    const client = await host.connect({ name: 'features_test', version: '0' }, { validate: true });
+    assert.deepEqual(await client.request('experimentalFeature/list', {}), {
+      data: [],
+      nextCursor: null,
+    });
+    assert.deepEqual(
+      await client.request('experimentalFeature/enablement/set', { enablement: {} }),
+      { enablement: {} },
+    );
+    await assert.rejects(
+      client.request('experimentalFeature/enablement/set', { enablement: { apps: true } }),
+      /no experimental feature apps/,
+    );
+  },
+);

@@ -174,4 +174,35 @@ export const clientMethods = {
     z.object({ cwds: z.array(z.string()).nullable().optional() }),
     z.object({ marketplaces: z.array(z.unknown()) }),
   ),
+  'experimentalFeature/list': def(
+    'clientRequest',
+    'Experimental feature flags and whether each is on. Yoke has none: its behaviour is set ' +
+      'by config.toml keys, so the list is empty.',
+    z.object({
+      cursor: z.string().nullable().optional(),
+      limit: z.number().int().nullable().optional(),
+      threadId: z.string().nullable().optional(),
+    }),
+    z.object({
+      data: z.array(
+        z.object({
+          name: z.string(),
+          stage: z.enum(['beta', 'underDevelopment', 'stable', 'deprecated', 'removed']),
+          enabled: z.boolean(),
+          defaultEnabled: z.boolean(),
+          displayName: z.string().nullable().optional(),
+          description: z.string().nullable().optional(),
+          announcement: z.string().nullable().optional(),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    }),
+  ),
+  'experimentalFeature/enablement/set': def(
+    'clientRequest',
+    'Turns experimental features on or off. Yoke has none: an empty map is accepted, a named ' +
+      'feature is refused as unknown.',
+    z.object({ enablement: z.record(z.string(), z.boolean()) }),
+    z.object({ enablement: z.record(z.string(), z.boolean()) }),
+  ),
 } as const;

@@ -9,6 +9,7 @@ import { mergeTables, type ConfigSourceLayer } from '../runtime/config/layers.ts
 import { OPENAI_DEFAULT_URL } from '../runtime/config/provider.ts';
 import type { ConfigFile } from '../runtime/config/schema.ts';
 import { isTable } from '../runtime/config/table.ts';
+import { RuntimeError } from '../runtime/errors.ts';
 import { discoverSkills } from '../runtime/skills.ts';
 import type { AppServer } from './app-server.ts';
 import type { Handlers } from './router.ts';
@@ -41,6 +42,16 @@ export function clientHandlers(server: AppServer): Handlers {
       data: [{ name: 'Default', mode: 'default', model: null, reasoning_effort: null }],
     }),
     'plugin/installed': () => ({ marketplaces: [] }),
+    'experimentalFeature/list': () => ({ data: [], nextCursor: null }),
+    'experimentalFeature/enablement/set': (params) => {
+      const names = Object.keys(params.enablement);
+      if (names.length)
+        throw new RuntimeError(
+          'input_invalid',
+          `Yoke has no experimental feature ${names.join(', ')}: its behaviour is set in config.toml`,
+        );
+      return { enablement: {} };
+    },
     fuzzyFileSearch: async (params) => ({
       files: (await server.fileSearch.search(params.query, params.roots)).map((m) => ({
         ...m,

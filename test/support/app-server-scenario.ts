@@ -198,6 +198,7 @@ export async function runScenario(
   await d.request('fs/unwatch', { watchId: 'scenario-w' });
   const providers = await d.request('modelProvider/list', {});
   assert.equal(providers.defaultProviderId, 'openai');
+  assert.deepEqual((await d.request('experimentalFeature/list', {})).data, []);
   await d.request('thread/delete', { threadId: fork.id });
   await d.waitFor('thread/deleted', (p) => p.threadId === fork.id);
   transcript.push(...d.transcript);
