@@ -24,7 +24,7 @@ export type PatchCase = {
 } & (
   | { kind: 'same' }
   | {
-      kind: 'atomicity' | 'padded-move' | 'header-addition' | 'move-self' | 'bom';
+      kind: 'atomicity' | 'padded-move' | 'header-addition' | 'move-self' | 'bom' | 'lenient';
       yoke: boolean;
       codex: boolean;
       codexTwin: Twin;
@@ -262,11 +262,15 @@ function regularCase(b: Builder, id: number): PatchCase {
   if (ops.length === 0) return regularCase(b, id);
   const padded = g.chance(0.3);
   if (padded) tags.add('padded-markers');
-  const patch = wrap(
+  const text = wrap(
     g,
     ops.flatMap((o) => o.text),
     padded,
   );
+  // Sometimes the patch itself comes with CRLF line endings.
+  const crlf = g.chance(0.1);
+  if (crlf) tags.add('crlf-patch');
+  const patch = crlf ? text.replace(/\n/g, '\r\n') : text;
   const failing = ops.findIndex((o) => FAILS.has(o.kind));
   const base = { id, tags: [...tags].sort(), files, patch };
   if (failing <= 0) return { ...base, kind: 'same' };
@@ -293,7 +297,7 @@ function differenceCase(b: Builder, id: number): PatchCase {
   spec.lines[0] = `first ${id}`;
   const text = b.render(spec);
   const files: Files = { 'f.txt': text, 'other.txt': 'x\n' };
-  const kind = g.pick(['padded-move', 'header-addition', 'move-self', 'bom'] as const);
+  const kind = g.pick(['padded-move', 'header-addition', 'move-self', 'bom', 'lenient'] as const);
   const lines = spec.lines;
   const edit = ['@@', `-${lines[0]}`, `+${lines[0]} edited`];
   if (kind === 'padded-move') {
@@ -350,6 +354,7 @@ function differenceCase(b: Builder, id: number): PatchCase {
       yokeTwin: { files, patch: wrap(g, ['*** Update File: f.txt', ...edit], false) },
     };
   }
+  if (kind === 'lenient') return lenientCase(b, id, files, lines);
   // A BOM: Codex keeps it in the first line, so context naming that line does not match.
   const bomFiles = { ...files, 'f.txt': `\uFEFF${text}` };
   return {
@@ -361,6 +366,50 @@ function differenceCase(b: Builder, id: number): PatchCase {
     yoke: true,
     codex: false,
     codexTwin: 'unchanged',
+  };
+}
+
+/**
+ * A patch Codex refuses and Yoke accepts (docs/apply-patch.md), with the plain patch Yoke must
+ * treat it as. `lines[0]` is unique in the file and the file has at least three lines.
+ */
+function lenientCase(b: Builder, id: number, files: Files, lines: readonly string[]): PatchCase {
+  const g = b.g;
+  const update = '*** Update File: f.txt';
+  const first = [`-${lines[0]}`, `+${lines[0]} edited`];
+  const second = [`-${lines[1]}`, `+${lines[1]} edited`];
+  const variants: [string, string[], string[]][] = [
+    ['fence', [update, '@@', ...first], [update, '@@', ...first]],
+    [
+      'blank-in-add',
+      ['*** Add File: n.txt', '+a', '', '+b'],
+      ['*** Add File: n.txt', '+a', '+', '+b'],
+    ],
+    ['unified-header', [update, '@@ -1,3 +1,3 @@', ...first], [update, '@@', ...first]],
+    ['short-header', [update, '@@ first', ...second], [update, `@@ ${lines[0]}`, ...second]],
+    [
+      'repeated-header',
+      [update, `@@ ${lines[0]}`, ` ${lines[0]}`, ...second],
+      [update, '@@', ` ${lines[0]}`, ...second],
+    ],
+    [
+      'end-of-file-elsewhere',
+      [update, '@@', ...first, '*** End of File'],
+      [update, '@@', ...first],
+    ],
+  ];
+  const [variant, body, plain] = g.pick(variants);
+  const patch = wrap(g, body, false);
+  return {
+    id,
+    tags: ['lenient', variant],
+    files,
+    patch: variant === 'fence' ? `\`\`\`\n${patch}\n\`\`\`` : patch,
+    kind: 'lenient',
+    yoke: true,
+    codex: false,
+    codexTwin: 'unchanged',
+    yokeTwin: { files, patch: wrap(g, plain, false) },
   };
 }
 
