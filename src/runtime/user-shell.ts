@@ -1,5 +1,6 @@
 // A shell command the user runs in a thread (thread/shellCommand, the Codex TUI's `!cmd`): a
-// turn of its own with one commandExecution item marked `source: "userShell"`, run by bash in
+// turn of its own (or a part of the running one, see RunningTurn.runAuxiliary) with one
+// commandExecution item marked `source: "userShell"`, run by bash in
 // the thread's cwd under the thread's sandbox, its output streamed as it comes. No approval is
 // asked (the user typed it). The model sees it afterwards: the command, its exit code and its
 // output (cut to the output budget) are recorded as a user message in a <user_shell_command>
