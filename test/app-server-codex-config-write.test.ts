@@ -126,6 +126,11 @@ test(
       projects: { [`${repo}/a.b`]: { trust_level: 'trusted' } },
     });
     const read = await driver.request('config/read', {});
+    assert.deepEqual(
+      (read.config as Json).projects,
+      { [`${repo}/a.b`]: { trust_level: 'trusted' } },
+      'a Codex key Yoke does not act on is kept and shown',
+    );
     assert.deepEqual((read.config as Json).sandbox_workspace_write, {
       network_access: true,
       writable_roots: ['/tmp/extra'],
