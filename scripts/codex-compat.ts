@@ -130,9 +130,10 @@ export function renderCodexCompat(): string {
     '- `config/value/write` and `config/batchWrite` write `$YOKE_HOME/config.toml` and',
     '  nothing else; a value is replaced on its own line and comments are kept, but an edit',
     '  the line editor cannot follow (a table written inline or with dotted keys, an array of',
-    '  tables) writes the file anew from its values, without its comments. The running',
-    '  server keeps the configuration it started with (`reloadUserConfig` has no effect);',
-    '  `config/read` reads the files again, so it shows a write at once.',
+    '  tables) writes the file anew from its values, without its comments. `config/read`',
+    '  reads the files again and new threads take the written model, effort, approval',
+    '  policy and sandbox; loaded threads, the provider and MCP servers keep the start-up',
+    '  configuration (`reloadUserConfig` reloads nothing into loaded threads).',
     '',
   ];
   return out.join('\n');
