@@ -121,6 +121,20 @@ test(
       'config/batchWrite answered ok',
     );
 
+    // /new: the new thread runs with the chosen model and effort (the TUI sends them).
+    tui.typeText('/new');
+    await tui.waitFor('start a new chat');
+    tui.press('Enter');
+    await tui.waitFor((screen) => !screen.includes('tui-shell-5'));
+    tui.typeText('hello in the new thread');
+    await tui.waitFor('› hello in the new thread');
+    tui.press('Enter');
+    const fresh = await tui.waitFor('I see you ran it.');
+    saveArtifact('new-thread-screen.txt', fresh);
+    const request = mock.requests.find((r) => r.body.includes('hello in the new thread'))!;
+    assert.equal((request.json as Json).model, 'yoke-mock-model');
+    assert.equal(((request.json as Json).reasoning as Json | undefined)?.effort, 'high');
+
     tui.typeText('/quit');
     await tui.waitFor('exit Codex');
     tui.press('Enter');
