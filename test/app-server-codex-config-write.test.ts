@@ -1,6 +1,7 @@
 // config/value/write and config/batchWrite over a spawned `yoke app-server` (stdio), as a Codex
 // client sends them: the user config.toml is edited in place (comments kept), config/read shows
-// the new values with their origin and the file's version, a key a higher layer still decides
+// the new values with their origin and the file's version, a new thread takes the written
+// model, a key a higher layer still decides
 // answers okOverridden, and every refused write (wrong layer, stale version, invalid value, a
 // path through a value) is -32600 with data.config_write_error_code and leaves the file as it
 // was. Every message validates against Codex's own schema.
@@ -94,6 +95,10 @@ test(
       version: wrote.version,
     });
 
+    // A new thread takes the written default (as after a restart).
+    const started = await driver.request('thread/start', { cwd: repo, model: null });
+    assert.equal(started.model, 'm-new');
+
     // Several edits at once: a quoted part holding dots, a table merged, a new key.
     const batch = await driver.request('config/batchWrite', {
       edits: [
@@ -126,6 +131,11 @@ test(
       projects: { [`${repo}/a.b`]: { trust_level: 'trusted' } },
     });
     const read = await driver.request('config/read', {});
+    assert.deepEqual(
+      (read.config as Json).projects,
+      { [`${repo}/a.b`]: { trust_level: 'trusted' } },
+      'a Codex key Yoke does not act on is kept and shown',
+    );
     assert.deepEqual((read.config as Json).sandbox_workspace_write, {
       network_access: true,
       writable_roots: ['/tmp/extra'],

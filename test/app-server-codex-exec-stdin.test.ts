@@ -3,10 +3,11 @@
 // written in base64 reaches the command as it runs, closeStdin ends it; resize and tty get a
 // precise refusal (Yoke runs commands on pipes, never a PTY); terminate kills the command,
 // whose answer is exit code 137. Every message validates against Codex's own schema.
+// Process ids belong to the connection that started them, as in Codex.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
-import { CodexDriver, type Json } from './support/codex-driver.ts';
+import { CodexDriver, startWsServer, type Json } from './support/codex-driver.ts';
 import { codexSchemaDir } from './support/codex-package.ts';
 import { loadCodexSchema } from './support/codex-schema.ts';
 import { startMockModel } from './support/mock-model.ts';
@@ -155,5 +156,53 @@ test(
 
     const schema = loadCodexSchema(process.env.CODEX_SCHEMA_DIR || (await codexSchemaDir()));
     assert.deepEqual(schema.check('exec-resize', driver.transcript).failures, []);
+  },
+);
+
+test(
+  'process ids belong to their connection: another client cannot write to or stop them',
+  { timeout: 600_000 },
+  async (t) => {
+    const mock = await startMockModel([]);
+    t.after(() => mock.close());
+    const repo = tempRepo({ 'a.txt': 'a\n' }, t);
+    const server = await startWsServer(yokeEnv(mock.url, tempDir('home', t)), repo);
+    t.after(() => server.stop());
+    const [a, b] = [await server.connect(), await server.connect()];
+    t.after(() => a.close());
+    t.after(() => b.close());
+    await a.initialize();
+    await b.initialize();
+    const cat = a.request('command/exec', {
+      command: ['cat'],
+      cwd: repo,
+      processId: 'shared-name',
+      streamStdin: true,
+    });
+    // Once a's command runs (its first write is answered), b cannot reach it.
+    await a.request('command/exec/write', {
+      processId: 'shared-name',
+      deltaBase64: b64('from a\n'),
+    });
+    for (const [method, params] of [
+      ['command/exec/write', { processId: 'shared-name', deltaBase64: b64('x') }],
+      ['command/exec/terminate', { processId: 'shared-name' }],
+    ] as const)
+      assert.match(await refusal(b.request(method, params)), /no running command shared-name/);
+    // The same id on the other connection is its own command.
+    const own = b.request('command/exec', {
+      command: ['cat'],
+      cwd: repo,
+      processId: 'shared-name',
+      streamStdin: true,
+    });
+    await b.request('command/exec/write', {
+      processId: 'shared-name',
+      deltaBase64: b64('from b\n'),
+      closeStdin: true,
+    });
+    assert.equal((await own).stdout, 'from b\n');
+    await a.request('command/exec/write', { processId: 'shared-name', closeStdin: true });
+    assert.equal((await cat).stdout, 'from a\n');
   },
 );

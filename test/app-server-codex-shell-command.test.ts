@@ -2,7 +2,8 @@
 // answer is {} and a turn follows with one commandExecution item marked source "userShell",
 // its output streamed; it runs in the thread's cwd under the thread's sandbox (a read-only
 // thread cannot write); the command and its output are stored with the thread and the next
-// model request carries them; a timeout ends it; a running turn refuses it. Every message
+// model request carries them; a timeout ends it; beside a running turn it joins that turn.
+// Every message
 // validates against Codex's own schema.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -48,7 +49,7 @@ test(
   'thread/shellCommand runs in the thread’s sandbox, streams, and is kept for the model',
   { timeout: 600_000 },
   async (t) => {
-    const mock = await startMockModel([text('Noted.'), hang()]);
+    const mock = await startMockModel([text('Noted.'), hang(), text('Done with both.')]);
     t.after(() => mock.close());
     const repo = tempRepo({ 'a.txt': 'a\n' }, t);
     const home = tempDir('home', t);
@@ -87,15 +88,28 @@ test(
     assert.match(sent, /hello-42/);
     assert.match(sent, /Exit code: 0/);
 
-    // A running turn refuses it.
+    // Beside a running turn: the item is that turn's, and the model request in flight starts
+    // again with the record, as steering does.
     const busy = await driver.request('turn/start', { threadId, input: input('long') });
+    const busyId = (busy.turn as Json).id;
     await mock.waitForRequests(2);
-    await driver.request('thread/shellCommand', { threadId, command: 'true' }).then(
-      () => assert.fail('not refused'),
-      (e: Error) => assert.match(e.message, /is running turn/),
+    assert.deepEqual(
+      await driver.request('thread/shellCommand', { threadId, command: 'echo beside-$((1+1))' }),
+      {},
     );
-    await driver.request('turn/interrupt', { threadId, turnId: (busy.turn as Json).id });
-    await driver.waitFor('turn/completed', (p) => (p.turn as Json).status === 'interrupted');
+    const beside = await driver.waitFor(
+      'item/completed',
+      (p) => (p.item as Json).source === 'userShell' && p.turnId === busyId,
+    );
+    assert.equal((beside.item as Json).exitCode, 0);
+    const finished = await driver.waitFor('turn/completed', (p) => (p.turn as Json).id === busyId);
+    assert.equal((finished.turn as Json).status, 'completed');
+    assert.match(mock.requests[2]!.body, /<user_shell_command>[^]*beside-2/);
+    const before = mock.requests[1]!.body;
+    assert.ok(
+      mock.requests[2]!.body.startsWith(before.slice(0, before.lastIndexOf(']'))),
+      'the restarted request extends the one in flight (prompt cache prefix)',
+    );
 
     // Stored with the thread: thread/read shows the item.
     const read = await driver.request('thread/read', { threadId, includeTurns: true });

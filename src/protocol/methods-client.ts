@@ -117,8 +117,9 @@ export const clientMethods = {
       'merges a table into the one there, replace replaces it. The result must load as a ' +
       'configuration, or nothing is written. Errors are -32600 with ' +
       'data.config_write_error_code (configLayerReadonly, configVersionConflict, ' +
-      'configValidationError, configPathNotFound). The running server goes on with the ' +
-      'configuration it started with; config/read shows the file at once.',
+      'configValidationError, configPathNotFound). config/read shows the file at once and ' +
+      'new threads take its model, effort, approval policy and sandbox; loaded threads, the ' +
+      'provider, MCP servers and the rest keep the start-up configuration until a restart.',
     z.object({ ...ConfigEditFields, ...ConfigWriteTarget }),
     ConfigWriteResult,
   ),

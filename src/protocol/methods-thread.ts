@@ -220,8 +220,9 @@ export const threadMethods = {
       'cwd, under the thread’s sandbox (Codex runs it unsandboxed), without asking for ' +
       'approval. Answers {} at once; a turn follows with one commandExecution item ' +
       '(source userShell) and its output as item/commandExecution/outputDelta. The command ' +
-      'and its output are kept in the thread for the model’s next turn. timeoutMs defaults ' +
-      'to one hour. Refused while a turn runs.',
+      'and its output are kept in the thread for the model’s next request. timeoutMs ' +
+      'defaults to one hour. While a turn runs, the command joins that turn instead: its ' +
+      'item is that turn’s, and the model request in flight starts again with its output.',
     z.object({
       ...ThreadId,
       command: z.string(),

@@ -48,6 +48,10 @@ export class ThreadManager {
   private readonly sessions = new Map<string, ThreadSession>();
   private readonly deps: SessionDeps;
   private lister: ModelLister | null = null;
+  /** New threads' defaults as the last config write left them (useWrittenDefaults). */
+  private written: Partial<
+    Pick<ResolvedConfig, 'model' | 'reasoningEffort' | 'approvalPolicy' | 'sandboxMode' | 'layers'>
+  > = {};
 
   constructor(private readonly options: ManagerOptions) {
     this.storeInstance = options.store ?? null;
@@ -81,8 +85,29 @@ export class ThreadManager {
     return this.lister.list(provider, includeHidden);
   }
 
+  /**
+   * The user's config.toml was written (config/value/write): new threads take their model,
+   * effort, approval policy and sandbox from `fresh` from now on, as they would after a
+   * restart. Loaded threads, the provider, MCP servers and the rest keep what they started with.
+   */
+  useWrittenDefaults(fresh: ResolvedConfig): void {
+    this.written = {
+      model: fresh.model,
+      reasoningEffort: fresh.reasoningEffort,
+      approvalPolicy: fresh.approvalPolicy,
+      sandboxMode: fresh.sandboxMode,
+      layers: fresh.layers,
+    };
+  }
+
+  /** Whether some configuration source sets approval_policy (else a Codex client's null asks Codex's default). */
+  get approvalPolicyConfigured(): boolean {
+    const layers = this.written.layers ?? this.options.config.layers;
+    return layers.some((l) => l.values.approval_policy !== undefined);
+  }
+
   startThread(options: StartOptions = {}): ThreadSession {
-    const { config } = this.options;
+    const config = { ...this.options.config, ...this.written };
     const settings: ThreadSettings = {
       model: options.model ?? config.model,
       modelProvider: options.modelProvider ?? config.provider.name,

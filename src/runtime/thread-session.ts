@@ -231,32 +231,39 @@ export class ThreadSession {
   }
 
   /**
-   * Runs a shell command the user typed (thread/shellCommand) as a turn of its own, in the
-   * thread's cwd under its sandbox; its output is recorded for the model (user-shell.ts).
+   * Runs a shell command the user typed (thread/shellCommand) in the thread's cwd under its
+   * sandbox, as a turn of its own or beside the running one; its output is recorded for the
+   * model (user-shell.ts).
    */
   startShellCommand(
     command: string,
     timeoutMs: number,
     launch: Launch = launchNow,
   ): { turnId: string; done: Promise<TurnResult> } {
-    this.refuseIfBusy('is running turn', '; run the command when it ends');
     if (!command.trim()) throw new RuntimeError('input_invalid', 'the shell command is empty');
-    return this.begin(
-      {
-        prologue: (turn) => turn.announce(),
-        events: (turn) =>
-          runUserShell({
-            command,
-            cwd: this.settings.cwd,
-            runner: this.sandbox.runner(),
-            timeoutMs,
-            outputBudgetBytes: this.deps.outputBudgetBytes,
-            signal: turn.signal,
-            newId: uuidv7,
-          }),
-      },
-      launch,
-    );
+    const run = (turn: RunningTurn) =>
+      runUserShell({
+        command,
+        cwd: this.settings.cwd,
+        runner: this.sandbox.runner(),
+        timeoutMs,
+        outputBudgetBytes: this.deps.outputBudgetBytes,
+        signal: turn.signal,
+        newId: uuidv7,
+      });
+    const running = this.running;
+    if (running) {
+      // Beside the running turn, as Codex does: its item is that turn's, its record goes to
+      // the model with the turn's next request.
+      let turnId = running.id;
+      launch(() => {
+        if (this.running === running) running.runAuxiliary(run(running));
+        // The turn ended in between: the command gets a turn of its own.
+        else turnId = this.begin({ prologue: (t) => t.announce(), events: run }, launchNow).turnId;
+      });
+      return { turnId, done: running.done };
+    }
+    return this.begin({ prologue: (turn) => turn.announce(), events: run }, launch);
   }
 
   /**

@@ -44,6 +44,10 @@ export class RunningTurn {
   private readonly arrived = new Set<() => void>();
   private readonly diffs: string[] = [];
   private usage: Usage = ZERO_USAGE;
+  /** Work run beside the loop (a user's shell command); the turn ends after it. */
+  private readonly auxiliaries = new Set<Promise<void>>();
+  /** What auxiliaries queued for the model: kept in the history if no request took it. */
+  private readonly auxiliaryRecords = new Set<HistoryItem>();
 
   constructor(
     private readonly host: TurnHost,
@@ -109,6 +113,25 @@ export class RunningTurn {
     };
   }
 
+  /**
+   * Runs `events` beside the loop, in this turn: its items are this turn's, what it adds to
+   * the history goes to the model with its next request (as steering does), and the turn
+   * ends only once it is over.
+   */
+  runAuxiliary(events: AsyncIterable<EngineEvent>): void {
+    const run = (async () => {
+      for await (const event of events) {
+        if (event.type === 'turnEnd') continue;
+        if (event.type === 'history') {
+          this.auxiliaryRecords.add(event.item);
+          this.addInput(event.item);
+        } else this.onEvent(event);
+      }
+    })();
+    const tracked = run.catch(() => {}).finally(() => this.auxiliaries.delete(tracked));
+    this.auxiliaries.add(tracked);
+  }
+
   private async guard(body: () => Promise<TurnResult>): Promise<TurnResult> {
     try {
       return await body();
@@ -124,6 +147,10 @@ export class RunningTurn {
   private async drive(events: AsyncIterable<EngineEvent>): Promise<TurnResult> {
     for await (const event of events) {
       if (event.type === 'turnEnd') {
+        while (this.auxiliaries.size) await Promise.all(this.auxiliaries);
+        // What an auxiliary queued after the loop's last request: in the history for the next.
+        for (const item of this.queued.filter((i) => this.auxiliaryRecords.has(i)))
+          this.host.journal.appendHistory(this.turn.id, item);
         const error = event.error ? { message: event.error.message } : null;
         return this.finish({ status: event.status, error, lastMessage: event.lastMessage });
       }

@@ -1,5 +1,6 @@
 // A shell command the user runs in a thread (thread/shellCommand, the Codex TUI's `!cmd`): a
-// turn of its own with one commandExecution item marked `source: "userShell"`, run by bash in
+// turn of its own (or a part of the running one, see RunningTurn.runAuxiliary) with one
+// commandExecution item marked `source: "userShell"`, run by bash in
 // the thread's cwd under the thread's sandbox, its output streamed as it comes. No approval is
 // asked (the user typed it). The model sees it afterwards: the command, its exit code and its
 // output (cut to the output budget) are recorded as a user message in a <user_shell_command>
@@ -41,23 +42,20 @@ export async function* runUserShell(run: UserShellRun): AsyncIterable<EngineEven
   };
   yield { type: 'itemStarted', item: start };
   const chunks = new Channel<string>();
-  let outcome: ProcessOutcome | null = null;
-  const finished = run.runner
-    .run(
-      { argv: ['bash', '-c', run.command], cwd: run.cwd, timeoutMs: run.timeoutMs },
-      { signal: run.signal, onOutput: (delta) => void chunks.push(delta) },
-    )
-    .then((o) => {
-      outcome = o;
-    });
+  let settled = false;
+  const finished = run.runner.run(
+    { argv: ['bash', '-c', run.command], cwd: run.cwd, timeoutMs: run.timeoutMs },
+    { signal: run.signal, onOutput: (delta) => void chunks.push(delta) },
+  );
+  void finished.then(() => (settled = true));
   for (;;) {
     await chunks.wait(finished);
     const deltas = chunks.drain();
     for (const delta of deltas) yield { type: 'commandOutputDelta', itemId: start.id, delta };
     chunks.acknowledge();
-    if (!deltas.length && outcome) break;
+    if (!deltas.length && settled) break;
   }
-  const done = outcome as unknown as ProcessOutcome;
+  const done = await finished;
   const output = done.spawnError ? `could not start bash: ${done.spawnError}` : done.output;
   const exitCode = done.exitCode ?? (done.spawnError ? 127 : -1);
   const item: CommandExecutionItem = {

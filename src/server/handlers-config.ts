@@ -46,8 +46,10 @@ export function configHandlers(server: AppServer): Handlers {
         edits,
         validate: (userTable) => loadConfig({ ...config.input, userTable }),
       });
+      const now = current();
+      server.manager.useWrittenDefaults(now);
       const overridden = outcome.paths
-        .map((path) => overriddenBy(current(), path))
+        .map((path) => overriddenBy(now, path))
         .find((o) => o !== null);
       return {
         status: overridden ? 'okOverridden' : 'ok',

@@ -33,9 +33,7 @@ export function threadHandlers(server: AppServer): Handlers {
    * Left out, as Yoke's own clients do, it is Yoke's configured default (never).
    */
   const codexDefaultApproval = (given: null | undefined): AskForApproval | undefined =>
-    given === null && !manager.config.layers.some((l) => l.values.approval_policy !== undefined)
-      ? 'on-request'
-      : undefined;
+    given === null && !manager.approvalPolicyConfigured ? 'on-request' : undefined;
 
   /**
    * A fleet front resumes a thread a worker runs: subscribed to its live events first (so

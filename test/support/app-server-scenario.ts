@@ -199,6 +199,34 @@ export async function runScenario(
   const providers = await d.request('modelProvider/list', {});
   assert.equal(providers.defaultProviderId, 'openai');
   assert.deepEqual((await d.request('experimentalFeature/list', {})).data, []);
+  const fed = d.request('command/exec', {
+    command: ['cat'],
+    cwd: repo,
+    processId: 'scenario-2',
+    streamStdin: true,
+  });
+  await d.request('command/exec/write', {
+    processId: 'scenario-2',
+    deltaBase64: Buffer.from('fed\n').toString('base64'),
+    closeStdin: true,
+  });
+  assert.equal((await fed).stdout, 'fed\n');
+  const wrote = await d.request('config/value/write', {
+    keyPath: 'model_verbosity',
+    value: 'low',
+    mergeStrategy: 'replace',
+  });
+  assert.equal(wrote.status, 'ok');
+  await d.request('config/batchWrite', {
+    edits: [{ keyPath: 'model_verbosity', value: null, mergeStrategy: 'replace' }],
+    expectedVersion: wrote.version,
+  });
+  await d.request('thread/shellCommand', { threadId, command: 'echo by-hand' });
+  const byHand = await d.waitFor(
+    'item/completed',
+    (p) => (p.item as Json).source === 'userShell' && p.threadId === threadId,
+  );
+  await d.waitFor('turn/completed', (p) => (p.turn as Json).id === byHand.turnId);
   await d.request('thread/delete', { threadId: fork.id });
   await d.waitFor('thread/deleted', (p) => p.threadId === fork.id);
   transcript.push(...d.transcript);

@@ -8,4 +8,7 @@ export const codexKeys = {
   model_verbosity: z.unknown(),
   show_raw_agent_reasoning: z.unknown(),
   analytics: z.unknown(),
+  // What Codex clients record with config/value/write: trusted projects, dismissed notices.
+  projects: z.unknown(),
+  notice: z.unknown(),
 };

