@@ -16,7 +16,7 @@ import { Connection, type ConnectionOptions } from './connection.ts';
 import { commandHandlers } from './handlers-command.ts';
 import { clientHandlers } from './handlers-client.ts';
 import { configHandlers } from './handlers-config.ts';
-import { fsHandlers } from './handlers-fs.ts';
+import { createFsService } from './handlers-fs.ts';
 import { historyHandlers } from './handlers-history.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
 import { providerHandlers } from './handlers-providers.ts';
@@ -54,6 +54,8 @@ export class AppServer {
   readonly readStates = new Map<string, ThreadReadState>();
   /** fuzzyFileSearch: each root's file listing, reused while someone types. */
   readonly fileSearch = new FileSearch();
+  /** fs/*: its watches end with the server. */
+  private readonly fs = createFsService();
   /** A fleet front's subscriptions to threads run by workers (null: one machine). */
   readonly remote: RemoteThreads | null;
 
@@ -159,6 +161,7 @@ export class AppServer {
 
   close(): void {
     this.remote?.close();
+    this.fs.close();
     this.offTasks?.();
     this.offMcp();
     for (const off of this.watched.values()) off();
@@ -178,7 +181,7 @@ export class AppServer {
       ...clientHandlers(this),
       ...configHandlers(this),
       ...commandHandlers(this),
-      ...fsHandlers(),
+      ...this.fs.handlers,
       ...threadHandlers(this),
       ...historyHandlers(this),
       ...reviewHandlers(this),

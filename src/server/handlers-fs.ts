@@ -53,7 +53,8 @@ async function attempt<T>(op: string, path: string, fn: () => Promise<T>): Promi
 
 type Watch = { watcher: FSWatcher; off: () => void };
 
-export function fsHandlers(): Handlers {
+/** The fs/* handlers, and `close` to end every watch (the server stops). */
+export function createFsService(): { handlers: Handlers; close(): void } {
   /** connectionId → watchId → its watcher. */
   const watches = new Map<string, Map<string, Watch>>();
   const stopWatch = (connectionId: string, watchId: string): boolean => {
@@ -67,7 +68,7 @@ export function fsHandlers(): Handlers {
     return true;
   };
 
-  return {
+  const handlers: Handlers = {
     'fs/readFile': async ({ path }) => ({
       dataBase64: (await attempt('fs/readFile', path, () => readFile(path))).toString('base64'),
     }),
@@ -178,6 +179,14 @@ export function fsHandlers(): Handlers {
       if (!stopWatch(ctx.connectionId, watchId))
         throw new RuntimeError('input_invalid', `fs/unwatch: no watch ${watchId}`);
       return {};
+    },
+  };
+  return {
+    handlers,
+    // An open watcher keeps the process alive: a server that stops ends them all.
+    close: () => {
+      for (const [connectionId, mine] of [...watches])
+        for (const watchId of [...mine.keys()]) stopWatch(connectionId, watchId);
     },
   };
 }
