@@ -13,7 +13,7 @@ import { openPgStore, type PgStore } from '../store/pg-store.ts';
 import { redactUrl } from '../store/url.ts';
 import { BullQueue, type QueueTimings } from '../tasks/bull-queue.ts';
 import { FleetBus, type BusMessage } from '../tasks/fleet-bus.ts';
-import { connectRedis, redisReady } from '../tasks/redis-connection.ts';
+import { redisReady, RedisWatch } from '../tasks/redis-connection.ts';
 import type { FleetRole, TaskRunner, TaskRunnerOptions } from '../tasks/runner.ts';
 import type { TaskUpdate } from '../tasks/task-updates.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -104,6 +104,9 @@ function secretValue(raw: string, where: string, env: NodeJS.ProcessEnv): string
   return raw;
 }
 
+/** Updates stored this long before a Redis outage was noticed are told again after it. */
+const CATCH_UP_MARGIN_MS = 5000;
+
 export type Fleet = {
   /** This process's name among the workers (host:pid), or null on a front. */
   readonly workerId: string | null;
@@ -136,7 +139,9 @@ export type OpenFleetOptions = {
 export async function openFleet(options: OpenFleetOptions): Promise<Fleet> {
   const { settings, log, role } = options;
   const store: PgStore = await openPgStore(settings.store, { log: (line) => log(line) });
-  const connect = (what: string) => connectRedis(settings.queue, what, log);
+  // One watch for all of this process's connections: an outage is one line each way.
+  const watch = new RedisWatch(settings.queue, log);
+  const connect = (what: string) => watch.connect(what);
   const commands = connect('bus');
   const subscriber = connect('bus subscriber');
   try {
@@ -153,6 +158,7 @@ export async function openFleet(options: OpenFleetOptions): Promise<Fleet> {
     concurrency: options.concurrency ?? availableParallelism(),
     timings: settings.timings,
     log,
+    outage: (err) => watch.swallow(err),
     gaveUp: (taskId, reason) =>
       log(`tasks: task ${taskId} lost its worker too often and is left as it was: ${reason}`),
   });
@@ -192,6 +198,15 @@ export async function openFleet(options: OpenFleetOptions): Promise<Fleet> {
         offs.push(
           bus.subscribe(bus.channel('tasks'), (m) => {
             if (m.type === 'task') runner.remoteUpdate(m as unknown as TaskUpdate);
+          }),
+        );
+        // Pub/sub lost what was published while this front was cut off: catch up from the
+        // store (with a margin for what was in flight when it went).
+        offs.push(
+          watch.onRecovered((outageMs) => {
+            runner.catchUp(Date.now() - outageMs - CATCH_UP_MARGIN_MS).catch((err: Error) => {
+              log(`queue: could not catch up after the outage: ${err.message}`);
+            });
           }),
         );
       }

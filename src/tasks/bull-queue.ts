@@ -37,6 +37,11 @@ export type BullQueueOptions = {
   concurrency: number;
   timings?: Partial<QueueTimings>;
   log: (line: string) => void;
+  /**
+   * Whether an error BullMQ reports only says Redis is unreachable (RedisWatch.swallow): the
+   * outage is told by the watched connections, once; these come once per retried command.
+   */
+  outage?: (err: Error) => boolean;
   /** A job that lost its worker too often and was failed by BullMQ. */
   gaveUp?: (taskId: string, reason: string) => void;
 };
@@ -58,7 +63,7 @@ export class BullQueue implements TaskQueue {
     this.name = options.name ?? 'yoke-tasks';
     this.timings = { ...DEFAULT_QUEUE_TIMINGS, ...options.timings };
     this.queue = new Queue<JobData>(this.name, { connection: this.connect('queue') });
-    this.queue.on('error', (err) => options.log(`queue: ${err.message}`));
+    this.queue.on('error', (err) => this.error(err));
   }
 
   async add(job: TaskJob): Promise<void> {
@@ -105,7 +110,7 @@ export class BullQueue implements TaskQueue {
         maxStalledCount: timings.maxStalls,
       },
     );
-    this.worker.on('error', (err) => this.options.log(`queue: ${err.message}`));
+    this.worker.on('error', (err) => this.error(err));
     this.worker.on('failed', (job, err) => {
       if (job && /stalled more than allowable limit/.test(err.message))
         this.options.gaveUp?.(job.data.taskId, err.message);
@@ -131,6 +136,10 @@ export class BullQueue implements TaskQueue {
     await this.worker?.close();
     await this.queue.close();
     for (const redis of this.connections) redis.disconnect();
+  }
+
+  private error(err: Error): void {
+    if (!this.options.outage?.(err)) this.options.log(`queue: ${err.message}`);
   }
 
   private connect(what: string): Redis {

@@ -140,6 +140,18 @@ export class TaskRunner {
     return reconcileQueue({ store: this.options.store, queue: this.queue });
   }
 
+  /**
+   * A front after a Redis outage: gives the queue every unfinished task again (in case Redis
+   * lost them) and tells listeners the stored state of each task changed since `sinceMs` (the
+   * updates published meanwhile may not have reached this front; the 500 newest tasks).
+   */
+  async catchUp(sinceMs: number): Promise<void> {
+    await this.reconcile();
+    const { rows } = await this.options.store.list({ limit: 500 });
+    for (const row of rows)
+      if (row.updatedAt >= sinceMs) this.remoteUpdate({ task: toWire(fromRow(row)), entries: [] });
+  }
+
   async submit(input: SubmitInput): Promise<Task> {
     if (this.closing) throw new TaskError('task_conflict', 'the task runner is shutting down');
     if (this.options.fleet?.role === 'worker')

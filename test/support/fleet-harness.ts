@@ -67,6 +67,8 @@ export async function startHoldGate(): Promise<HoldGate> {
 export type FrontClient = {
   client: YokeClient;
   settled(id: string): Promise<Task>;
+  /** Resolves once a task/updated notification says the task ended (no read). */
+  notified(id: string): Promise<Task>;
   log(id: string): Promise<TaskLogEntry[]>;
   close(): void;
 };
@@ -78,12 +80,20 @@ export async function frontClient(home: string): Promise<FrontClient> {
   await client.initialize({ name: 'fleet-chaos', version: '1' });
   const ended = new Map<string, Task>();
   const waiters = new Map<string, (task: Task) => void>();
+  const isEnd = (task: Task) => ['succeeded', 'failed', 'cancelled'].includes(task.status);
   const end = (task: Task) => {
-    if (!['succeeded', 'failed', 'cancelled'].includes(task.status) || ended.has(task.id)) return;
+    if (!isEnd(task) || ended.has(task.id)) return;
     ended.set(task.id, task);
     waiters.get(task.id)?.(task);
   };
-  client.onNotification('task/updated', ({ task }) => end(task));
+  const told = new Map<string, Task>();
+  const toldWaiters = new Map<string, (task: Task) => void>();
+  client.onNotification('task/updated', ({ task }) => {
+    end(task);
+    if (!isEnd(task) || told.has(task.id)) return;
+    told.set(task.id, task);
+    toldWaiters.get(task.id)?.(task);
+  });
   return {
     client,
     settled: async (id) => {
@@ -91,6 +101,10 @@ export async function frontClient(home: string): Promise<FrontClient> {
       end((await client.request('task/read', { taskId: id })).task);
       return ended.get(id) ?? wait;
     },
+    notified: (id) =>
+      told.has(id)
+        ? Promise.resolve(told.get(id)!)
+        : new Promise((resolve) => toldWaiters.set(id, resolve)),
     log: async (id) => {
       const all: TaskLogEntry[] = [];
       let cursor: string | null = null;
@@ -211,3 +225,16 @@ export function outputMatches(proc: Proc, pattern: RegExp): Promise<void> {
 /** The status entries of a task's log. */
 export const statuses = (log: TaskLogEntry[]) =>
   log.flatMap((e) => (e.type === 'status' ? [{ status: e.status, message: e.message ?? '' }] : []));
+
+/** `promise`, or a failure naming `what` after `ms` (so that the diagnostics are printed). */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
