@@ -3,7 +3,10 @@
 // own, against the mock model. A task whose task.toml asks for approvals runs on the worker;
 // front A's terminal client watches its thread and sees the question; the web page of front B,
 // in Chromium, shows it and accepts it; front A's client hears it resolved, the task finishes,
-// and the thread read from front A (the shared store) holds every item once.
+// and the thread read from front A (the shared store) holds every item once. Then the worker is
+// SIGKILLed while its step waits on the question: another worker takes the task over and
+// carries on in the same thread (the dead worker's turn stored as interrupted, its question
+// withdrawn from the client, a new turn asking again), answered from front B; every item once.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,27 +28,40 @@ type Turn = { id: string; status: string; items: Item[] };
 
 const procs: Proc[] = [];
 
+/** What each process said, to tell why a scenario failed. */
+async function explained(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    for (const proc of procs)
+      process.stderr.write(`--- yoke ${proc.name}:\n${proc.output().slice(-20_000)}\n`);
+    throw err;
+  }
+}
+
 test(
   'fleet: a worker’s task asks for approval; the web page of another front accepts it',
   { timeout: 240_000 },
-  async (t) => {
-    try {
-      await scenario(t);
-    } catch (err) {
-      for (const proc of procs)
-        process.stderr.write(`--- yoke ${proc.name}:\n${proc.output().slice(-20_000)}\n`);
-      throw err;
-    }
-  },
+  (t) => explained(() => scenario(t)),
 );
 
-async function scenario(t: TestContext): Promise<void> {
-  const browser: Browser | null = await launchChromium();
-  // CI installs chromium (.ci/run): a missing browser is a failure, never a silent skip.
-  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
-  t.after(() => browser.close());
+/** Short, so that a killed worker's task is taken over within seconds. */
+const LOCK = ['-c', 'fleet.lock_duration_ms=8000', '-c', 'fleet.stalled_interval_ms=2000'];
+
+type Fleet = {
+  repo: string;
+  homeA: string;
+  homeB: string;
+  frontB: Proc;
+  startWorker: (name: string) => Promise<Proc>;
+  /** A terminal client of a front, initialized. */
+  terminal: (home: string) => Promise<CodexDriver>;
+};
+
+/** PostgreSQL, Redis, the mock model, a guarded repository and two fronts. */
+async function setUp(t: TestContext): Promise<Fleet> {
   // Hooks run in the order they are added: the processes stop before Redis and PostgreSQL.
-  t.after(() => Promise.all(procs.map(stopProc)));
+  t.after(() => Promise.all(procs.splice(0).map(stopProc)));
   const [pg, redis] = await Promise.all([startPostgres(t), startRedis(t)]);
   const mock = await startMockModel(
     agentScript((prompt) => {
@@ -65,7 +81,7 @@ async function scenario(t: TestContext): Promise<void> {
   execFileSync('git', ['clone', '--quiet', '--bare', work, repo]);
 
   const fleet = { FLEET_PG: pg.url, FLEET_REDIS: redis.url };
-  const urls = ['--store', 'env:FLEET_PG', '--queue', 'env:FLEET_REDIS'];
+  const urls = ['--store', 'env:FLEET_PG', '--queue', 'env:FLEET_REDIS', ...LOCK];
   const start = async (args: string[], home: string, ready: RegExp) => {
     const proc = await startProc(args, yokeEnv(mock.url, home, fleet), ready);
     procs.push(proc);
@@ -75,15 +91,28 @@ async function scenario(t: TestContext): Promise<void> {
   const [, frontB] = await Promise.all([
     start(['serve', ...urls], homeA, /yoke serve listening on/),
     start(['serve', ...urls], homeB, /yoke serve listening on/),
-    start(['worker', ...urls], tempDir('worker', t), /yoke worker \S+ ready/),
   ]);
+  return {
+    repo,
+    homeA,
+    homeB,
+    frontB,
+    startWorker: (name) => start(['worker', ...urls], tempDir(name, t), /yoke worker \S+ ready/),
+    terminal: async (home) => {
+      const { url } = JSON.parse(readFileSync(join(home, 'serve.json'), 'utf8')) as {
+        url: string;
+      };
+      const token = readFileSync(join(home, 'serve.token'), 'utf8').trim();
+      const client = await CodexDriver.ws(url, { Authorization: `Bearer ${token}` });
+      t.after(() => client.close());
+      await client.initialize('terminal');
+      return client;
+    },
+  };
+}
 
-  // Front A: a terminal client submits the task and watches its thread.
-  const { url } = JSON.parse(readFileSync(join(homeA, 'serve.json'), 'utf8')) as { url: string };
-  const token = readFileSync(join(homeA, 'serve.token'), 'utf8').trim();
-  const terminal = await CodexDriver.ws(url, { Authorization: `Bearer ${token}` });
-  t.after(() => terminal.close());
-  await terminal.initialize('terminal');
+/** Submits a task on `terminal`'s front; answers its id and its (first) thread's. */
+async function submit(terminal: CodexDriver, repo: string) {
   const { task } = (await terminal.request('task/submit', {
     prompt: 'approval please, as a task',
     repo,
@@ -92,7 +121,45 @@ async function scenario(t: TestContext): Promise<void> {
     'task/updated',
     (p) => (p.task as Json).id === task.id && ((p.task as Json).threadIds as string[]).length > 0,
   );
-  const threadId = ((withThread.task as Json).threadIds as string[])[0]!;
+  return { taskId: task.id, threadId: ((withThread.task as Json).threadIds as string[])[0]! };
+}
+
+const ended = (terminal: CodexDriver) =>
+  terminal.waitFor('task/updated', (p) =>
+    ['succeeded', 'failed', 'cancelled'].includes((p.task as Json).status as string),
+  ) as Promise<{ task: Json }>;
+
+/** The thread's turns as `terminal`'s front reads them, each item at most once. */
+async function turnsOf(terminal: CodexDriver, threadId: string): Promise<Turn[]> {
+  const read = (await terminal.request('thread/read', { threadId, includeTurns: true })) as {
+    thread: { turns: Turn[] };
+  };
+  const ids = read.thread.turns.flatMap((turn) => turn.items.map((i) => i.id));
+  assert.equal(new Set(ids).size, ids.length, `no item twice: ${ids.join(' ')}`);
+  // thread/turns/list agrees.
+  const listed = (await terminal.request('thread/turns/list', {
+    threadId,
+    itemsView: 'full',
+    sortDirection: 'asc',
+  })) as { data: Turn[] };
+  assert.deepEqual(
+    listed.data.flatMap((turn) => turn.items.map((i) => i.id)),
+    ids,
+  );
+  return read.thread.turns;
+}
+
+async function scenario(t: TestContext): Promise<void> {
+  const browser: Browser | null = await launchChromium();
+  // CI installs chromium (.ci/run): a missing browser is a failure, never a silent skip.
+  assert.ok(browser, 'no /usr/bin/chromium: apt-get install chromium');
+  t.after(() => browser.close());
+  const { repo, homeA, frontB, startWorker, terminal: connect } = await setUp(t);
+  await startWorker('worker');
+
+  // Front A: a terminal client submits the task and watches its thread.
+  const terminal = await connect(homeA);
+  const { taskId, threadId } = await submit(terminal, repo);
   const asked = terminal.nextServerRequest('item/commandExecution/requestApproval');
   const resumed = (await terminal.request('thread/resume', { threadId })) as { thread: Json };
   assert.equal(resumed.thread.id, threadId, 'front A reads the worker’s thread');
@@ -116,34 +183,75 @@ async function scenario(t: TestContext): Promise<void> {
   assert.equal(done.task.status, 'succeeded', JSON.stringify(done.task.error));
   assert.equal(git(repo, 'show', `${done.task.branch as string}:approved.txt`), 'approved');
   await page
-    .locator(`[data-column=done] [data-task-id="${task.id}"][data-status=succeeded]`)
+    .locator(`[data-column=done] [data-task-id="${taskId}"][data-status=succeeded]`)
     .waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('approvals').count(), 0);
 
   // The thread as front A reads it from the shared store: complete, each item once.
-  const read = (await terminal.request('thread/read', { threadId, includeTurns: true })) as {
-    thread: { turns: Turn[] };
-  };
-  const turns = read.thread.turns;
+  const turns = await turnsOf(terminal, threadId);
   assert.equal(turns.length, 1, 'one turn');
   assert.equal(turns[0]!.status, 'completed');
   const items = turns[0]!.items;
-  const ids = items.map((i) => i.id);
-  assert.equal(new Set(ids).size, ids.length, `no item twice: ${ids.join(' ')}`);
   assert.deepEqual(
     items.map((i) => i.type),
     ['userMessage', 'commandExecution', 'agentMessage'],
   );
-  const command = items[1]!;
-  assert.match(command.command ?? '', /printf approved > approved\.txt/);
-  assert.equal(command.status, 'completed');
-  // thread/turns/list on front A agrees.
-  const listed = (await terminal.request('thread/turns/list', {
-    threadId,
-    itemsView: 'full',
-  })) as { data: Turn[] };
+  assert.match(items[1]!.command ?? '', /printf approved > approved\.txt/);
+  assert.equal(items[1]!.status, 'completed');
+}
+
+test(
+  'fleet: kill -9 the worker while its agent step waits on an approval; another continues the same thread',
+  { timeout: 240_000 },
+  (t) => explained(() => takeover(t)),
+);
+
+async function takeover(t: TestContext): Promise<void> {
+  const { repo, homeA, homeB, startWorker, terminal: connect } = await setUp(t);
+  const first = await startWorker('worker-1');
+  const terminal = await connect(homeA);
+  const { taskId, threadId } = await submit(terminal, repo);
+  const asked = terminal.nextServerRequest('item/commandExecution/requestApproval');
+  await terminal.request('thread/resume', { threadId });
+  const question = await asked;
+  const before = await turnsOf(terminal, threadId);
+
+  // The worker dies in the middle of the agent step; another takes the task over.
+  const again = terminal.nextServerRequest('item/commandExecution/requestApproval');
+  first.child.kill('SIGKILL');
+  await first.exited;
+  await startWorker('worker-2');
+  const second = await again;
+  assert.equal((second.params as Json).threadId, threadId, 'the same thread carries on');
+  assert.notEqual((second.params as Json).turnId, (question.params as Json).turnId);
+  // The dead worker's question is withdrawn from the client that was asked it.
+  await terminal.waitFor('serverRequest/resolved', (p) => p.requestId === question.id);
+
+  // Answered on front B.
+  const other = await connect(homeB);
+  other.onServerRequest = (m) =>
+    m.method === 'item/commandExecution/requestApproval' ? { decision: 'accept' } : null;
+  await other.request('thread/resume', { threadId });
+  const done = await ended(terminal);
+  assert.equal(done.task.status, 'succeeded', JSON.stringify(done.task.error));
+  assert.equal(done.task.id, taskId);
+  assert.deepEqual(done.task.threadIds, [threadId], 'one thread for the task');
+
+  // What the dead worker stored is there once, then the new turn.
+  const turns = await turnsOf(terminal, threadId);
   assert.deepEqual(
-    listed.data.flatMap((turn) => turn.items.map((i) => i.id)),
-    ids,
+    turns.map((turn) => turn.status),
+    ['interrupted', 'completed'],
   );
+  assert.deepEqual(
+    turns[0]!.items.map((i) => i.id),
+    before[0]!.items.map((i) => i.id),
+    'the dead worker’s stored items, unchanged',
+  );
+  assert.deepEqual(
+    turns[1]!.items.map((i) => i.type),
+    ['userMessage', 'commandExecution', 'agentMessage'],
+  );
+  assert.match(JSON.stringify(turns[1]!.items[0]), /moved to another machine/);
+  assert.equal(turns[1]!.items[1]!.status, 'completed');
 }

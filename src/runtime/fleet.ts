@@ -145,7 +145,13 @@ export async function openFleet(options: OpenFleetOptions): Promise<Fleet> {
   const commands = connect('bus');
   const subscriber = connect('bus subscriber');
   try {
-    await redisReady(commands, settings.queue);
+    // Both ready before anything subscribes: a SUBSCRIBE that beats the connection's ready
+    // check leaves it in subscriber mode, the check fails ("only subscriber commands may be
+    // used"), and the subscription made meanwhile is lost.
+    await Promise.all([
+      redisReady(commands, settings.queue),
+      redisReady(subscriber, settings.queue),
+    ]);
   } catch (err) {
     commands.disconnect();
     subscriber.disconnect();
