@@ -40,6 +40,7 @@ const TUI_CALLS = new Set([
   'thread/resume',
   'turn/start',
   'turn/interrupt',
+  'review/start',
 ]);
 /** Fatal when missing: the TUI exits. */
 const TUI_FATAL = new Set([

@@ -1,8 +1,9 @@
 // The real Codex terminal UI (@openai/codex 0.169.0, installed by the test into a cache outside
 // the repository) in tmux, connected with `codex --remote` to `yoke app-server --listen`, with
 // the mock model: start-up, a prompt, two commands with their output, an approval answered with
-// the TUI's own key, the answer, /status, /new, /resume, /quit. A recording proxy sits between
-// them, and every message of the session validates against Codex's own JSON Schema.
+// the TUI's own key, the answer, /status, /new, /resume, /review (from its own menu), /quit. A
+// recording proxy sits between them, and every message of the session validates against Codex's
+// own JSON Schema.
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,9 @@ function saveArtifact(name: string, content: string): void {
   mkdirSync(ARTIFACTS, { recursive: true });
   writeFileSync(join(ARTIFACTS, name), content);
 }
+
+/** The review the mock gives for /review. */
+const REVIEW = 'No blocking issues. One nit: made.txt is empty.';
 
 /** The Codex TUI names each thread by a turn of its own on an ephemeral thread. */
 const TITLE_PROMPT = 'Generate a concise, single-line task title';
@@ -78,6 +82,7 @@ test(
         }),
         text('Final answer: made.txt is there.'),
         text('Hello from the second thread.'),
+        text(REVIEW),
       ]),
     );
     t.after(() => mock.close());
@@ -176,6 +181,26 @@ test(
     saveArtifact('resumed-screen.txt', resumed);
     assert.match(resumed, /› run the two commands/);
     assert.match(resumed, /└ second-output/);
+
+    // /review: the TUI's own menu, the working tree (made.txt is new); Yoke computes the diff.
+    tui.typeText('/review');
+    await tui.waitFor('review my current changes');
+    tui.press('Enter');
+    const menu = await tui.waitFor('Review uncommitted changes');
+    saveArtifact('review-menu.txt', menu);
+    tui.press('Down');
+    await tui.waitFor(/› 2\. Review uncommitted changes/);
+    tui.press('Enter');
+    const reviewed = await tui.waitFor('<< Code review finished >>', 120_000);
+    saveArtifact('review-screen.txt', reviewed);
+    assert.match(
+      reviewed,
+      />> Code review started: current changes <<\n[\s\S]*made\.txt is empty\.\n[\s\S]*<< Code review finished >>/,
+      'the enteredReviewMode item, the review, then exitedReviewMode',
+    );
+    const reviewRequest = mock.requests.find((r) => r.body.includes('Do not modify any file'));
+    assert.ok(reviewRequest, 'the review request reached the model');
+    assert.match(reviewRequest.body, /diff --git a\/made\.txt b\/made\.txt\\nnew file mode/);
 
     tui.typeText('/quit');
     await tui.waitFor('exit Codex');
