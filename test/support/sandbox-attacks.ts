@@ -247,8 +247,20 @@ const SCENARIOS: Attack[] = [
           'yoke',
           'cat',
         ]);
+        // Stopped by its pid too: when the directory holding the socket is removed first, the
+        // kill-server below cannot reach it and the server would outlive the test.
+        const pid = Number(
+          execFileSync('tmux', ['-S', sock, 'display-message', '-p', '#{pid}'], {
+            encoding: 'utf8',
+          }).trim(),
+        );
         t.after(() => {
           spawnSync('tmux', ['-S', sock, 'kill-server'], { stdio: 'ignore' });
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            // already gone
+          }
         });
       }
     },
