@@ -8,7 +8,7 @@ import type { ConfigLayerSource } from '../protocol/methods-client.ts';
 import type { ResultOf } from '../protocol/methods.ts';
 import { loadConfig, type ResolvedConfig } from '../runtime/config.ts';
 import { mergeTables, type ConfigSourceLayer } from '../runtime/config/layers.ts';
-import { isTable } from '../runtime/config/table.ts';
+import { valueAt } from '../runtime/config/table.ts';
 import { ConfigWriteError, writeUserConfig, type ConfigEdit } from '../runtime/config/write.ts';
 import { layerSource, layerVersion, readConfig } from './handlers-client.ts';
 import { RpcError } from './errors.ts';
@@ -119,13 +119,4 @@ function overrideMessage(layer: ConfigSourceLayer): string {
     case 'user':
       return `Overridden by user config: ${source.file}`;
   }
-}
-
-function valueAt(table: Record<string, unknown>, path: string[]): unknown {
-  let node: unknown = table;
-  for (const part of path) {
-    if (!isTable(node) || !Object.hasOwn(node, part)) return undefined;
-    node = node[part];
-  }
-  return node;
 }

@@ -1,9 +1,9 @@
 // review/start: a review turn on the thread (inline) or on a fork of it (detached). The review
 // request (instructions and diff) is made before the reply, so a target git cannot show is a
 // JSON-RPC error; the turn's notifications follow the reply.
-import type { Turn } from '../protocol/thread.ts';
 import { reviewRequest } from '../runtime/review.ts';
 import type { AppServer } from './app-server.ts';
+import { startedTurn } from './handlers-thread.ts';
 import type { Handlers } from './router.ts';
 
 export function reviewHandlers(server: AppServer): Handlers {
@@ -20,17 +20,7 @@ export function reviewHandlers(server: AppServer): Handlers {
         reply.afterReply(() => ctx.notify({ method: 'thread/started', params: { thread } }));
       }
       const { turnId } = session.startReview(request, (go) => reply.afterReply(go));
-      const turn: Turn = {
-        id: turnId,
-        items: [],
-        itemsView: 'notLoaded',
-        status: 'inProgress',
-        error: null,
-        startedAt: null,
-        completedAt: null,
-        durationMs: null,
-      };
-      return { turn, reviewThreadId: session.id };
+      return { turn: startedTurn(turnId), reviewThreadId: session.id };
     },
   };
 }

@@ -243,17 +243,7 @@ export function threadHandlers(server: AppServer): Handlers {
         // The turn's notifications (turn/started first) follow the reply.
         (go) => reply.afterReply(go),
       );
-      const turn: Turn = {
-        id: turnId,
-        items: [],
-        itemsView: 'notLoaded',
-        status: 'inProgress',
-        error: null,
-        startedAt: null,
-        completedAt: null,
-        durationMs: null,
-      };
-      return { turn };
+      return { turn: startedTurn(turnId) };
     },
     'turn/steer': (params) => ({
       turnId: session(params.threadId).steer(params.input, params.expectedTurnId),
@@ -298,6 +288,20 @@ function sessionResult(s: ThreadSession, withTurns: boolean): SessionResult {
     reasoningEffort: settings.reasoningEffort,
     instructionSources: s.instructionSources,
     ...optionalDetails(s.sandboxDetails()),
+  };
+}
+
+/** The Turn a turn-starting reply carries: in progress, its items still to come. */
+export function startedTurn(id: string): Turn {
+  return {
+    id,
+    items: [],
+    itemsView: 'notLoaded',
+    status: 'inProgress',
+    error: null,
+    startedAt: null,
+    completedAt: null,
+    durationMs: null,
   };
 }
 

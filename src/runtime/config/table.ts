@@ -12,6 +12,16 @@ export function isTable(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The value at `path` (a key path through nested tables), or undefined where it stops. */
+export function valueAt(table: Record<string, unknown>, path: string[]): unknown {
+  let node: unknown = table;
+  for (const part of path) {
+    if (!isTable(node) || !Object.hasOwn(node, part)) return undefined;
+    node = node[part];
+  }
+  return node;
+}
+
 /** Renames this level's keys to snake_case; nested tables rename their own. */
 function snakeKeys(value: unknown): unknown {
   if (!isTable(value)) return value;

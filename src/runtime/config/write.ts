@@ -19,7 +19,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { fileVersion, mergeTables } from './layers.ts';
-import { isTable } from './table.ts';
+import { isTable, valueAt } from './table.ts';
 import { editTomlText, type TomlChange } from './toml-edit.ts';
 
 /** Codex's ConfigWriteErrorCode values that Yoke answers with. */
@@ -180,15 +180,6 @@ function leafChanges(before: unknown, after: unknown, path: string[]): TomlChang
     ];
   }
   return [{ path, value: after }];
-}
-
-function valueAt(table: Record<string, unknown>, path: string[]): unknown {
-  let node: unknown = table;
-  for (const part of path) {
-    if (!isTable(node) || !Object.hasOwn(node, part)) return undefined;
-    node = node[part];
-  }
-  return node;
 }
 
 /** The table with one edit applied (a new table; `table` is left as it was). */
