@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runScenario, saveTranscript } from './support/app-server-scenario.ts';
-import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
+import { runYoke, tempDir, tempRepo, yokeEnv } from './support/cli.ts';
 import { CodexDriver, startWsServer, type Json } from './support/codex-driver.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
@@ -167,4 +167,23 @@ test('what a request starts follows its reply: thread/started, turn/started, a c
       ((r.message.params as Json).turn as Json).id === (compacted.turn as Json).id,
   );
   assert.ok(compactReply >= 0 && compactReply < compactStarted);
+});
+
+test('a client that writes initialize and hangs up at once gets its reply and a clean exit', async (t) => {
+  const mock = await startMockModel(() => text('unused'));
+  t.after(() => mock.close());
+  const repo = tempRepo({ 'README.md': '# hang up\n' }, t);
+  const env = yokeEnv(mock.url, tempDir('home', t));
+  const initialize = JSON.stringify({
+    method: 'initialize',
+    id: 0,
+    params: { clientInfo: { name: 'hangup', version: '1' } },
+  });
+  // Several times: the hang-up races the start-up work that follows the first reply.
+  for (let i = 0; i < 5; i++) {
+    const r = await runYoke(['app-server'], { cwd: repo, env, stdin: `${initialize}\n` });
+    assert.equal(r.stderr, '', `run ${i}: nothing on stderr`);
+    assert.equal(r.code, 0, `run ${i}: exit status`);
+    assert.equal((JSON.parse(r.stdout.split('\n')[0]!) as Json).id, 0);
+  }
 });

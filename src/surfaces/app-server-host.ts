@@ -93,8 +93,11 @@ export function startAppServerHost(options: HostOptions): AppServerHost {
   const clients = new Set<YokeClient>();
   const { reviveWaiting } = options;
   // After the first messages are read: answering initialize does not wait for the store.
+  let closed: Promise<void> | null = null;
   if (reviveWaiting) {
     setImmediate(() => {
+      // A client that sent its messages and hung up at once: the store may be closed already.
+      if (closed) return;
       let count: number;
       try {
         count = server.reviveWaitingThreads();
@@ -104,7 +107,6 @@ export function startAppServerHost(options: HostOptions): AppServerHost {
       reviveWaiting(count, null);
     });
   }
-  let closed: Promise<void> | null = null;
 
   return {
     manager,
