@@ -1,24 +1,30 @@
-// Builds dist/: the CLI bundled by esbuild into dist/yoke.js with code splitting, the
-// terminal UI into its own bundle dist/yoke-tui.js, and the native helpers when a C compiler
-// exists: dist/yoke-spawnd from native/spawnd.c (without it, Yoke starts commands from Node, a
-// few milliseconds slower each) and dist/yoke-sandbox-exec from native/sandbox-exec.c (without
-// it, sandboxed commands can reach the host's unix sockets; Yoke warns).
+// Builds dist/: the CLI bundled by esbuild into dist/yoke.cjs, the terminal UI into its own
+// bundle dist/yoke-tui.js, and the native helpers when a C compiler exists: dist/yoke-spawnd from
+// native/spawnd.c (without it, Yoke starts commands from Node, a few milliseconds slower each)
+// and dist/yoke-sandbox-exec from native/sandbox-exec.c (without it, sandboxed commands can reach
+// the host's unix sockets; Yoke warns).
 //
 // `yoke acp` (the Agent Client Protocol SDK) is a bundle of its own too, dist/yoke-acp.js.
 //
-// The CLI is split: dist/yoke.js is the command dispatcher, and each command (reached by a
-// dynamic import) with the code it needs lands in dist/chunks/, code shared between commands in
-// shared chunks. A command reads and compiles only its own part: `yoke app-server` no longer
-// compiles the fleet's BullMQ, ioredis and pg (1.4 of the 2.5 MB a single bundle had), which
-// took a third of its start-up (`npm run bench -- app-server`). Native helpers and web/dist are
-// found from dist/chunks/ as from dist/ (src/sandbox/native-helper.ts, serve-web.ts).
+// The CLI is one CommonJS script run from V8's code cache (bin/yoke.js): Node 20 caches no
+// compiled code for ES modules, and compiling the CLI's code took a fifth of `yoke app-server`'s
+// start-up. bin/yoke.js compiles dist/yoke.cjs with vm.Script and the cache in
+// dist/yoke.cjs.cache, which this script writes by running `yoke app-server` once to its
+// initialize reply (the functions start-up runs are in it, compiled). A cache V8 rejects (another
+// Node) costs only the compile. Everything the bundle imports at run time (the UI and ACP
+// bundles, the MCP SDK, the tokenizer) goes through __yokeImport, which bin/yoke.js supplies: a
+// script compiled by vm has no import() of its own. Code reached by a dynamic import inside the
+// bundle (a command and what only it needs: the fleet's BullMQ, ioredis and pg) is initialised
+// only when reached.
 //
 // The terminal UI (React, Ink, about 1 MB) is a bundle of its own: the CLI reaches it only by
 // a dynamic import, which the plugin below points at dist/yoke-tui.js instead of inlining it,
 // so `yoke exec` and the other commands never read or parse it. It carries its own copy of the
 // code it shares with the CLI; only one of the two ever runs a command.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildWeb } from './build-web.mjs';
 
@@ -82,15 +88,22 @@ const acpBundle = {
 };
 
 const started = performance.now();
-// Chunk names carry content hashes: clear the old ones so dist/ does not grow with each build.
-rmSync('dist/chunks', { recursive: true, force: true });
+// What earlier builds left: the split ES-module CLI, a cache of an older bundle.
+for (const old of ['dist/chunks', 'dist/yoke.js', 'dist/yoke.js.map', 'dist/yoke.cjs.cache'])
+  rmSync(old, { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
-    entryPoints: { yoke: 'src/surfaces/cli/main.ts' },
-    outdir: 'dist',
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    format: 'cjs',
+    // ES modules are strict; the bundle stays so (the directive opens the wrapper's body).
+    banner: { js: '"use strict";' },
+    define: { 'import.meta.url': '__yokeMetaUrl' },
+    // The fleet's clients (1.4 MB bundled) load from node_modules when a fleet command first
+    // reaches them, so no other command reads them. better-sqlite3's JavaScript is bundled:
+    // src/store/sqlite.ts names its native addon, which stays in node_modules.
+    external: ['@modelcontextprotocol/sdk', 'bullmq', 'ioredis', 'pg'],
+    entryPoints: ['src/surfaces/cli/main.ts'],
+    outfile: 'dist/yoke.cjs',
     plugins: [tuiBundle, acpBundle],
   }),
   build({
@@ -105,9 +118,34 @@ await Promise.all([
     plugins: [noDevtools],
   }),
 ]);
+routeImports('dist/yoke.cjs');
 console.log(
-  `built dist/yoke.js, dist/yoke-tui.js and dist/yoke-acp.js in ${Math.round(performance.now() - started)} ms`,
+  `built dist/yoke.cjs, dist/yoke-tui.js and dist/yoke-acp.js in ${Math.round(performance.now() - started)} ms`,
 );
+
+/**
+ * Points the bundle's import() calls at __yokeImport. Fails the build on a call it does not expect, so a new one is looked at.
+ */
+function routeImports(file) {
+  const expected = [
+    /^["']\.\/yoke-(tui|acp)\.js["']$/,
+    /^["']@modelcontextprotocol\/sdk\/[\w/.]+["']$/,
+    /^["']node:https["']$/,
+    /^ENCODING_MODULE$/,
+    /^WS_MODULE$/,
+    /^processorFile$/,
+  ];
+  const text = readFileSync(file, 'utf8');
+  const unexpected = [];
+  // A call, not a method named `import` (`x.import(…)`, or `import(a, b) {` defining one).
+  const routed = text.replace(/(?<![\w$.])import\(([^()]*)\)(?!\{)/g, (call, arg) => {
+    if (!expected.some((re) => re.test(arg))) unexpected.push(call);
+    return `__yokeImport(${arg})`;
+  });
+  if (unexpected.length)
+    throw new Error(`build: unexpected import() in ${file}: ${unexpected.join(', ')}`);
+  writeFileSync(file, routed);
+}
 
 // Native helpers, rebuilt when their source is newer: yoke-spawnd (command starts) and
 // yoke-sandbox-exec (rlimits and the connect() supervisor inside bwrap).
@@ -141,3 +179,35 @@ for (const { source, binary, flags, without } of natives) {
 
 // The web page `yoke serve` serves (skipped when web/dist is up to date).
 await buildWeb();
+
+// The code cache: one `yoke app-server` run to its initialize reply, in a scratch home.
+await writeCodeCache();
+
+async function writeCodeCache() {
+  const home = join(tmpdir(), `yoke-build-cache-${process.pid}`);
+  mkdirSync(home, { recursive: true });
+  try {
+    const initialize = {
+      method: 'initialize',
+      id: 0,
+      params: { clientInfo: { name: 'build', version: '1' } },
+    };
+    const r = spawnSync(process.execPath, [join(process.cwd(), 'bin', 'yoke.js'), 'app-server'], {
+      input: `${JSON.stringify(initialize)}\n`,
+      env: { PATH: process.env.PATH, HOME: home, YOKE_HOME: home, YOKE_WRITE_CODE_CACHE: '1' },
+      cwd: home,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (r.status !== 0 || !existsSync('dist/yoke.cjs.cache'))
+      console.log(
+        `note: no code cache written (start-up compiles the CLI): ${r.stderr || r.error}`,
+      );
+    else
+      console.log(
+        `built dist/yoke.cjs.cache (${Math.round(statSync('dist/yoke.cjs.cache').size / 1024)} KB)`,
+      );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}

@@ -2,7 +2,7 @@
 // (full integrity_check), the sandbox (bubblewrap present and able to build one), the model
 // endpoint, the configuration, the permissions of YOKE_HOME, and leftovers of earlier runs.
 // Read-only: it reports, it does not repair.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkBwrap } from '../sandbox/bwrap.ts';
@@ -12,6 +12,7 @@ import { loadConfig } from './config.ts';
 import { homePermissionProblems } from './yoke-home.ts';
 import { leftovers } from './doctor-leftovers.ts';
 import { probeModel } from './doctor-model.ts';
+import { openSqlite } from '../store/sqlite.ts';
 
 export type DoctorCheck = {
   name: 'config' | 'store' | 'sandbox' | 'model' | 'permissions' | 'leftovers';
@@ -68,7 +69,7 @@ function storeCheck(path: string): DoctorCheck {
   if (problem) return { name: 'store', ok: false, detail: `${path}: ${problem}`, fix: recover };
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openSqlite(path, { readonly: true, fileMustExist: true });
   } catch (err) {
     const missing = (err as { code?: string }).code === 'SQLITE_CANTOPEN';
     if (missing) return { name: 'store', ok: true, detail: `no store yet at ${path}` };

@@ -1,11 +1,12 @@
 // Backups of the store: SQLite's online backup API copies a live store page by page (other
 // Yoke processes may keep writing meanwhile), and a restore puts a checked backup in place,
 // keeping the store it replaces beside it.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { openDb, StoreError } from './db.ts';
 import { checkIntegrity, fileProblem } from './store-health.ts';
 import { LATEST_VERSION } from './migrations.ts';
+import { openSqlite } from './sqlite.ts';
 
 export type StoreSummary = { threads: number; tasks: number; bytes: number };
 
@@ -38,7 +39,7 @@ export function checkBackup(file: string): StoreSummary {
   if (!existsSync(file)) throw new StoreError('store_open_failed', `${file} does not exist`);
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openSqlite(file, { readonly: true, fileMustExist: true });
   } catch (err) {
     throw new StoreError('store_corrupt', `${file}: ${(err as Error).message}`);
   }

@@ -1,11 +1,12 @@
 // Opening the SQLite database under YOKE_HOME, with WAL and the schema migrated. A store on
 // disk is checked first (store-health.ts): a damaged one is a `store_damaged` error that says
 // what, where and how to recover — never a fresh start over it.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { migrate } from './migrations.ts';
 import { checkIntegrity, damagedMessage, fileProblem, keepDamagedCopy } from './store-health.ts';
+import { openSqlite } from './sqlite.ts';
 
 export type Db = Database.Database;
 
@@ -45,7 +46,7 @@ export function openDb(path: string): Db {
   let db: Db;
   try {
     if (onDisk) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    db = new Database(path);
+    db = openSqlite(path);
     if (onDisk && !existed) chmodSync(path, 0o600);
   } catch (err) {
     throw new StoreError(

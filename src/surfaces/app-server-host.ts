@@ -11,19 +11,19 @@ import { YokeClient, type ClientOptions } from '../client/client.ts';
 import type { ClientInfo } from '../protocol/methods.ts';
 import { createMemoryTransportPair, type MessageTransport } from '../protocol/transport.ts';
 import type { ResolvedConfig } from '../runtime/config.ts';
-import {
-  createTaskService,
-  type TaskRunner,
-  type TaskServiceOptions,
-} from '../runtime/task-service.ts';
+import type { createTaskService, TaskRunner, TaskServiceOptions } from '../runtime/task-service.ts';
 import { ThreadManager, type ManagerOptions } from '../runtime/thread-manager.ts';
 import { AppServer, type AppServerOptions } from '../server/app-server.ts';
 import type { Connection, ConnectionOptions } from '../server/connection.ts';
 
 export type HostOptions = {
   config: ResolvedConfig;
-  /** Background tasks and the task/* methods (`yoke serve`). */
-  tasks?: TaskServiceOptions;
+  /**
+   * Background tasks and the task/* methods (`yoke serve`, `yoke worker`). The caller passes
+   * the service's constructor (createTaskService), so a command without tasks never loads the
+   * task runner (a tenth of `yoke app-server`'s start-up).
+   */
+  tasks?: { create: typeof createTaskService; options: TaskServiceOptions };
   /**
    * Open (and check) the store at once, so a damaged one is one clear error at start rather
    * than a failure halfway through (default: on first use, e.g. never for an ephemeral run).
@@ -74,7 +74,7 @@ export type AppServerHost = {
 
 /** With `tasks`, the host always has its task runner (`yoke serve`). */
 export function startAppServerHost(
-  options: HostOptions & { tasks: TaskServiceOptions },
+  options: HostOptions & { tasks: NonNullable<HostOptions['tasks']> },
 ): AppServerHost & { readonly tasks: TaskRunner };
 export function startAppServerHost(options: HostOptions): AppServerHost;
 export function startAppServerHost(options: HostOptions): AppServerHost {
@@ -85,7 +85,7 @@ export function startAppServerHost(options: HostOptions): AppServerHost {
     ...(options.streamFor ? { streamFor: options.streamFor } : {}),
   });
   if (options.openStore) void manager.store;
-  const tasks = options.tasks ? createTaskService(manager, options.tasks) : null;
+  const tasks = options.tasks ? options.tasks.create(manager, options.tasks.options) : null;
   const server = new AppServer(manager, {
     ...(tasks ? { tasks } : {}),
     ...(options.sharedThreads ? { shared: options.sharedThreads } : {}),

@@ -9,6 +9,7 @@ import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
+import { createTaskService } from '../../runtime/task-service.ts';
 import { isLoopbackHost, listen } from '../../server/ws-transport.ts';
 import { startAppServerHost } from '../app-server-host.ts';
 import {
@@ -136,11 +137,14 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     config,
     openStore: true, // a damaged store is one clear error at start
     tasks: {
-      ...(concurrency ? { concurrency } : {}),
-      ...(perRepo ? { perRepo } : {}),
-      ...(warm !== undefined ? { warm } : {}),
-      log: (line) => log(`tasks: ${line}`),
-      ...(fleet ? { fleet: fleet.tasks } : {}),
+      create: createTaskService,
+      options: {
+        ...(concurrency ? { concurrency } : {}),
+        ...(perRepo ? { perRepo } : {}),
+        ...(warm !== undefined ? { warm } : {}),
+        log: (line) => log(`tasks: ${line}`),
+        ...(fleet ? { fleet: fleet.tasks } : {}),
+      },
     },
     // A front reads and relays the threads its workers run.
     ...(fleet?.threads.role === 'front' ? { sharedThreads: fleet.threads.shared } : {}),

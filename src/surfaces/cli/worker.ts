@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../runtime/config.ts';
 import type { Fleet } from '../../runtime/fleet.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
+import { createTaskService } from '../../runtime/task-service.ts';
 import { startAppServerHost } from '../app-server-host.ts';
 import {
   command,
@@ -83,11 +84,14 @@ export async function workerCommand(argv: string[]): Promise<number> {
     // The tasks' threads live in the shared store (this process works on a copy in memory).
     threadStore: fleet.threads.store,
     tasks: {
-      threads: fleet.threads.hooks,
-      ...(concurrency ? { concurrency } : {}),
-      ...(warm !== undefined ? { warm } : {}),
-      log: (line) => log(`tasks: ${line}`),
-      fleet: fleet.tasks,
+      create: createTaskService,
+      options: {
+        threads: fleet.threads.hooks,
+        ...(concurrency ? { concurrency } : {}),
+        ...(warm !== undefined ? { warm } : {}),
+        log: (line) => log(`tasks: ${line}`),
+        fleet: fleet.tasks,
+      },
     },
   });
   fleet.attach(host.tasks);
