@@ -1,8 +1,9 @@
 // Builds dist/: the CLI bundled by esbuild into dist/yoke.cjs, the terminal UI into its own
 // bundle dist/yoke-tui.js, and the native helpers when a C compiler exists: dist/yoke-spawnd from
 // native/spawnd.c (without it, Yoke starts commands from Node, a few milliseconds slower each)
-// and dist/yoke-sandbox-exec from native/sandbox-exec.c (without it, sandboxed commands can reach
-// the host's unix sockets; Yoke warns).
+// dist/yoke-sandbox-exec from native/sandbox-exec.c (without it, sandboxed commands can reach
+// the host's unix sockets; Yoke warns), and dist/yoke-pty from native/pty.c (command/exec with
+// a terminal; without it, `tty` is refused).
 //
 // `yoke acp` (the Agent Client Protocol SDK) is a bundle of its own too, dist/yoke-acp.js.
 //
@@ -147,8 +148,9 @@ function routeImports(file) {
   writeFileSync(file, routed);
 }
 
-// Native helpers, rebuilt when their source is newer: yoke-spawnd (command starts) and
-// yoke-sandbox-exec (rlimits and the connect() supervisor inside bwrap).
+// Native helpers, rebuilt when their source is newer: yoke-spawnd (command starts),
+// yoke-sandbox-exec (rlimits and the connect() supervisor inside bwrap) and yoke-pty (a
+// pseudo-terminal for command/exec).
 const natives = [
   {
     source: 'native/spawnd.c',
@@ -162,6 +164,12 @@ const natives = [
     flags: ['-pthread'],
     without: 'sandboxed commands will be able to reach unix sockets of the host',
   },
+  {
+    source: 'native/pty.c',
+    binary: 'dist/yoke-pty',
+    flags: ['-lutil'],
+    without: 'command/exec with tty (a terminal) will be refused',
+  },
 ];
 for (const { source, binary, flags, without } of natives) {
   if (
@@ -171,7 +179,7 @@ for (const { source, binary, flags, without } of natives) {
     continue;
   mkdirSync('dist', { recursive: true });
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-Wall', ...flags, '-o', binary, source], { stdio: 'inherit' });
+  const r = spawnSync(cc, ['-O2', '-Wall', '-o', binary, source, ...flags], { stdio: 'inherit' });
   if (r.error || r.status !== 0)
     console.log(`note: could not compile ${source} with ${cc}; ${without}`);
   else console.log(`built ${binary}`);

@@ -1,8 +1,8 @@
 // command/exec/write, command/exec/resize and command/exec/terminate over a spawned
 // `yoke app-server` (stdio), in the configured sandbox (bubblewrap, workspace-write): stdin
-// written in base64 reaches the command as it runs, closeStdin ends it; resize and tty get a
-// precise refusal (Yoke runs commands on pipes, never a PTY); terminate kills the command,
-// whose answer is exit code 137. Every message validates against Codex's own schema.
+// written in base64 reaches the command as it runs, closeStdin ends it; with tty the command
+// runs on a terminal (yoke-pty) that resize sizes; terminate kills the command, whose answer is
+// exit code 137. Every message validates against Codex's own schema.
 // Process ids belong to the connection that started them, as in Codex.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -24,6 +24,16 @@ async function setUp(t: TestContext) {
 }
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
+
+/** What a streamed command has printed so far. */
+function deltas(driver: CodexDriver, processId: string): string {
+  return driver.notifications
+    .filter((n) => n.method === 'command/exec/outputDelta')
+    .map((n) => n.params as Json)
+    .filter((p) => p.processId === processId)
+    .map((p) => Buffer.from(String(p.deltaBase64), 'base64').toString())
+    .join('');
+}
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   return promise.then(
@@ -97,20 +107,100 @@ test(
 );
 
 test(
-  'resize and tty are refused (no PTY); write needs streamStdin; terminate kills',
+  'tty: a terminal of the asked size in the sandbox; resize reaches it; input is typed',
+  { timeout: 600_000 },
+  async (t) => {
+    const { driver, repo } = await setUp(t);
+    const shell = driver.request('command/exec', {
+      command: ['sh', '-c', 'tty; stty size; read line; stty size; echo "got $line"'],
+      cwd: repo,
+      processId: 'tty-1',
+      tty: true,
+      size: { rows: 30, cols: 100 },
+      streamStdin: true,
+      streamStdoutStderr: true,
+    });
+    // The first size is printed before the command waits for its line.
+    await driver.waitFor('command/exec/outputDelta', () => /30 100/.test(deltas(driver, 'tty-1')));
+    assert.deepEqual(
+      await driver.request('command/exec/resize', {
+        processId: 'tty-1',
+        size: { rows: 50, cols: 120 },
+      }),
+      {},
+    );
+    // The resize is applied before this input is read: both travel in order on one pipe.
+    await driver.request('command/exec/write', { processId: 'tty-1', deltaBase64: b64('hi\n') });
+    assert.deepEqual(await shell, { exitCode: 0, stdout: '', stderr: '' });
+    const out = deltas(driver, 'tty-1');
+    assert.match(out, /^\/dev\/pts\/\d+\r$/m, 'a terminal of its own');
+    assert.match(out, /30 100\r\n[\s\S]*50 120\r\n[\s\S]*got hi\r\n/);
+
+    // Buffered: the output is the answer's stdout; stdin and stdout are the terminal.
+    const onTerminal = await driver.request('command/exec', {
+      command: ['sh', '-c', 'test -t 0 && test -t 1 && echo on-a-terminal'],
+      cwd: repo,
+      tty: true,
+    });
+    assert.equal(onTerminal.exitCode, 0);
+    assert.match(String(onTerminal.stdout), /on-a-terminal\r\n/);
+
+    // The sandbox is the same on a terminal: outside the workspace is read-only.
+    const outside = await driver.request('command/exec', {
+      command: ['sh', '-c', 'touch /etc/yoke-tty-probe'],
+      cwd: repo,
+      tty: true,
+    });
+    assert.notEqual(outside.exitCode, 0);
+    assert.match(String(outside.stdout), /Read-only file system/);
+
+    // closeStdin types the terminal's EOF: cat ends.
+    const cat = driver.request('command/exec', {
+      command: ['cat'],
+      cwd: repo,
+      processId: 'tty-cat',
+      tty: true,
+      streamStdin: true,
+    });
+    await driver.request('command/exec/write', {
+      processId: 'tty-cat',
+      deltaBase64: b64('typed\n'),
+      closeStdin: true,
+    });
+    const typed = await cat;
+    assert.equal(typed.exitCode, 0);
+    assert.match(String(typed.stdout), /typed\r\n/);
+
+    const schema = loadCodexSchema(process.env.CODEX_SCHEMA_DIR || (await codexSchemaDir()));
+    assert.deepEqual(schema.check('exec-tty', driver.transcript).failures, []);
+  },
+);
+
+test(
+  'size needs tty, resize needs a terminal, write needs streamStdin; terminate kills',
   { timeout: 600_000 },
   async (t) => {
     const { driver, repo } = await setUp(t);
     assert.match(
       await refusal(
         driver.request('command/exec', {
-          command: ['bash', '-i'],
+          command: ['true'],
           cwd: repo,
-          processId: 'tty-1',
-          tty: true,
+          size: { rows: 10, cols: 10 },
         }),
       ),
-      /no PTY/,
+      /size is for a terminal \(tty\)/,
+    );
+    assert.match(
+      await refusal(
+        driver.request('command/exec', {
+          command: ['true'],
+          cwd: repo,
+          tty: true,
+          size: { rows: 0, cols: 80 },
+        }),
+      ),
+      /rows and cols must be whole numbers from 1 to 10000/,
     );
     const sleeper = driver.request('command/exec', {
       command: ['sleep', '60'],
@@ -132,7 +222,7 @@ test(
           size: { rows: 40, cols: 120 },
         }),
       ),
-      /no terminal to resize: Yoke runs commands on pipes, never a PTY/,
+      /started without tty; it has no terminal to resize/,
     );
     assert.match(
       await refusal(
@@ -142,6 +232,20 @@ test(
     );
     assert.deepEqual(await driver.request('command/exec/terminate', { processId: 'sleep-1' }), {});
     assert.deepEqual(await sleeper, { exitCode: 137, stdout: '', stderr: '' });
+
+    // A command on a terminal is terminated the same way.
+    const tty = driver.request('command/exec', {
+      command: ['sleep', '60'],
+      cwd: repo,
+      processId: 'tty-sleep',
+      tty: true,
+    });
+    await driver.request('command/exec/resize', {
+      processId: 'tty-sleep',
+      size: { rows: 40, cols: 100 },
+    });
+    await driver.request('command/exec/terminate', { processId: 'tty-sleep' });
+    assert.equal((await tty).exitCode, 137);
 
     // A command fed by stdin is terminated the same way, its stdin closed with it.
     const cat = driver.request('command/exec', {

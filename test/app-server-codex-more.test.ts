@@ -161,8 +161,8 @@ test(
       /no running command p1/,
     );
     await assert.rejects(
-      client.request('command/exec', { command: ['cat'], tty: true }),
-      /without a terminal \(no PTY\)/,
+      client.request('command/exec', { command: ['cat'], size: { rows: 24, cols: 80 } }),
+      /size is for a terminal \(tty\)/,
     );
   },
 );

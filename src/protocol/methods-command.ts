@@ -14,8 +14,9 @@ export const commandMethods = {
       'With streamStdoutStderr and a processId the output comes as command/exec/outputDelta ' +
       'and the answer’s stdout is empty; command/exec/terminate stops it. Yoke captures stdout ' +
       'and stderr interleaved, as stdout (stderr is always empty). With streamStdin (and a ' +
-      'processId) command/exec/write feeds its stdin; otherwise stdin is /dev/null. Commands ' +
-      'run on pipes, never a PTY: tty and size are refused.',
+      'processId) command/exec/write feeds its stdin; otherwise stdin is /dev/null. With tty ' +
+      'the command runs on a pseudo-terminal of size (default 24×80) in the same sandbox: its ' +
+      'output is stdout, write types into it (closeStdin types EOF), resize sizes it.',
     z.object({
       command: z.array(z.string()).min(1),
       cwd: z.string().nullable().optional(),
@@ -53,8 +54,8 @@ export const commandMethods = {
   ),
   'command/exec/resize': def(
     'clientRequest',
-    'Resizes the PTY of a command/exec. Always refused with the reason: Yoke runs commands ' +
-      'on pipes, never a PTY (tty is not supported).',
+    'Resizes the terminal of a command/exec started with tty (the command gets SIGWINCH); ' +
+      'refused for one without a terminal.',
     z.object({
       ...ProcessId,
       size: z.object({ rows: z.number().int().min(0), cols: z.number().int().min(0) }),

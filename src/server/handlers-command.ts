@@ -1,11 +1,19 @@
 // command/exec: one command outside any thread, sandboxed like a thread's, its output
 // answered or streamed to the connection that asked; command/exec/write feeds its stdin
 // (streamStdin), command/exec/terminate stops it. Process ids are the client's, scoped to its
-// connection, as in Codex. Commands run on pipes, never a PTY: tty and resize are refused.
+// connection, as in Codex. With `tty` the command gets a pseudo-terminal (runtime/terminal.ts):
+// its output comes as stdout, command/exec/write types into it and command/exec/resize sizes it.
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { sandboxModeOf } from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
+import {
+  DEFAULT_TERMINAL_SIZE,
+  onTerminal,
+  ptyHelper,
+  terminalFrames,
+  terminalSizeProblem,
+} from '../runtime/terminal.ts';
 import type { AppServer } from './app-server.ts';
 import type { ConnectionContext, Handlers } from './router.ts';
 
@@ -29,11 +37,19 @@ export function commandHandlers(server: AppServer): Handlers {
   };
   return {
     'command/exec': async (params, ctx) => {
-      if (params.tty || params.size)
+      const tty = params.tty === true;
+      if (params.size && !tty)
+        throw new RuntimeError('input_invalid', 'command/exec: size is for a terminal (tty)');
+      const size = params.size ?? DEFAULT_TERMINAL_SIZE;
+      const sizeProblem = terminalSizeProblem(size);
+      if (tty && sizeProblem)
+        throw new RuntimeError('input_invalid', `command/exec: size: ${sizeProblem}`);
+      const helper = tty ? ptyHelper() : null;
+      if (tty && !helper)
         throw new RuntimeError(
           'input_invalid',
-          'command/exec: Yoke runs commands on pipes, without a terminal (no PTY), so tty and ' +
-            'size are not supported; use streamStdin to write to the command’s stdin',
+          'command/exec: tty needs dist/yoke-pty, which `npm run build` compiles from ' +
+            'native/pty.c when a C compiler is installed (or YOKE_PTY names it)',
         );
       const processId = params.processId ?? null;
       if ((params.streamStdoutStderr || params.streamStdin) && !processId)
@@ -56,6 +72,7 @@ export function commandHandlers(server: AppServer): Handlers {
         abort,
         stdin: new Promise((ready) => (started = ready)),
         streamStdin: params.streamStdin === true,
+        tty,
       };
       if (processId) running.set(processId, entry);
       const offClose = ctx.onClose(() => abort.abort());
@@ -65,13 +82,14 @@ export function commandHandlers(server: AppServer): Handlers {
         );
         const outcome = await runner.run(
           {
-            argv: params.command,
+            argv: helper ? onTerminal(helper, params.command, size) : params.command,
             cwd,
             timeoutMs: params.disableTimeout
               ? 2 ** 31 - 1
               : (params.timeoutMs ?? manager.config.commandTimeoutMs),
             ...(Object.keys(env).length ? { env } : {}),
-            ...(entry.streamStdin
+            // A terminal always has its frame pipe: resizes come through it too.
+            ...(entry.streamStdin || tty
               ? {
                   stdinStream: (stdin: Writable) => started(stdin),
                 }
@@ -120,7 +138,8 @@ export function commandHandlers(server: AppServer): Handlers {
       if (!entry.streamStdin)
         throw new RuntimeError(
           'input_invalid',
-          `command/exec/write: ${params.processId} was started without streamStdin; its stdin is /dev/null`,
+          `command/exec/write: ${params.processId} was started without streamStdin; ` +
+            (entry.tty ? 'its terminal takes no input' : 'its stdin is /dev/null'),
         );
       // A write sent right after command/exec waits for the process to start.
       const stdin = await entry.stdin;
@@ -131,20 +150,38 @@ export function commandHandlers(server: AppServer): Handlers {
         );
       if (params.deltaBase64) {
         const bytes = Buffer.from(params.deltaBase64, 'base64');
-        await new Promise<void>((done) => stdin.write(bytes, () => done()));
+        await write(stdin, entry.tty ? terminalFrames.input(bytes) : bytes);
       }
-      if (params.closeStdin) stdin.end();
+      // On a terminal, closing input is its EOF character; the pipe stays open for resizes.
+      if (params.closeStdin) {
+        if (entry.tty) await write(stdin, terminalFrames.endOfInput());
+        else stdin.end();
+      }
       return {};
     },
-    'command/exec/resize': (params, ctx) => {
-      find('command/exec/resize', ctx, params.processId);
-      throw new RuntimeError(
-        'input_invalid',
-        `command/exec/resize: ${params.processId} has no terminal to resize: Yoke runs ` +
-          'commands on pipes, never a PTY (tty is not supported)',
-      );
+    'command/exec/resize': async (params, ctx) => {
+      const entry = find('command/exec/resize', ctx, params.processId);
+      if (!entry.tty)
+        throw new RuntimeError(
+          'input_invalid',
+          `command/exec/resize: ${params.processId} was started without tty; it has no terminal to resize`,
+        );
+      const problem = terminalSizeProblem(params.size);
+      if (problem) throw new RuntimeError('input_invalid', `command/exec/resize: ${problem}`);
+      const stdin = await entry.stdin;
+      if (!stdin || stdin.writableEnded || stdin.destroyed)
+        throw new RuntimeError(
+          'input_invalid',
+          `command/exec/resize: ${params.processId} has ended`,
+        );
+      await write(stdin, terminalFrames.resize(params.size));
+      return {};
     },
   };
+}
+
+function write(stdin: Writable, bytes: Buffer): Promise<void> {
+  return new Promise((done) => stdin.write(bytes, () => done()));
 }
 
 type Running = {
@@ -152,4 +189,6 @@ type Running = {
   /** The command's stdin once it has started (null: it never did, or has ended). */
   stdin: Promise<Writable | null>;
   streamStdin: boolean;
+  /** Runs on a terminal (yoke-pty): writes and resizes are frames. */
+  tty: boolean;
 };
