@@ -7,7 +7,7 @@ import { McpHub } from '../mcp/hub.ts';
 import { createStreamFn } from '../models/provider.ts';
 import type { ProviderConfig, StreamFn } from '../models/types.ts';
 import type { SandboxMode } from '../protocol/thread.ts';
-import { checkBwrap } from '../sandbox/bwrap.ts';
+import { checkBwrap, prefetchBwrapCheck } from '../sandbox/bwrap.ts';
 import { createDefaultRunner } from '../sandbox/default-runner.ts';
 import { amendRules, loadRules, userRulesFile } from '../sandbox/exec-policy-files.ts';
 import { amendMcpRules, loadMcpRules } from '../sandbox/mcp-rules-files.ts';
@@ -108,6 +108,12 @@ export function checkSandboxAvailable(options: DepsOptions, mode: SandboxMode): 
   if (options.runner || mode === 'danger-full-access' || process.platform !== 'linux') return;
   const check = checkBwrap();
   if (!check.ok) throw new RuntimeError('config_invalid', check.message);
+}
+
+/** Starts that check in the background (a server between initialize and its first thread). */
+export function prefetchSandboxCheck(options: DepsOptions, mode: SandboxMode): void {
+  if (options.runner || mode === 'danger-full-access' || process.platform !== 'linux') return;
+  void prefetchBwrapCheck();
 }
 
 /** The surface's originator and user agent, carried over to another provider. */

@@ -17,7 +17,7 @@ import type { ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
 import { ModelLister } from './model-list.ts';
 import { uuidv7 } from './ids.ts';
-import { checkSandboxAvailable, sessionDeps } from './session-deps.ts';
+import { checkSandboxAvailable, prefetchSandboxCheck, sessionDeps } from './session-deps.ts';
 import { SessionSandbox } from './session-sandbox.ts';
 import { replay, ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
@@ -64,6 +64,14 @@ export class ThreadManager {
   get store(): ThreadStore {
     this.storeInstance ??= new ThreadStore(openDb(join(this.options.config.home, 'yoke.db')));
     return this.storeInstance;
+  }
+
+  /**
+   * Checks in the background that the configured sandbox can run here, so the first thread
+   * start (which fails early when it cannot) does not wait for the check.
+   */
+  prefetchSandboxCheck(): void {
+    prefetchSandboxCheck(this.options, this.options.config.sandboxMode);
   }
 
   /** What sandboxed commands may not read (the same for threads and task commands). */

@@ -170,14 +170,19 @@ export class AppServer {
 
   private handlers(): Handlers {
     return {
-      initialize: () => ({
-        // Names Yoke without a `product/version` first word: the Codex TUI reads a version from
-        // that form and warns that an "older Codex service" is running.
-        userAgent: `Yoke ${this.manager.cliVersion} (Codex App Server v2)`,
-        codexHome: this.manager.config.home,
-        platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
-        platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
-      }),
+      initialize: (_params, _ctx, reply) => {
+        // Once the answer is out, the sandbox check (two bwrap runs) goes on in the background,
+        // so the client's first thread/start does not wait for it.
+        reply.afterReply(() => setImmediate(() => this.manager.prefetchSandboxCheck()));
+        return {
+          // Names Yoke without a `product/version` first word: the Codex TUI reads a version
+          // from that form and warns that an "older Codex service" is running.
+          userAgent: `Yoke ${this.manager.cliVersion} (Codex App Server v2)`,
+          codexHome: this.manager.config.home,
+          platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
+          platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
+        };
+      },
       ...clientHandlers(this),
       ...configHandlers(this),
       ...commandHandlers(this),
