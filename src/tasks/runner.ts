@@ -11,6 +11,7 @@ import type { Task, TaskLogEntry, TaskStatus } from '../protocol/methods-task.ts
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { TaskStorage } from '../store/store.ts';
 import type { AgentPort } from './agent-port.ts';
+import { claimThroughOutage } from './claim-wait.ts';
 import { TaskError } from './errors.ts';
 import { stopKind, TaskStop } from './executor.ts';
 import { newTaskId } from './ids.ts';
@@ -93,6 +94,8 @@ export class TaskRunner {
   private readonly source: RepoSource | undefined;
   private started = false;
   private closing = false;
+  /** Aborted by `close`: ends a claim waiting for the store. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: TaskRunnerOptions) {
     const concurrency = options.concurrency ?? availableParallelism();
@@ -312,6 +315,7 @@ export class TaskRunner {
   /** Stops: running tasks are interrupted and stay resumable; the queue stays stored. */
   async close(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     // The queue first stops handing out jobs, then waits for the running ones.
     const queueClosed = this.queue.close();
     for (const live of this.live.values()) live.controller.abort(new TaskStop('shutdown'));
@@ -349,7 +353,14 @@ export class TaskRunner {
     }
     let task: TaskRecord;
     if (fleet?.role === 'worker') {
-      const claimed = await store.claim(id, fleet.workerId);
+      // The store down: the job stays here and the claim is retried (claim-wait.ts).
+      const claimed = await claimThroughOutage(() => store.claim(id, fleet.workerId), {
+        taskId: id,
+        signal: this.stopping.signal,
+        log: this.log,
+      });
+      // Stopping meanwhile: the next worker claims it again.
+      if (claimed === 'stopped' || this.closing) return 'requeue';
       if (!claimed) return;
       task = fromRow(claimed);
       if (!TERMINAL.has(task.status) && (await fleet.cancelRequested(id))) {
