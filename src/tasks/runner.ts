@@ -88,6 +88,8 @@ export class TaskRunner {
     string,
     { task: TaskRecord; controller: AbortController; done: Promise<void> }
   >();
+  /** Each task's run here, from its claim to its end (`live` once it has started). */
+  private readonly runs = new Map<string, Promise<void | 'requeue'>>();
   private readonly updates: TaskUpdates;
   private readonly settledWaiters = new SettledWaiters();
   private readonly log: (line: string) => void;
@@ -342,15 +344,19 @@ export class TaskRunner {
   }
 
   /** Runs a task the queue handed over; `requeue` when it stopped without ending. */
-  private async run(id: string): Promise<void | 'requeue'> {
-    if (this.closing) return 'requeue';
+  private run(id: string): Promise<void | 'requeue'> {
+    if (this.closing) return Promise.resolve('requeue');
+    // Handed to us again while we claim it (a claim may wait out a store outage) or run it —
+    // the queue thought we had stalled: one run, and its outcome for both.
+    const running = this.runs.get(id);
+    if (running) return running;
+    const run = this.runOnce(id).finally(() => this.runs.delete(id));
+    this.runs.set(id, run);
+    return run;
+  }
+
+  private async runOnce(id: string): Promise<void | 'requeue'> {
     const { fleet, store } = this.options;
-    const already = this.live.get(id);
-    if (already) {
-      // Handed to us again while we run it (the queue thought we had stalled): one run.
-      await already.done;
-      return stopKind(already.controller.signal) === 'shutdown' ? 'requeue' : undefined;
-    }
     let task: TaskRecord;
     if (fleet?.role === 'worker') {
       // The store down: the job stays here and the claim is retried (claim-wait.ts).
