@@ -1,15 +1,19 @@
 // The fleet's failure points (issue 14, docs/fleet.md "What holds when something fails"), each
 // through the real binaries on a PostgreSQL and a Redis of the test's own (test/support/
 // fleet-harness.ts): the front SIGKILLed while tasks run, Redis restarted mid-run, a 10 s
-// PostgreSQL outage mid-run, a worker SIGKILLed in the middle of an agent node. After each,
-// every task has succeeded exactly once: one `succeeded` in its log, a gap-free log, one commit
-// on its pushed branch with the file its agent wrote.
+// PostgreSQL outage mid-run, a worker SIGKILLed in the middle of an agent node, tasks handed to
+// workers during a 10 s PostgreSQL outage. After each, every task has succeeded exactly once:
+// one `succeeded` in its log, a gap-free log, one commit on its pushed branch with the file its
+// agent wrote.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import type { Task } from '../src/protocol/methods-task.ts';
+import { TASK_QUEUE_NAME } from '../src/tasks/bull-queue.ts';
+import { connectRedis } from '../src/tasks/redis-connection.ts';
 import { runYoke } from './support/cli.ts';
 import {
   chaosFleet,
@@ -318,5 +322,115 @@ test(
         process.stderr.write(`# PostgreSQL down and back: ${outageMs} ms\n`);
       },
     );
+  },
+);
+
+test(
+  'fleet chaos: tasks reach the workers while PostgreSQL is down; each worker keeps its task, claims it once the store is back, and every task runs once',
+  { timeout: 300_000 },
+  async (t) => {
+    // A lock shorter than the outage: a worker waiting to claim must keep renewing it, or the
+    // stalled check hands the task on (a second claim).
+    const fleet = await chaosFleet(t, { workers: 2, script: script(), settings: LOCK });
+    fleet.gate.release(); // checks pass at once here
+    // The test's own handle on the queue: paused, it holds what the front adds until resumed.
+    // Closed before the hooks stop Redis (a connection left open retries forever).
+    const connection = connectRedis(fleet.redis.url, 'chaos-test', () => {});
+    const queue = new Queue(TASK_QUEUE_NAME, { connection });
+    queue.on('error', () => {});
+    const closeQueue = async () => {
+      await queue.close();
+      connection.disconnect();
+    };
+    await withDiagnostics(
+      () => fleet.procs,
+      async () => {
+        const front = await fleet.startFront();
+        const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
+        const client = await frontClient(fleet.frontHome);
+        t.after(() => client.close());
+        await queue.pause();
+        const tasks = await submit(client, fleet, 3);
+        assert.ok(await queue.isPaused());
+        assert.equal(await queue.getJobCountByTypes('wait'), 3, 'the jobs wait, none taken');
+
+        const marks = workers.map((p) => p.output().length);
+        const said = () => workers.map((p, i) => p.output().slice(marks[i])).join('\n');
+        const waits = (id: string) => new RegExp(`tasks: task ${id} waits for the store: `);
+        const through = (id: string) =>
+          new RegExp(`tasks: task ${id} got through to the store after [\\d.]+ s and is claimed`);
+        const anyWorker = (pattern: RegExp) =>
+          Promise.any(workers.map((p) => outputMatches(p, pattern)));
+        const stoppedAt = Date.now();
+        await fleet.pg.stop();
+        // Handed out now, while PostgreSQL is down: every claim fails.
+        await queue.resume();
+        await within(
+          60_000,
+          'every task waiting for the store on a worker',
+          Promise.all(tasks.map((task) => anyWorker(waits(task.id)))),
+        );
+        // The outage itself is what is tested: 10 s, as the issue asks (longer than the lock).
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(0, stoppedAt + 10_000 - Date.now())),
+        );
+        await fleet.pg.start();
+        await within(
+          60_000,
+          'every task claimed once the store is back',
+          Promise.all(tasks.map((task) => anyWorker(through(task.id)))),
+        );
+        const outageMs = Date.now() - stoppedAt;
+
+        const results = await assertAllDoneOnce(client, fleet, tasks);
+        for (const task of results) assert.equal((await starts(client, task)).length, 1);
+        const output = said();
+        for (const task of tasks) {
+          assert.equal(linesOf(output, waits(task.id)).length, 1, `${task.id}: one line waiting`);
+          assert.equal(linesOf(output, through(task.id)).length, 1, `${task.id}: one line back`);
+        }
+        assert.deepEqual(linesOf(output, /queue:|could not renew|stalled/), [], 'locks held');
+        // Claimed once each (a claim counts up `attempt`), each step asked of the model once.
+        const db = new pg.Client({ connectionString: fleet.pg.url });
+        await db.connect();
+        try {
+          const { rows } = await db.query<{ id: string; attempt: number }>(
+            'SELECT id, attempt FROM tasks WHERE id = ANY($1::text[])',
+            [tasks.map((task) => task.id)],
+          );
+          assert.deepEqual(
+            rows.map((r) => r.attempt),
+            [1, 1, 1],
+          );
+          for (const task of results) {
+            assert.equal(task.threadIds.length, 1, `${task.id}: one thread`);
+            const events = await db.query<{ seq: number; kind: string }>(
+              'SELECT seq, kind FROM events WHERE thread_id = $1 ORDER BY seq',
+              [task.threadIds[0]],
+            );
+            const seqs = events.rows.map((e) => e.seq);
+            assert.deepEqual(
+              seqs,
+              seqs.map((_, k) => k),
+              `${task.id}: thread log without gap`,
+            );
+            const kinds = events.rows.map((e) => e.kind);
+            assert.equal(kinds.filter((k) => k === 'turnStarted').length, 1, 'one turn');
+            assert.equal(kinds.filter((k) => k === 'turnCompleted').length, 1, 'one turn ended');
+          }
+        } finally {
+          await db.end();
+        }
+        for (let i = 0; i < tasks.length; i++)
+          assert.equal(
+            fleet.mock.requests.filter((r) => taskNumber(r) === String(i)).length,
+            2,
+            `task ${i}: its shell step and its answer, asked once each`,
+          );
+        for (const proc of [front, ...workers])
+          assert.ok(!proc.output().includes(fleet.pg.password), 'no password in any output');
+        process.stderr.write(`# PostgreSQL down and back, tasks waiting: ${outageMs} ms\n`);
+      },
+    ).finally(closeQueue);
   },
 );

@@ -1,9 +1,10 @@
 // Units of the task runner: the embedded queue's order and limits, blueprint checking and
-// templates, task.toml parsing, the task store.
+// templates, task.toml parsing, the task store, a worker's claim kept through a store outage.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_BLUEPRINT } from '../src/tasks/blueprint-default.ts';
 import { parseBlueprint, renderTemplate, validateBlueprint } from '../src/tasks/blueprint.ts';
+import { claimThroughOutage } from '../src/tasks/claim-wait.ts';
 import { programOf, tail } from '../src/tasks/commands.ts';
 import { EmbeddedQueue, type TaskJob } from '../src/tasks/queue.ts';
 import { parseTaskConfig } from '../src/tasks/task-config.ts';
@@ -169,5 +170,83 @@ test(
     assert.equal(git(repo, 'branch', '--list', 'yoke/*').split('\n').length, names.length);
     await Promise.all(names.map((name) => workspaces.remove(repo, workspaces.dirFor(name))));
     assert.equal(git(repo, 'worktree', 'list').split('\n').length, 1, 'only the checkout is left');
+  },
+);
+
+/** A claim that fails `outage` times with store_unavailable, then answers (or throws `then`). */
+function flakyClaim(outage: number, then?: Error) {
+  const calls = { count: 0 };
+  const claim = async () => {
+    calls.count++;
+    if (calls.count <= outage)
+      throw Object.assign(
+        new Error('the PostgreSQL store at pg://x is unreachable: ECONNREFUSED'),
+        {
+          code: 'store_unavailable',
+        },
+      );
+    if (then) throw then;
+    return { id: 't1' };
+  };
+  return { claim, calls };
+}
+
+const FAST = { first: 1, max: 4 };
+
+test(
+  'claim through an outage: retried until the store answers, said once each way',
+  { timeout: 10_000 },
+  async () => {
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    const signal = new AbortController().signal;
+
+    const quiet = flakyClaim(0);
+    assert.deepEqual(await claimThroughOutage(quiet.claim, { taskId: 't1', signal, log }), {
+      id: 't1',
+    });
+    assert.deepEqual(lines, [], 'no outage, nothing said');
+
+    const down = flakyClaim(6);
+    const got = await claimThroughOutage(down.claim, { taskId: 't1', signal, log, delays: FAST });
+    assert.deepEqual(got, { id: 't1' });
+    assert.equal(down.calls.count, 7);
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0]!, /^task t1 waits for the store: the PostgreSQL store .* unreachable/);
+    assert.match(lines[1]!, /^task t1 got through to the store after [\d.]+ s and is claimed$/);
+
+    // Any other error is the caller's, at once.
+    lines.length = 0;
+    const broken = flakyClaim(0, new Error('syntax error'));
+    await assert.rejects(
+      claimThroughOutage(broken.claim, { taskId: 't1', signal, log, delays: FAST }),
+      /syntax error/,
+    );
+    assert.equal(broken.calls.count, 1);
+    assert.deepEqual(lines, []);
+  },
+);
+
+test(
+  'claim through an outage: a worker stopping ends the wait unclaimed',
+  { timeout: 10_000 },
+  async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    const down = flakyClaim(Number.POSITIVE_INFINITY);
+    const waiting = claimThroughOutage(down.claim, {
+      taskId: 't2',
+      signal: stop.signal,
+      // The first line: the wait began; stop while it sleeps a long backoff.
+      log: (line) => {
+        lines.push(line);
+        if (lines.length === 1) stop.abort();
+      },
+      delays: { first: 60_000, max: 60_000 },
+    });
+    assert.equal(await waiting, 'stopped');
+    assert.equal(down.calls.count, 1, 'not tried again once stopped');
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[1]!, /^task t2 still waited for the store when this worker stopped/);
   },
 );

@@ -46,6 +46,9 @@ export type BullQueueOptions = {
   gaveUp?: (taskId: string, reason: string) => void;
 };
 
+/** The queue's name in Redis unless told otherwise. */
+export const TASK_QUEUE_NAME = 'yoke-tasks';
+
 type JobData = { taskId: string; group: string };
 
 export class BullQueue implements TaskQueue {
@@ -60,7 +63,7 @@ export class BullQueue implements TaskQueue {
   private closed: Promise<void> | null = null;
 
   constructor(private readonly options: BullQueueOptions) {
-    this.name = options.name ?? 'yoke-tasks';
+    this.name = options.name ?? TASK_QUEUE_NAME;
     this.timings = { ...DEFAULT_QUEUE_TIMINGS, ...options.timings };
     this.queue = new Queue<JobData>(this.name, { connection: this.connect('queue') });
     this.queue.on('error', (err) => this.error(err));

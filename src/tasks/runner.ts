@@ -11,6 +11,7 @@ import type { Task, TaskLogEntry, TaskStatus } from '../protocol/methods-task.ts
 import type { ProcessRunner } from '../sandbox/process-runner.ts';
 import type { TaskStorage } from '../store/store.ts';
 import type { AgentPort } from './agent-port.ts';
+import { claimThroughOutage } from './claim-wait.ts';
 import { TaskError } from './errors.ts';
 import { stopKind, TaskStop } from './executor.ts';
 import { newTaskId } from './ids.ts';
@@ -87,12 +88,16 @@ export class TaskRunner {
     string,
     { task: TaskRecord; controller: AbortController; done: Promise<void> }
   >();
+  /** Each task's run here, from its claim to its end (`live` once it has started). */
+  private readonly runs = new Map<string, Promise<void | 'requeue'>>();
   private readonly updates: TaskUpdates;
   private readonly settledWaiters = new SettledWaiters();
   private readonly log: (line: string) => void;
   private readonly source: RepoSource | undefined;
   private started = false;
   private closing = false;
+  /** Aborted by `close`: ends a claim waiting for the store. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: TaskRunnerOptions) {
     const concurrency = options.concurrency ?? availableParallelism();
@@ -312,6 +317,7 @@ export class TaskRunner {
   /** Stops: running tasks are interrupted and stay resumable; the queue stays stored. */
   async close(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     // The queue first stops handing out jobs, then waits for the running ones.
     const queueClosed = this.queue.close();
     for (const live of this.live.values()) live.controller.abort(new TaskStop('shutdown'));
@@ -338,18 +344,29 @@ export class TaskRunner {
   }
 
   /** Runs a task the queue handed over; `requeue` when it stopped without ending. */
-  private async run(id: string): Promise<void | 'requeue'> {
-    if (this.closing) return 'requeue';
+  private run(id: string): Promise<void | 'requeue'> {
+    if (this.closing) return Promise.resolve('requeue');
+    // Handed to us again while we claim it (a claim may wait out a store outage) or run it —
+    // the queue thought we had stalled: one run, and its outcome for both.
+    const running = this.runs.get(id);
+    if (running) return running;
+    const run = this.runOnce(id).finally(() => this.runs.delete(id));
+    this.runs.set(id, run);
+    return run;
+  }
+
+  private async runOnce(id: string): Promise<void | 'requeue'> {
     const { fleet, store } = this.options;
-    const already = this.live.get(id);
-    if (already) {
-      // Handed to us again while we run it (the queue thought we had stalled): one run.
-      await already.done;
-      return stopKind(already.controller.signal) === 'shutdown' ? 'requeue' : undefined;
-    }
     let task: TaskRecord;
     if (fleet?.role === 'worker') {
-      const claimed = await store.claim(id, fleet.workerId);
+      // The store down: the job stays here and the claim is retried (claim-wait.ts).
+      const claimed = await claimThroughOutage(() => store.claim(id, fleet.workerId), {
+        taskId: id,
+        signal: this.stopping.signal,
+        log: this.log,
+      });
+      // Stopping meanwhile: the next worker claims it again.
+      if (claimed === 'stopped' || this.closing) return 'requeue';
       if (!claimed) return;
       task = fromRow(claimed);
       if (!TERMINAL.has(task.status) && (await fleet.cancelRequested(id))) {
