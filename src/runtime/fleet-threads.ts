@@ -88,6 +88,10 @@ export class WorkerThreads implements SharedThreadHooks {
 
   relay(session: ThreadSession): () => void {
     this.relayed.set(session.id, session);
+    // A turn the dead worker left was closed when the thread loaded, before anyone listened:
+    // its end goes out first, before anything of the new turn.
+    for (const notification of session.takeRecoveryNotices())
+      this.publish(session.id, { type: 'notification', notification });
     const off = session.subscribe((event) => {
       if (event.type === 'notification')
         this.publish(session.id, { type: 'notification', notification: event.notification });
