@@ -5,8 +5,9 @@
 // in Chromium, shows it and accepts it; front A's client hears it resolved, the task finishes,
 // and the thread read from front A (the shared store) holds every item once. Then the worker is
 // SIGKILLed while its step waits on the question: another worker takes the task over and
-// carries on in the same thread (the dead worker's turn stored as interrupted, its question
-// withdrawn from the client, a new turn asking again), answered from front B; every item once.
+// carries on in the same thread (the dead worker's turn stored as interrupted and told to the
+// client once, its question withdrawn, a new turn asking again), answered from front B; every
+// item once.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -236,6 +237,23 @@ async function takeover(t: TestContext): Promise<void> {
   assert.equal(done.task.status, 'succeeded', JSON.stringify(done.task.error));
   assert.equal(done.task.id, taskId);
   assert.deepEqual(done.task.threadIds, [threadId], 'one thread for the task');
+  // The dead worker's turn ended (interrupted) once for the client, before the new one started.
+  const told = terminal.notifications.filter((n) => (n.params as Json).threadId === threadId);
+  const ends = told.flatMap((n, i) =>
+    n.method === 'turn/completed' &&
+    ((n.params as Json).turn as Json).id === (question.params as Json).turnId
+      ? [i]
+      : [],
+  );
+  assert.equal(ends.length, 1, 'the dead worker’s turn ends once');
+  assert.equal(((told[ends[0]!]!.params as Json).turn as Json).status, 'interrupted');
+  const starts = told.flatMap((n, i) =>
+    n.method === 'turn/started' &&
+    ((n.params as Json).turn as Json).id === (second.params as Json).turnId
+      ? [i]
+      : [],
+  );
+  assert.ok(ends[0]! < starts[0]!, 'the dead turn ends before the new one starts');
 
   // What the dead worker stored is there once, then the new turn.
   const turns = await turnsOf(terminal, threadId);

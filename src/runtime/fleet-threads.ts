@@ -12,6 +12,8 @@ import type { ServerNotification } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { MirroredThreadStore } from '../store/mirrored-thread-store.ts';
 import type { Store } from '../store/store.ts';
+import type { ThreadPage } from '../store/thread-pages.ts';
+import type { ThreadQuery } from '../store/thread-store.ts';
 import type { BusMessage, FleetBus } from '../tasks/fleet-bus.ts';
 import type { ApprovalAnswer, PendingApproval } from './approvals.ts';
 import type { ThreadSettings } from './session-types.ts';
@@ -44,6 +46,8 @@ export type RemoteThread = {
 export interface SharedThreads {
   /** The thread as the shared store has it (with its turns), or null when it has none. */
   read(threadId: string): Promise<RemoteThread | null>;
+  /** A page of the shared store's threads (a front lists them with its own: thread/list). */
+  list(query: ThreadQuery): Promise<ThreadPage>;
   /** Listens to a thread's live events; resolves once listening (then asks for open questions). */
   watch(threadId: string, listener: (event: RemoteThreadEvent) => void): Promise<() => void>;
   /** Asks the worker running the thread to send its open questions again. */
@@ -88,6 +92,10 @@ export class WorkerThreads implements SharedThreadHooks {
 
   relay(session: ThreadSession): () => void {
     this.relayed.set(session.id, session);
+    // A turn the dead worker left was closed when the thread loaded, before anyone listened:
+    // its end goes out first, before anything of the new turn.
+    for (const notification of session.takeRecoveryNotices())
+      this.publish(session.id, { type: 'notification', notification });
     const off = session.subscribe((event) => {
       if (event.type === 'notification')
         this.publish(session.id, { type: 'notification', notification: event.notification });
@@ -173,6 +181,10 @@ export class FrontThreads implements SharedThreads {
       } as ThreadSettings,
       instructionSources: state.instructionSources,
     };
+  }
+
+  list(query: ThreadQuery): Promise<ThreadPage> {
+    return this.shared.threads.listThreads(query);
   }
 
   async watch(threadId: string, listener: (event: RemoteThreadEvent) => void): Promise<() => void> {

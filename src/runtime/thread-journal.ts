@@ -136,6 +136,31 @@ export class ThreadJournal {
     }
   }
 
+  /**
+   * How a turn's end is told, once it is stored and the thread is idle again: its error (if
+   * any), the thread's status, then turn/completed with the turn's summary.
+   */
+  turnEndNotices(turn: Turn, result: Pick<TurnResult, 'status' | 'error'>): ServerNotification[] {
+    const notices: ServerNotification[] = [];
+    if (result.error) {
+      notices.push({
+        method: 'error',
+        params: { threadId: this.id, turnId: turn.id, error: result.error, willRetry: false },
+      });
+    }
+    notices.push({
+      method: 'thread/status/changed',
+      params: { threadId: this.id, status: this.status() },
+    });
+    const last = [...turn.items].reverse().find((i) => i.type === 'agentMessage');
+    const items = last && result.status === 'completed' ? [last] : [];
+    notices.push({
+      method: 'turn/completed',
+      params: { threadId: this.id, turn: { ...turn, items, itemsView: 'summary' } },
+    });
+    return notices;
+  }
+
   /** A question went out: stored (it outlives the process), the thread now waits. */
   approvalRequested(approval: PendingApproval): void {
     const { turnId, itemId } = approval.params;

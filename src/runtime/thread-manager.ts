@@ -11,7 +11,8 @@ import type { McpServersConfig } from '../mcp/config.ts';
 import { selectionProblem, type Toolsets, type ToolShed } from '../mcp/toolsets.ts';
 import type { ReadRules } from '../sandbox/read-rules.ts';
 import { openDb } from '../store/db.ts';
-import { ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
+import { mergeThreadPages, type ThreadPage } from '../store/thread-pages.ts';
+import { pageLimit, ThreadStore, type ThreadQuery, type ThreadRow } from '../store/thread-store.ts';
 import { sweepCommandTmpOnce } from './command-tmp.ts';
 import type { ResolvedConfig } from './config.ts';
 import { RuntimeError } from './errors.ts';
@@ -215,8 +216,16 @@ export class ThreadManager {
   }
 
   /** Stored threads, most recently updated first (ephemeral ones are not listed). */
-  listThreads(query: ThreadQuery): { data: Thread[]; nextCursor: string | null } {
-    const { rows, nextCursor } = this.store.listThreads(query);
+  /**
+   * A page of stored threads; with `shared` (the same query's page of a fleet's shared store,
+   * on a front) the two are listed as one.
+   */
+  listThreads(
+    query: ThreadQuery,
+    shared?: ThreadPage,
+  ): { data: Thread[]; nextCursor: string | null } {
+    const own = this.store.listThreads(query);
+    const { rows, nextCursor } = shared ? mergeThreadPages(own, shared, pageLimit(query)) : own;
     return {
       data: rows.map(
         (row) => this.sessions.get(row.id)?.toThread() ?? storedThread(row, false, []),

@@ -7,6 +7,7 @@ import { interruptionItems } from '../engine/interruption.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
 import type { FunctionCallItem, HistoryItem, Usage } from '../models/types.ts';
 import type { ThreadItem, UserInput } from '../protocol/items.ts';
+import type { ServerNotification } from '../protocol/methods.ts';
 import type { SandboxDetails, Thread, ThreadStatus, Turn } from '../protocol/thread.ts';
 import type { ThreadRow } from '../store/thread-store.ts';
 import { ApprovalBroker, type ApprovalAnswer, type PendingApproval } from './approvals.ts';
@@ -59,6 +60,7 @@ export class ThreadSession {
   private readonly journal: ThreadJournal;
   private readonly host: TurnHost;
   private readonly toolbox: ThreadTools;
+  private readonly recoveryNotices: ServerNotification[] = [];
 
   private constructor(
     readonly id: string,
@@ -339,17 +341,31 @@ export class ThreadSession {
     return this.running.done;
   }
 
-  /** A turn the process died in, closed the way the loop closes an interrupted one. */
+  /**
+   * A turn the process died in, closed the way the loop closes an interrupted one. Nobody
+   * listens yet (the thread is loading): how its end is told is kept (takeRecoveryNotices).
+   */
   closeCrashedTurn(turn: Turn, startedAtMs: number): void {
     const reason = 'aborted: Yoke stopped while this ran';
     for (const item of interruptionItems(this.journal.history, reason))
       this.journal.appendHistory(turn.id, item);
-    const error = { message: 'Yoke stopped before the turn ended' };
-    this.journal.turnCompleted(
-      turn,
-      { turnId: turn.id, status: 'interrupted', error, lastMessage: null, usage: ZERO_USAGE },
-      startedAtMs,
-    );
+    const result: TurnResult = {
+      turnId: turn.id,
+      status: 'interrupted',
+      error: { message: 'Yoke stopped before the turn ended' },
+      lastMessage: null,
+      usage: ZERO_USAGE,
+    };
+    this.journal.turnCompleted(turn, result, startedAtMs);
+    this.recoveryNotices.push(...this.journal.turnEndNotices(turn, result));
+  }
+
+  /**
+   * What closing a crashed turn on load would have told, handed out once: a fleet worker that
+   * takes a thread over tells it to the fronts, whose clients saw the dead worker's turn start.
+   */
+  takeRecoveryNotices(): ServerNotification[] {
+    return this.recoveryNotices.splice(0);
   }
 
   /** Adds input to the running turn; an in-flight model request is restarted with it. */

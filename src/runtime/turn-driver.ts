@@ -200,26 +200,9 @@ export class RunningTurn {
   private finish(end: Omit<TurnResult, 'turnId' | 'usage'>): TurnResult {
     const { journal } = this.host;
     const result: TurnResult = { turnId: this.turn.id, usage: this.usage, ...end };
-    if (result.error) {
-      journal.emit({
-        method: 'error',
-        params: {
-          threadId: journal.id,
-          turnId: this.turn.id,
-          error: result.error,
-          willRetry: false,
-        },
-      });
-    }
     journal.turnCompleted(this.turn, result, this.startedAtMs);
     this.host.ended(this);
-    journal.emitStatus();
-    const last = [...this.turn.items].reverse().find((i) => i.type === 'agentMessage');
-    const items = last && result.status === 'completed' ? [last] : [];
-    journal.emit({
-      method: 'turn/completed',
-      params: { threadId: journal.id, turn: { ...this.turn, items, itemsView: 'summary' } },
-    });
+    for (const notice of journal.turnEndNotices(this.turn, result)) journal.emit(notice);
     return result;
   }
 }

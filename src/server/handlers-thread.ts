@@ -125,15 +125,18 @@ export function threadHandlers(server: AppServer): Handlers {
       announce(s, ctx, reply);
       return sessionResult(s, !params.excludeTurns);
     },
-    'thread/list': (params) => {
+    'thread/list': async (params) => {
       const cwd = Array.isArray(params.cwd) ? params.cwd[0] : params.cwd;
-      const { data, nextCursor } = manager.listThreads({
+      const query = {
         ...(cwd ? { cwd } : {}),
         archived: params.archived ?? false,
         ...(params.searchTerm ? { searchTerm: params.searchTerm } : {}),
         ...(params.cursor ? { cursor: params.cursor } : {}),
         ...(params.limit ? { limit: params.limit } : {}),
-      });
+      };
+      // A fleet front lists the threads its workers run (the shared store's) with its own.
+      const shared = server.remote ? await server.remote.shared.list(query) : undefined;
+      const { data, nextCursor } = manager.listThreads(query, shared);
       const readStates = Object.fromEntries(
         data.flatMap((t) => {
           const state = server.readStates.get(t.id);

@@ -4,7 +4,13 @@ import type pg from 'pg';
 import { StoreError } from './db.ts';
 import type { TaskStorage, ThreadStorage } from './store.ts';
 import type { TaskLogRow, TaskRow } from './task-store.ts';
-import { decodeCursor, encodeCursor, type StoredEvent, type ThreadRow } from './thread-store.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageLimit,
+  type StoredEvent,
+  type ThreadRow,
+} from './thread-store.ts';
 
 export type Read = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => Promise<R[]>;
 
@@ -100,7 +106,7 @@ export function pgThreadReads(
         const u = arg(updatedAt);
         where.push(`(updated_at < ${u} OR (updated_at = ${u} AND id < ${arg(id)}))`);
       }
-      const limit = Math.max(1, Math.min(query.limit ?? 50, 500));
+      const limit = pageLimit(query);
       const raws = await read<RawThread>(
         `SELECT * FROM threads WHERE ${where.join(' AND ')}
          ORDER BY updated_at DESC, id DESC LIMIT ${arg(limit + 1)}`,

@@ -167,7 +167,7 @@ export class ThreadStore {
       where.push('(updated_at < ? OR (updated_at = ? AND id < ?))');
       args.push(updatedAt, updatedAt, id);
     }
-    const limit = Math.max(1, Math.min(query.limit ?? 50, 500));
+    const limit = pageLimit(query);
     const raws = this.db
       .prepare(
         `SELECT * FROM threads WHERE ${where.join(' AND ')} ORDER BY updated_at DESC, id DESC LIMIT ?`,
@@ -289,6 +289,11 @@ function fromRaw(raw: RawThread): ThreadRow {
     archived: raw.archived === 1,
     settings: JSON.parse(raw.settings) as Record<string, unknown>,
   };
+}
+
+/** How many threads a page of `query` holds (both stores, and pages merged from both). */
+export function pageLimit(query: ThreadQuery): number {
+  return Math.max(1, Math.min(query.limit ?? 50, 500));
 }
 
 export function encodeCursor(updatedAt: number, id: string): string {
