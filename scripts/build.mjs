@@ -125,7 +125,8 @@ console.log(
 );
 
 /**
- * Points the bundle's import() calls at __yokeImport. Fails the build on a call it does not expect, so a new one is looked at.
+ * Points the bundle's import() calls at __yokeImport. Fails the build on a call it does not
+ * expect, so a new one is looked at.
  */
 function routeImports(file) {
   const expected = [

@@ -13,6 +13,7 @@ import type { ServerNotification } from '../src/protocol/methods.ts';
 import type { Thread } from '../src/protocol/thread.ts';
 import { tempDir, yokeEnv } from './support/cli.ts';
 import { CodexDriver, type Json } from './support/codex-driver.ts';
+import { withDiagnostics } from './support/fleet-harness.ts';
 import { fleetOrigin, startProc, stopProc, type Proc } from './support/fleet-procs.ts';
 import { hang, paced, startMockModel, text } from './support/mock-model.ts';
 import { startPostgres } from './support/postgres-server.ts';
@@ -27,15 +28,11 @@ const procs: Proc[] = [];
 test(
   'fleet: kill -9 the worker mid model stream; a front’s client hears its turn end, then the next',
   { timeout: 240_000 },
-  async (t) => {
-    try {
-      await takeover(t);
-    } catch (err) {
-      for (const proc of procs)
-        process.stderr.write(`--- yoke ${proc.name}:\n${proc.output().slice(-20_000)}\n`);
-      throw err;
-    }
-  },
+  (t) =>
+    withDiagnostics(
+      () => procs,
+      () => takeover(t),
+    ),
 );
 
 async function takeover(t: TestContext): Promise<void> {

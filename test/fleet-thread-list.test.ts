@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { tempDir, yokeEnv } from './support/cli.ts';
 import { CodexDriver, type Json } from './support/codex-driver.ts';
+import { withDiagnostics } from './support/fleet-harness.ts';
 import { fleetOrigin, startProc, stopProc, type Proc } from './support/fleet-procs.ts';
 import { startMockModel, text } from './support/mock-model.ts';
 import { startPostgres } from './support/postgres-server.ts';
@@ -22,15 +23,11 @@ type Listed = { data: { id: string; updatedAt: number }[]; nextCursor: string | 
 test(
   'fleet: a front’s thread/list holds its workers’ threads, paged by cursor',
   { timeout: 180_000 },
-  async (t) => {
-    try {
-      await listing(t);
-    } catch (err) {
-      for (const proc of procs)
-        process.stderr.write(`--- yoke ${proc.name}:\n${proc.output().slice(-20_000)}\n`);
-      throw err;
-    }
-  },
+  (t) =>
+    withDiagnostics(
+      () => procs,
+      () => listing(t),
+    ),
 );
 
 async function listing(t: TestContext): Promise<void> {

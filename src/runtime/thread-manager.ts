@@ -215,10 +215,9 @@ export class ThreadManager {
     return storedThread(row, ephemeral, turns);
   }
 
-  /** Stored threads, most recently updated first (ephemeral ones are not listed). */
   /**
-   * A page of stored threads; with `shared` (the same query's page of a fleet's shared store,
-   * on a front) the two are listed as one.
+   * A page of stored threads, most recently updated first (ephemeral ones are not listed); with
+   * `shared` (the same query's page of a fleet's shared store, on a front) the two are one list.
    */
   listThreads(
     query: ThreadQuery,

@@ -142,12 +142,10 @@ export function commandHandlers(server: AppServer): Handlers {
             (entry.tty ? 'its terminal takes no input' : 'its stdin is /dev/null'),
         );
       // A write sent right after command/exec waits for the process to start.
-      const stdin = await entry.stdin;
-      if (!stdin || stdin.writableEnded || stdin.destroyed)
-        throw new RuntimeError(
-          'input_invalid',
-          `command/exec/write: the stdin of ${params.processId} is closed`,
-        );
+      const stdin = await openStdin(
+        entry,
+        `command/exec/write: the stdin of ${params.processId} is closed`,
+      );
       if (params.deltaBase64) {
         const bytes = Buffer.from(params.deltaBase64, 'base64');
         await write(stdin, entry.tty ? terminalFrames.input(bytes) : bytes);
@@ -168,16 +166,19 @@ export function commandHandlers(server: AppServer): Handlers {
         );
       const problem = terminalSizeProblem(params.size);
       if (problem) throw new RuntimeError('input_invalid', `command/exec/resize: ${problem}`);
-      const stdin = await entry.stdin;
-      if (!stdin || stdin.writableEnded || stdin.destroyed)
-        throw new RuntimeError(
-          'input_invalid',
-          `command/exec/resize: ${params.processId} has ended`,
-        );
+      const stdin = await openStdin(entry, `command/exec/resize: ${params.processId} has ended`);
       await write(stdin, terminalFrames.resize(params.size));
       return {};
     },
   };
+}
+
+/** The running command's stdin (once it has started), or `closed` as the refusal. */
+async function openStdin(entry: Running, closed: string): Promise<Writable> {
+  const stdin = await entry.stdin;
+  if (!stdin || stdin.writableEnded || stdin.destroyed)
+    throw new RuntimeError('input_invalid', closed);
+  return stdin;
 }
 
 function write(stdin: Writable, bytes: Buffer): Promise<void> {

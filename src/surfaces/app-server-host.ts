@@ -92,8 +92,8 @@ export function startAppServerHost(options: HostOptions): AppServerHost {
   });
   const clients = new Set<YokeClient>();
   const { reviveWaiting } = options;
-  // After the first messages are read: answering initialize does not wait for the store.
   let closed: Promise<void> | null = null;
+  // After the first messages are read: answering initialize does not wait for the store.
   if (reviveWaiting) {
     setImmediate(() => {
       // A client that sent its messages and hung up at once: the store may be closed already.
