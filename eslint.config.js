@@ -108,6 +108,15 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // bin/ is CommonJS (bin/package.json): an ES module entry costs Node ~10 ms more to start.
+    files: ['bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The web page talks to the server only through the typed client and the wire types.
     files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
     rules: {

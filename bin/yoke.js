@@ -5,58 +5,82 @@
 // start-up that `npm run build` recorded: V8 checks the cache against the source and this Node,
 // and compiles afresh when it does not match. The script is wrapped as Node wraps a CommonJS
 // module, plus what an ES module would have had: import.meta.url and import().
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Script } from 'node:vm';
+//
+// This file is CommonJS too (bin/package.json): an ES module entry costs Node ~10 ms more to
+// start. `yoke app-server` first goes through its start-up stage, dist/yoke-boot.cjs, which
+// answers the client's initialize before the bundle loads (src/surfaces/cli/app-server-boot.ts).
+'use strict';
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
-const file = fileURLToPath(new URL('../dist/yoke.cjs', import.meta.url));
-const cacheFile = `${file}.cache`;
+const dir = join(__dirname, '..', 'dist');
+const file = join(dir, 'yoke.cjs');
 
-let source;
-try {
-  // esbuild writes ASCII (it escapes the rest): read as latin1, the cheapest string to make.
-  source = readFileSync(file, 'latin1');
-} catch {
+function runCli() {
+  let source;
+  try {
+    // esbuild writes ASCII (it escapes the rest): read as latin1, the cheapest string to make.
+    source = readFileSync(file, 'latin1');
+  } catch {
+    missing('yoke.cjs');
+  }
+  const cacheFile = `${file}.cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // No cache: compiled as any script is.
+  }
+
+  const script = new Script(
+    `(function (exports, require, module, __filename, __dirname, __yokeMetaUrl, __yokeImport) {${source}\n})`,
+    { filename: file, ...(cachedData ? { cachedData } : {}) },
+  );
+  if (process.env.YOKE_WRITE_CODE_CACHE === '1') {
+    // `npm run build` records the cache from one start-up: what ran by exit is compiled in it.
+    process.once('exit', () => {
+      writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
+      renameSync(`${cacheFile}.tmp`, cacheFile);
+    });
+  }
+
+  const dist = pathToFileURL(file);
+  /** The bundle's import(): relative to dist/, packages from Yoke's node_modules. */
+  const yokeImport = (specifier) =>
+    import(specifier.startsWith('.') ? new URL(specifier, dist).href : specifier);
+  const module = { exports: {} };
+  script
+    .runInThisContext()
+    .call(
+      module.exports,
+      module.exports,
+      createRequire(file),
+      module,
+      file,
+      dir,
+      dist.href,
+      yokeImport,
+    );
+}
+
+function missing(name) {
   process.stderr.write(
-    'yoke: dist/yoke.cjs is missing; run `npm run build` in the Yoke checkout first\n',
+    `yoke: dist/${name} is missing; run \`npm run build\` in the Yoke checkout first\n`,
   );
   process.exit(1);
 }
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  // No cache: compiled as any script is.
-}
 
-const script = new Script(
-  `(function (exports, require, module, __filename, __dirname, __yokeMetaUrl, __yokeImport) {${source}\n})`,
-  { filename: file, ...(cachedData ? { cachedData } : {}) },
-);
-if (process.env.YOKE_WRITE_CODE_CACHE === '1') {
-  // `npm run build` records the cache from one start-up: what ran by exit is compiled in it.
-  process.once('exit', () => {
-    writeFileSync(`${cacheFile}.tmp`, script.createCachedData());
-    renameSync(`${cacheFile}.tmp`, cacheFile);
-  });
-}
-
-const dist = pathToFileURL(file);
-/** The bundle's import(): relative to dist/, packages from Yoke's node_modules. */
-const yokeImport = (specifier) =>
-  import(specifier.startsWith('.') ? new URL(specifier, dist).href : specifier);
-const module = { exports: {} };
-script
-  .runInThisContext()
-  .call(
-    module.exports,
-    module.exports,
-    createRequire(file),
-    module,
-    file,
-    dirname(file),
-    dist.href,
-    yokeImport,
-  );
+const args = process.argv.slice(2);
+if (args[0] === 'app-server') {
+  let boot;
+  try {
+    boot = require(join(dir, 'yoke-boot.cjs'));
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND') missing('yoke-boot.cjs');
+    throw err;
+  }
+  boot.bootAppServer(args.slice(1), runCli);
+} else runCli();

@@ -107,6 +107,19 @@ await Promise.all([
     outfile: 'dist/yoke.cjs',
     plugins: [tuiBundle, acpBundle],
   }),
+  // The start-up stage of `yoke app-server` (bin/yoke.js requires it): answers initialize
+  // before dist/yoke.cjs loads. It opens the store, so better-sqlite3's JavaScript is in it too.
+  build({
+    ...common,
+    format: 'cjs',
+    banner: {
+      js: '"use strict"; const __yokeMetaUrl = require("node:url").pathToFileURL(__filename).href;',
+    },
+    define: { 'import.meta.url': '__yokeMetaUrl' },
+    external: [],
+    entryPoints: ['src/surfaces/cli/app-server-boot.ts'],
+    outfile: 'dist/yoke-boot.cjs',
+  }),
   build({
     ...common,
     entryPoints: ['src/surfaces/acp/command.ts'],
@@ -121,7 +134,7 @@ await Promise.all([
 ]);
 routeImports('dist/yoke.cjs');
 console.log(
-  `built dist/yoke.cjs, dist/yoke-tui.js and dist/yoke-acp.js in ${Math.round(performance.now() - started)} ms`,
+  `built dist/yoke.cjs, dist/yoke-boot.cjs, dist/yoke-tui.js and dist/yoke-acp.js in ${Math.round(performance.now() - started)} ms`,
 );
 
 /**

@@ -1,7 +1,6 @@
 // Starting, resuming and holding threads. One per process; every surface goes through it.
 // Ephemeral threads live in an in-memory store of this process, the others in SQLite;
 // locate() is the one way to find a thread and its store.
-import { join } from 'node:path';
 import type { StreamFn } from '../models/types.ts';
 import type { Model } from '../protocol/methods.ts';
 import type { SandboxMode, Thread } from '../protocol/thread.ts';
@@ -20,11 +19,11 @@ import { ModelLister } from './model-list.ts';
 import { uuidv7 } from './ids.ts';
 import { checkSandboxAvailable, prefetchSandboxCheck, sessionDeps } from './session-deps.ts';
 import { SessionSandbox } from './session-sandbox.ts';
+import { openHomeStore } from './home-store.ts';
 import { replay, ThreadLog } from './thread-log.ts';
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { threadPreamble } from './thread-preamble.ts';
 import { ThreadSession, type SessionDeps, type ThreadSettings } from './thread-session.ts';
-import { CLI_VERSION } from './version.ts';
 
 export type StartOptions = Partial<ThreadSettings> & {
   ephemeral?: boolean;
@@ -63,7 +62,7 @@ export class ThreadManager {
 
   /** The SQLite store, opened on first use (a server answers `initialize` without it). */
   get store(): ThreadStore {
-    this.storeInstance ??= new ThreadStore(openDb(join(this.options.config.home, 'yoke.db')));
+    this.storeInstance ??= openHomeStore(this.options.config.home);
     return this.storeInstance;
   }
 
@@ -82,10 +81,6 @@ export class ThreadManager {
 
   get config(): ResolvedConfig {
     return this.options.config;
-  }
-
-  get cliVersion(): string {
-    return CLI_VERSION;
   }
 
   /** model/list: what the provider lists, described from the model catalogue. */

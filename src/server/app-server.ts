@@ -18,6 +18,7 @@ import { clientHandlers } from './handlers-client.ts';
 import { configHandlers } from './handlers-config.ts';
 import { createFsService } from './handlers-fs.ts';
 import { historyHandlers } from './handlers-history.ts';
+import { initializeResult } from './initialize.ts';
 import { mcpHandlers } from './handlers-mcp.ts';
 import { providerHandlers } from './handlers-providers.ts';
 import { reviewHandlers } from './handlers-review.ts';
@@ -99,6 +100,8 @@ export class AppServer {
   /** Serves one client over `transport`. */
   attach(transport: MessageTransport, options: ConnectionOptions = {}): Connection {
     const connection = new Connection(transport, this.router, options);
+    // initialize was answered before this process had a server: what its answer starts.
+    if (options.handshake) setImmediate(() => this.manager.prefetchSandboxCheck());
     const ctx = connection.context;
     this.connections.add(ctx);
     ctx.onClose(() => {
@@ -174,14 +177,7 @@ export class AppServer {
         // Once the answer is out, the sandbox check (two bwrap runs) goes on in the background,
         // so the client's first thread/start does not wait for it.
         reply.afterReply(() => setImmediate(() => this.manager.prefetchSandboxCheck()));
-        return {
-          // Names Yoke without a `product/version` first word: the Codex TUI reads a version
-          // from that form and warns that an "older Codex service" is running.
-          userAgent: `Yoke ${this.manager.cliVersion} (Codex App Server v2)`,
-          codexHome: this.manager.config.home,
-          platformFamily: process.platform === 'win32' ? 'windows' : 'unix',
-          platformOs: process.platform === 'darwin' ? 'macos' : process.platform,
-        };
+        return initializeResult(this.manager.config.home);
       },
       ...clientHandlers(this),
       ...configHandlers(this),

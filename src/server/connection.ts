@@ -32,6 +32,7 @@ import {
 import { PendingRequests } from '../protocol/pending-requests.ts';
 import type { MessageTransport } from '../protocol/transport.ts';
 import { ServerError } from './errors.ts';
+import type { Handshake } from './initialize.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import {
   describeIssues,
@@ -58,6 +59,12 @@ export type ConnectionOptions = {
    * of start-up. Never set this for a transport that carries bytes from outside.
    */
   trusted?: boolean;
+  /**
+   * The client's `initialize`, already answered before this connection existed (the app
+   * server's start-up stage answers it while the rest of Yoke loads): the connection starts
+   * initialized.
+   */
+  handshake?: Handshake;
 };
 
 export type ConnectionStats = {
@@ -127,6 +134,7 @@ export class Connection {
       startRequest: (method, params, opts) => this.startRequest(method, params, opts),
       onClose: (fn) => this.onClose(fn),
     };
+    if (options.handshake) this.initialize(options.handshake);
     // Everything receive() needs exists before the first message can arrive (the memory
     // transport delivers held messages as soon as a handler is registered).
     this.queue = new OutboundQueue(transport, {
@@ -267,10 +275,7 @@ export class Connection {
       // Marked at once, not when the handler returns, so a client that pipelines its first
       // requests behind initialize (without waiting for the answer) is served in order.
       const p = parsed.value as ParamsOf<'initialize'>;
-      this.initialized = true;
-      this.clientInfo = p.clientInfo;
-      this.capabilities = p.capabilities ?? null;
-      this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
+      this.initialize({ clientInfo: p.clientInfo, capabilities: p.capabilities ?? null });
     }
     this.pendingClientRequests++;
     const after: (() => void)[] = [];
@@ -287,6 +292,13 @@ export class Connection {
         }
       }
     });
+  }
+
+  private initialize(handshake: Handshake): void {
+    this.initialized = true;
+    this.clientInfo = handshake.clientInfo;
+    this.capabilities = handshake.capabilities;
+    this.optOut = new Set(handshake.capabilities?.optOutNotificationMethods ?? []);
   }
 
   private handleNotification(method: string): void {

@@ -63,6 +63,10 @@ export function createStdioTransport(options: StdioTransportOptions = {}): Messa
   input.on('error', onInputError);
   output.on('error', onOutputError);
   output.on('drain', onDrain);
+  // Input the start-up stage read first: it paused the stream (a 'data' listener alone does
+  // not resume a paused one), and if it ended then, there is no 'end' left to emit.
+  input.resume();
+  if (input.readableEnded) queueMicrotask(onEnd);
 
   function finish(reason: string): void {
     if (closed) return;

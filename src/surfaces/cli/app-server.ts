@@ -1,10 +1,11 @@
 // `yoke app-server`: the App Server over stdio JSONL (default) or WebSocket (--listen), and
 // `yoke app-server generate-json-schema --out DIR`.
 import { resolve } from 'node:path';
-import { loadConfig } from '../../runtime/config.ts';
+import { loadConfig, type ResolvedConfig } from '../../runtime/config.ts';
 import { sandboxWarnings } from '../../runtime/sandbox-access.ts';
 import { createStdioTransport } from '../../server/stdio-transport.ts';
 import { startAppServerHost } from '../app-server-host.ts';
+import { takeHandoff } from './app-server-handoff.ts';
 import {
   command,
   COMMON_OPTIONS,
@@ -75,7 +76,15 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new UsageError(`unknown app-server command "${positionals[0]}"`);
 
-  const config = loadConfig({ overrides: args.config ?? [] });
+  // The start-up stage may have answered initialize already, with the store open and checked.
+  const handoff = takeHandoff();
+  let config: ResolvedConfig;
+  try {
+    config = loadConfig({ overrides: args.config ?? [] });
+  } catch (err) {
+    handoff?.store.db.close();
+    throw err;
+  }
   for (const warning of [...config.warnings, ...sandboxWarnings(config)])
     process.stderr.write(`warning: ${warning}\n`);
   // The store is checked (PRAGMA quick_check) before anything is served: a damaged one is one
@@ -83,6 +92,7 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   const host = startAppServerHost({
     config,
     openStore: true,
+    ...(handoff ? { threadStore: handoff.store } : {}),
     reviveWaiting: (revived, error) => {
       if (error) {
         // Damage quick_check did not see: still one line, not a stack trace.
@@ -96,7 +106,10 @@ export async function appServerCommand(argv: string[]): Promise<number> {
   const listenUrl = args.listen;
 
   if (!listenUrl) {
-    const connection = host.attach(createStdioTransport());
+    const connection = host.attach(
+      createStdioTransport(),
+      handoff ? { handshake: handoff.handshake } : {},
+    );
     await new Promise<void>((done) => connection.context.onClose(() => done()));
     await host.close();
     return 0;
