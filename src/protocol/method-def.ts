@@ -16,6 +16,11 @@ export type MethodSpec = {
   doc: string;
 };
 
+/**
+ * One entry. Its schemas are given as functions and built on first use: the table has over a
+ * hundred methods, and building all their zod schemas up front was a sixth of a command's
+ * start-up, while a session uses a dozen of them.
+ */
 export const def = <
   D extends Direction,
   P extends z.ZodType,
@@ -23,6 +28,20 @@ export const def = <
 >(
   direction: D,
   doc: string,
-  params: P,
-  result?: R,
-) => ({ direction, doc, params, result, stability: 'stable' as const });
+  params: () => P,
+  result?: () => R,
+) => {
+  let builtParams: P | undefined;
+  let builtResult: R | undefined;
+  return {
+    direction,
+    doc,
+    stability: 'stable' as const,
+    get params(): P {
+      return (builtParams ??= params());
+    },
+    get result(): R {
+      return (builtResult ??= result?.() as R);
+    },
+  };
+};

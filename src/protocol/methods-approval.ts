@@ -51,29 +51,30 @@ export const approvalMethods = {
   'item/commandExecution/requestApproval': def(
     'serverRequest',
     'Asks the client to approve a command before it runs. Answered with a decision.',
-    z.object({
-      ...ApprovalTarget,
-      approvalId: z.string().nullable().optional(),
-      command: z.string().nullable().optional(),
-      cwd: z.string().nullable().optional(),
-      commandActions: z.array(CommandAction).nullable().optional(),
-      proposedExecpolicyAmendment: z.array(z.string()).nullable().optional(),
-      proposedNetworkPolicyAmendments: z.array(NetworkPolicyAmendment).nullable().optional(),
-      kind: z.enum(['command', 'writeStdin', 'humanCommand']).optional(),
-      // Experimental in Codex's schema, but Codex sends it to every client.
-      availableDecisions: z.array(CommandExecutionApprovalDecision).nullable().optional(),
-    }),
-    z.object({ decision: CommandExecutionApprovalDecision }),
+    () =>
+      z.object({
+        ...ApprovalTarget,
+        approvalId: z.string().nullable().optional(),
+        command: z.string().nullable().optional(),
+        cwd: z.string().nullable().optional(),
+        commandActions: z.array(CommandAction).nullable().optional(),
+        proposedExecpolicyAmendment: z.array(z.string()).nullable().optional(),
+        proposedNetworkPolicyAmendments: z.array(NetworkPolicyAmendment).nullable().optional(),
+        kind: z.enum(['command', 'writeStdin', 'humanCommand']).optional(),
+        // Experimental in Codex's schema, but Codex sends it to every client.
+        availableDecisions: z.array(CommandExecutionApprovalDecision).nullable().optional(),
+      }),
+    () => z.object({ decision: CommandExecutionApprovalDecision }),
   ),
   'item/fileChange/requestApproval': def(
     'serverRequest',
     'Asks the client to approve a patch before it is applied. Answered with a decision.',
-    z.object({ ...ApprovalTarget, grantRoot: z.string().nullable().optional() }),
-    z.object({ decision: FileChangeApprovalDecision }),
+    () => z.object({ ...ApprovalTarget, grantRoot: z.string().nullable().optional() }),
+    () => z.object({ decision: FileChangeApprovalDecision }),
   ),
   'serverRequest/resolved': def(
     'serverNotification',
     'A pending server request was answered (by any client) or cleared because its turn ended.',
-    z.object({ threadId: z.string(), requestId: RequestId }),
+    () => z.object({ threadId: z.string(), requestId: RequestId }),
   ),
 } as const;

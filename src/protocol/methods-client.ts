@@ -87,28 +87,30 @@ export const clientMethods = {
     'clientRequest',
     'The account the server talks to the model with: an API key, or none. requiresOpenaiAuth ' +
       'is true only for the built-in openai provider (other providers need no OpenAI login).',
-    z.object({ refreshToken: z.boolean().optional() }),
-    z.object({ account: Account.nullable(), requiresOpenaiAuth: z.boolean() }),
+    () => z.object({ refreshToken: z.boolean().optional() }),
+    () => z.object({ account: Account.nullable(), requiresOpenaiAuth: z.boolean() }),
   ),
   'account/bedrock/checkGovCloudRequirements': def(
     'clientRequest',
     'Whether Amazon Bedrock GovCloud rules apply (never: Yoke has no Bedrock account).',
-    z.object({}),
-    z.object({ isGovCloud: z.boolean(), shouldWarn: z.boolean() }),
+    () => z.object({}),
+    () => z.object({ isGovCloud: z.boolean(), shouldWarn: z.boolean() }),
   ),
   'config/read': def(
     'clientRequest',
     'The effective configuration (snake_case keys), which layer set each key (origins), and ' +
       'with includeLayers every layer, highest precedence first.',
-    z.object({
-      cwd: z.string().nullable().optional(),
-      includeLayers: z.boolean().optional(),
-    }),
-    z.object({
-      config: z.record(z.string(), z.unknown()),
-      origins: z.record(z.string(), ConfigLayerMetadata),
-      layers: z.array(ConfigLayer).nullable().optional(),
-    }),
+    () =>
+      z.object({
+        cwd: z.string().nullable().optional(),
+        includeLayers: z.boolean().optional(),
+      }),
+    () =>
+      z.object({
+        config: z.record(z.string(), z.unknown()),
+        origins: z.record(z.string(), ConfigLayerMetadata),
+        layers: z.array(ConfigLayer).nullable().optional(),
+      }),
   ),
   'config/value/write': def(
     'clientRequest',
@@ -120,90 +122,94 @@ export const clientMethods = {
       'configValidationError, configPathNotFound). config/read shows the file at once and ' +
       'new threads take its model, effort, approval policy and sandbox; loaded threads, the ' +
       'provider, MCP servers and the rest keep the start-up configuration until a restart.',
-    z.object({ ...ConfigEditFields, ...ConfigWriteTarget }),
-    ConfigWriteResult,
+    () => z.object({ ...ConfigEditFields, ...ConfigWriteTarget }),
+    () => ConfigWriteResult,
   ),
   'config/batchWrite': def(
     'clientRequest',
     'Applies several edits to the user config.toml at once, as config/value/write does one: ' +
       'all of them or none. reloadUserConfig is accepted and has no effect (see ' +
       'config/value/write).',
-    z.object({
-      edits: z.array(z.object(ConfigEditFields)),
-      ...ConfigWriteTarget,
-      reloadUserConfig: z.boolean().optional(),
-    }),
-    ConfigWriteResult,
+    () =>
+      z.object({
+        edits: z.array(z.object(ConfigEditFields)),
+        ...ConfigWriteTarget,
+        reloadUserConfig: z.boolean().optional(),
+      }),
+    () => ConfigWriteResult,
   ),
   'configRequirements/read': def(
     'clientRequest',
     'Requirements an administrator imposes on the configuration (null: none).',
-    z.object({}).optional(),
-    z.object({ requirements: z.record(z.string(), z.unknown()).nullable() }),
+    () => z.object({}).optional(),
+    () => z.object({ requirements: z.record(z.string(), z.unknown()).nullable() }),
   ),
   'skills/list': def(
     'clientRequest',
     'The skills (SKILL.md files with name and description front matter) under ' +
       '$YOKE_HOME/skills and each cwd’s .yoke/skills, per cwd.',
-    z.object({ ...Cwds, forceReload: z.boolean().optional() }),
-    z.object({ data: z.array(SkillsListEntry) }),
+    () => z.object({ ...Cwds, forceReload: z.boolean().optional() }),
+    () => z.object({ data: z.array(SkillsListEntry) }),
   ),
   'hooks/list': def(
     'clientRequest',
     'Lifecycle hooks per cwd (Yoke runs none, so each list is empty).',
-    z.object({ ...Cwds, threadId: z.string().nullable().optional() }),
-    z.object({
-      data: z.array(
-        z.object({
-          cwd: z.string(),
-          hooks: z.array(z.unknown()),
-          warnings: z.array(z.string()),
-          errors: z.array(PathError),
-        }),
-      ),
-    }),
+    () => z.object({ ...Cwds, threadId: z.string().nullable().optional() }),
+    () =>
+      z.object({
+        data: z.array(
+          z.object({
+            cwd: z.string(),
+            hooks: z.array(z.unknown()),
+            warnings: z.array(z.string()),
+            errors: z.array(PathError),
+          }),
+        ),
+      }),
   ),
   'collaborationMode/list': def(
     'clientRequest',
     'The collaboration modes a turn may run in (Yoke has the default mode only).',
-    z.object({}).optional(),
-    z.object({ data: z.array(CollaborationModeMask) }),
+    () => z.object({}).optional(),
+    () => z.object({ data: z.array(CollaborationModeMask) }),
   ),
   'plugin/installed': def(
     'clientRequest',
     'Installed plugins by marketplace (Yoke has no plugin marketplace: none).',
-    z.object({ cwds: z.array(z.string()).nullable().optional() }),
-    z.object({ marketplaces: z.array(z.unknown()) }),
+    () => z.object({ cwds: z.array(z.string()).nullable().optional() }),
+    () => z.object({ marketplaces: z.array(z.unknown()) }),
   ),
   'experimentalFeature/list': def(
     'clientRequest',
     'Experimental feature flags and whether each is on. Yoke has none: its behaviour is set ' +
       'by config.toml keys, so the list is empty.',
-    z.object({
-      cursor: z.string().nullable().optional(),
-      limit: z.number().int().nullable().optional(),
-      threadId: z.string().nullable().optional(),
-    }),
-    z.object({
-      data: z.array(
-        z.object({
-          name: z.string(),
-          stage: z.enum(['beta', 'underDevelopment', 'stable', 'deprecated', 'removed']),
-          enabled: z.boolean(),
-          defaultEnabled: z.boolean(),
-          displayName: z.string().nullable().optional(),
-          description: z.string().nullable().optional(),
-          announcement: z.string().nullable().optional(),
-        }),
-      ),
-      nextCursor: z.string().nullable(),
-    }),
+    () =>
+      z.object({
+        cursor: z.string().nullable().optional(),
+        limit: z.number().int().nullable().optional(),
+        threadId: z.string().nullable().optional(),
+      }),
+    () =>
+      z.object({
+        data: z.array(
+          z.object({
+            name: z.string(),
+            stage: z.enum(['beta', 'underDevelopment', 'stable', 'deprecated', 'removed']),
+            enabled: z.boolean(),
+            defaultEnabled: z.boolean(),
+            displayName: z.string().nullable().optional(),
+            description: z.string().nullable().optional(),
+            announcement: z.string().nullable().optional(),
+          }),
+        ),
+        nextCursor: z.string().nullable(),
+      }),
   ),
   'experimentalFeature/enablement/set': def(
     'clientRequest',
     'Turns experimental features on or off. Yoke has none: an empty map is accepted, a named ' +
       'feature is refused as unknown.',
-    z.object({ enablement: z.record(z.string(), z.boolean()) }),
-    z.object({ enablement: z.record(z.string(), z.boolean()) }),
+    () => z.object({ enablement: z.record(z.string(), z.boolean()) }),
+    () => z.object({ enablement: z.record(z.string(), z.boolean()) }),
   ),
 } as const;

@@ -19,11 +19,12 @@ export const fileMethods = {
     'Files under the roots whose path fuzzily matches the query (characters in order), best ' +
       'first, at most 50, with the positions that matched. Lists files as `rg --files` does ' +
       '(.gitignore honoured) and reuses a root’s listing for a few seconds.',
-    z.object({
-      query: z.string(),
-      roots: z.array(z.string()),
-      cancellationToken: z.string().nullable().optional(),
-    }),
-    z.object({ files: z.array(FuzzyFileSearchResult) }),
+    () =>
+      z.object({
+        query: z.string(),
+        roots: z.array(z.string()),
+        cancellationToken: z.string().nullable().optional(),
+      }),
+    () => z.object({ files: z.array(FuzzyFileSearchResult) }),
   ),
 } as const;

@@ -51,60 +51,64 @@ export const historyMethods = {
     'Pages through the turns of a thread, newest first by default. itemsView: summary (the ' +
       'default) keeps the user message and final answer of each turn, full every item, ' +
       'notLoaded none.',
-    z.object({
-      ...ThreadId,
-      cursor: z.string().nullable().optional(),
-      limit: Limit,
-      sortDirection: SortDirection.nullable().optional(),
-      itemsView: TurnItemsView.nullable().optional(),
-    }),
-    TurnsPage,
+    () =>
+      z.object({
+        ...ThreadId,
+        cursor: z.string().nullable().optional(),
+        limit: Limit,
+        sortDirection: SortDirection.nullable().optional(),
+        itemsView: TurnItemsView.nullable().optional(),
+      }),
+    () => TurnsPage,
   ),
   'thread/items/list': def(
     'clientRequest',
     'Pages through the items of a thread (or of one turn), oldest first by default. The ' +
       'cursor is an opaque string or an item anchor {type:"item", itemId} in that turn.',
-    z.object({
-      ...ThreadId,
-      turnId: z.string().nullable().optional(),
-      cursor: z
-        .union([z.string(), z.object({ type: z.literal('item'), itemId: z.string() })])
-        .nullable()
-        .optional(),
-      limit: Limit,
-      sortDirection: SortDirection.nullable().optional(),
-    }),
-    z.object({
-      data: z.array(ThreadItemEntry),
-      nextCursor: z.string().nullable(),
-      backwardsCursor: z.string().nullable(),
-    }),
+    () =>
+      z.object({
+        ...ThreadId,
+        turnId: z.string().nullable().optional(),
+        cursor: z
+          .union([z.string(), z.object({ type: z.literal('item'), itemId: z.string() })])
+          .nullable()
+          .optional(),
+        limit: Limit,
+        sortDirection: SortDirection.nullable().optional(),
+      }),
+    () =>
+      z.object({
+        data: z.array(ThreadItemEntry),
+        nextCursor: z.string().nullable(),
+        backwardsCursor: z.string().nullable(),
+      }),
   ),
   'thread/readState/update': def(
     'clientRequest',
     'Marks a thread read or unread. expectedRevision must be the revision the caller saw ' +
       '(the thread’s newest turn id, or "" for a thread with none); otherwise it is refused.',
-    z.object({
-      ...ThreadId,
-      expectedRevision: z.string(),
-      operation: z.discriminatedUnion('type', [
-        z.object({ type: z.literal('read') }),
-        z.object({ type: z.literal('unread') }),
-      ]),
-    }),
-    z.object({ readState: ThreadReadState }),
+    () =>
+      z.object({
+        ...ThreadId,
+        expectedRevision: z.string(),
+        operation: z.discriminatedUnion('type', [
+          z.object({ type: z.literal('read') }),
+          z.object({ type: z.literal('unread') }),
+        ]),
+      }),
+    () => z.object({ readState: ThreadReadState }),
   ),
   'thread/goal/get': def(
     'clientRequest',
     'The goal of a thread (Yoke threads have none: null).',
-    z.object(ThreadId),
-    z.object({ goal: z.null() }),
+    () => z.object(ThreadId),
+    () => z.object({ goal: z.null() }),
   ),
   'thread/backgroundTerminals/list': def(
     'clientRequest',
     'Commands of the thread still running in the background (Yoke commands end with their ' +
       'tool call, so none).',
-    z.object({ ...ThreadId, cursor: z.string().nullable().optional(), limit: Limit }),
-    z.object({ data: z.array(z.unknown()), nextCursor: z.string().nullable() }),
+    () => z.object({ ...ThreadId, cursor: z.string().nullable().optional(), limit: Limit }),
+    () => z.object({ data: z.array(z.unknown()), nextCursor: z.string().nullable() }),
   ),
 } as const;

@@ -141,74 +141,80 @@ export const mcpMethods = {
   'mcpServerStatus/list': def(
     'clientRequest',
     'Lists the configured MCP servers: state, tools, resources. Starts servers not yet started.',
-    z.object({
-      cursor: z.string().nullable().optional(),
-      limit: z.number().int().min(0).max(0xffffffff).nullable().optional(),
-      detail: z.enum(['full', 'toolsAndAuthOnly']).nullable().optional(),
-      threadId: z.string().nullable().optional(),
-      serverName: z.string().nullable().optional(),
-    }),
-    z.object({ data: z.array(McpServerStatus), nextCursor: z.string().nullable() }),
+    () =>
+      z.object({
+        cursor: z.string().nullable().optional(),
+        limit: z.number().int().min(0).max(0xffffffff).nullable().optional(),
+        detail: z.enum(['full', 'toolsAndAuthOnly']).nullable().optional(),
+        threadId: z.string().nullable().optional(),
+        serverName: z.string().nullable().optional(),
+      }),
+    () => z.object({ data: z.array(McpServerStatus), nextCursor: z.string().nullable() }),
   ),
   'mcpServer/tool/call': def(
     'clientRequest',
     'Calls a tool of a configured MCP server by hand and returns its MCP result.',
-    z.object({
-      threadId: z.string(),
-      server: z.string(),
-      tool: z.string(),
-      arguments: z.unknown().optional(),
-      _meta: z.unknown().optional(),
-    }),
-    z.object({
-      content: z.array(z.unknown()),
-      structuredContent: z.unknown().optional(),
-      isError: z.boolean().optional(),
-      _meta: z.unknown().optional(),
-    }),
+    () =>
+      z.object({
+        threadId: z.string(),
+        server: z.string(),
+        tool: z.string(),
+        arguments: z.unknown().optional(),
+        _meta: z.unknown().optional(),
+      }),
+    () =>
+      z.object({
+        content: z.array(z.unknown()),
+        structuredContent: z.unknown().optional(),
+        isError: z.boolean().optional(),
+        _meta: z.unknown().optional(),
+      }),
   ),
   'mcpServer/resource/read': def(
     'clientRequest',
     'Reads a resource of a configured MCP server.',
-    z.object({
-      threadId: z.string().nullable().optional(),
-      server: z.string(),
-      uri: z.string(),
-      _meta: z.record(z.string(), z.unknown()).nullable().optional(),
-    }),
-    z.object({ contents: z.array(ResourceContent), originCallId: z.string().nullable() }),
+    () =>
+      z.object({
+        threadId: z.string().nullable().optional(),
+        server: z.string(),
+        uri: z.string(),
+        _meta: z.record(z.string(), z.unknown()).nullable().optional(),
+      }),
+    () => z.object({ contents: z.array(ResourceContent), originCallId: z.string().nullable() }),
   ),
   'config/mcpServer/reload': def(
     'clientRequest',
     'Reads [mcp_servers] from the config files again; changed servers restart on next use.',
-    z.object({}).nullable().optional(),
-    z.object({}),
+    () => z.object({}).nullable().optional(),
+    () => z.object({}),
   ),
   'mcpServer/elicitation/request': def(
     'serverRequest',
     'An MCP server asks the user for input (a form or a URL), or Yoke asks to approve an MCP tool call (`_meta.codex_approval_kind = "mcp_tool_call"`).',
-    ElicitationRequestParams,
-    ElicitationResponse,
+    () => ElicitationRequestParams,
+    () => ElicitationResponse,
   ),
   'mcpServer/startupStatus/updated': def(
     'serverNotification',
     'An MCP server is starting, ready, or failed (with the reason).',
-    z.object({
-      threadId: z.string().nullable(),
-      name: z.string(),
-      status: z.enum(['starting', 'ready', 'failed', 'cancelled']),
-      error: z.string().nullable(),
-      failureReason: z.null().optional(),
-    }),
+    () =>
+      z.object({
+        threadId: z.string().nullable(),
+        name: z.string(),
+        status: z.enum(['starting', 'ready', 'failed', 'cancelled']),
+        error: z.string().nullable(),
+        failureReason: z.null().optional(),
+      }),
   ),
   'item/mcpToolCall/progress': def(
     'serverNotification',
     'Progress of a running MCP tool call.',
-    z.object({
-      threadId: z.string(),
-      turnId: z.string(),
-      itemId: z.string(),
-      message: z.string(),
-    }),
+    () =>
+      z.object({
+        threadId: z.string(),
+        turnId: z.string(),
+        itemId: z.string(),
+        message: z.string(),
+      }),
   ),
 } as const;

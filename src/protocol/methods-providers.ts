@@ -19,20 +19,21 @@ export const providerMethods = {
     'clientRequest',
     'The configured model providers and which one is the default. Yoke edits none of them ' +
       'from a client (canEdit and canChangeDefault are false): they live in config.toml.',
-    z.object({}).optional(),
-    z.object({
-      data: z.array(
-        z.object({
-          id: z.string(),
-          name: z.string(),
-          /** Null when the URL carries credentials. */
-          baseUrl: z.string().nullable(),
-          canEdit: z.boolean(),
-          settings: ProviderSettings,
-        }),
-      ),
-      defaultProviderId: z.string(),
-      canChangeDefault: z.boolean(),
-    }),
+    () => z.object({}).optional(),
+    () =>
+      z.object({
+        data: z.array(
+          z.object({
+            id: z.string(),
+            name: z.string(),
+            /** Null when the URL carries credentials. */
+            baseUrl: z.string().nullable(),
+            canEdit: z.boolean(),
+            settings: ProviderSettings,
+          }),
+        ),
+        defaultProviderId: z.string(),
+        canChangeDefault: z.boolean(),
+      }),
   ),
 } as const;

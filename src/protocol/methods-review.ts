@@ -29,11 +29,12 @@ export const reviewMethods = {
       '(the default) runs it on the thread; "detached" (which Codex 0.169.0’s schema no ' +
       'longer lists) forks the thread, announces the fork with thread/started and reviews ' +
       'there. reviewThreadId is the thread the review runs on.',
-    z.object({
-      threadId: z.string(),
-      target: ReviewTarget,
-      delivery: z.enum(['inline', 'detached']).nullable().optional(),
-    }),
-    z.object({ turn: Turn, reviewThreadId: z.string() }),
+    () =>
+      z.object({
+        threadId: z.string(),
+        target: ReviewTarget,
+        delivery: z.enum(['inline', 'detached']).nullable().optional(),
+      }),
+    () => z.object({ turn: Turn, reviewThreadId: z.string() }),
   ),
 } as const;

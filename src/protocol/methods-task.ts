@@ -151,75 +151,84 @@ export const taskMethods = {
     'Queues a background task: a prompt run in its own git worktree on branch yoke/<id>, ' +
       'driven by a blueprint. Bad input (not a git repository, unknown base ref, broken ' +
       'task.toml or blueprint, a check command that does not exist) is refused at once.',
-    z.object({
-      prompt: z.string().min(1),
-      /** A directory inside the repository (absolute). */
-      repo: z.string().min(1),
-      /** Branch, tag or commit to start from. Default: the repository's HEAD. */
-      baseRef: z.string().nullable().optional(),
-      /** More check commands, after the repository's own. */
-      checks: z.array(z.string().min(1)).nullable().optional(),
-      /** A built-in blueprint or one from the repo's .yoke/blueprints/. Default "default". */
-      blueprint: z.string().nullable().optional(),
-      /** The model for its agent steps (default: the daemon's configured model). */
-      model: z.string().min(1).nullable().optional(),
-    }),
-    TaskAnswer,
+    () =>
+      z.object({
+        prompt: z.string().min(1),
+        /** A directory inside the repository (absolute). */
+        repo: z.string().min(1),
+        /** Branch, tag or commit to start from. Default: the repository's HEAD. */
+        baseRef: z.string().nullable().optional(),
+        /** More check commands, after the repository's own. */
+        checks: z.array(z.string().min(1)).nullable().optional(),
+        /** A built-in blueprint or one from the repo's .yoke/blueprints/. Default "default". */
+        blueprint: z.string().nullable().optional(),
+        /** The model for its agent steps (default: the daemon's configured model). */
+        model: z.string().min(1).nullable().optional(),
+      }),
+    () => TaskAnswer,
   ),
   'task/blueprint/list': def(
     'clientRequest',
     "The blueprints a task on this repository can name: the built-in ones and the repository's " +
       '.yoke/blueprints/ at its HEAD (which may redefine a built-in name), and the one task.toml ' +
       'picks when a submission names none.',
-    z.object({
-      /** A directory inside the repository (absolute). */
-      repo: z.string().min(1),
-    }),
-    z.object({
-      data: z.array(
-        z.object({
-          name: z.string(),
-          source: z.enum(['builtin', 'repository']),
-          description: z.string().nullable(),
-        }),
-      ),
-      /** task.toml's `blueprint` (or "default"). */
-      defaultName: z.string(),
-    }),
+    () =>
+      z.object({
+        /** A directory inside the repository (absolute). */
+        repo: z.string().min(1),
+      }),
+    () =>
+      z.object({
+        data: z.array(
+          z.object({
+            name: z.string(),
+            source: z.enum(['builtin', 'repository']),
+            description: z.string().nullable(),
+          }),
+        ),
+        /** task.toml's `blueprint` (or "default"). */
+        defaultName: z.string(),
+      }),
   ),
   'task/list': def(
     'clientRequest',
     'Pages through tasks, newest first.',
-    z.object({
-      ...Page,
-      statuses: z.array(TaskStatus).nullable().optional(),
-      repo: z.string().nullable().optional(),
-    }),
-    z.object({ data: z.array(Task), nextCursor: z.string().nullable() }),
+    () =>
+      z.object({
+        ...Page,
+        statuses: z.array(TaskStatus).nullable().optional(),
+        repo: z.string().nullable().optional(),
+      }),
+    () => z.object({ data: z.array(Task), nextCursor: z.string().nullable() }),
   ),
-  'task/read': def('clientRequest', 'Reads one task.', z.object(TaskId), TaskAnswer),
+  'task/read': def(
+    'clientRequest',
+    'Reads one task.',
+    () => z.object(TaskId),
+    () => TaskAnswer,
+  ),
   'task/log/read': def(
     'clientRequest',
     "Pages through a task's log, oldest first; live entries arrive with task/updated.",
-    z.object({ ...TaskId, ...Page }),
-    z.object({ data: z.array(TaskLogEntry), nextCursor: z.string().nullable() }),
+    () => z.object({ ...TaskId, ...Page }),
+    () => z.object({ data: z.array(TaskLogEntry), nextCursor: z.string().nullable() }),
   ),
   'task/cancel': def(
     'clientRequest',
     'Cancels a queued or running task: its turn is interrupted, its commands die with their ' +
       'process group, its worktree is removed. Answers once it has stopped.',
-    z.object(TaskId),
-    TaskAnswer,
+    () => z.object(TaskId),
+    () => TaskAnswer,
   ),
   'task/retry': def(
     'clientRequest',
     'Submits a finished task again, as a new task (retryOf names the old one).',
-    z.object(TaskId),
-    TaskAnswer,
+    () => z.object(TaskId),
+    () => TaskAnswer,
   ),
   'task/updated': def(
     'serverNotification',
     'A task changed: its state now, and the log entries added since the last notification.',
-    z.object({ task: Task, entries: z.array(TaskLogEntry) }),
+    () => z.object({ task: Task, entries: z.array(TaskLogEntry) }),
   ),
 } as const;

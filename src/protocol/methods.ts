@@ -62,32 +62,33 @@ const sessionMethods = {
   initialize: def(
     'clientRequest',
     'Opens the connection. Must be the first request, exactly once.',
-    z.object({
-      clientInfo: ClientInfo,
-      capabilities: InitializeCapabilities.nullable().optional(),
-    }),
-    z.object({
-      userAgent: z.string(),
-      codexHome: z.string(),
-      platformFamily: z.string(),
-      platformOs: z.string(),
-    }),
+    () =>
+      z.object({
+        clientInfo: ClientInfo,
+        capabilities: InitializeCapabilities.nullable().optional(),
+      }),
+    () =>
+      z.object({
+        userAgent: z.string(),
+        codexHome: z.string(),
+        platformFamily: z.string(),
+        platformOs: z.string(),
+      }),
   ),
-  initialized: def(
-    'clientNotification',
-    'The client has processed the initialize result.',
+  initialized: def('clientNotification', 'The client has processed the initialize result.', () =>
     z.object({}).optional(),
   ),
   'model/list': def(
     'clientRequest',
     'Pages through the models the configured providers offer.',
-    z.object({
-      cursor: z.string().nullable().optional(),
-      limit: z.number().int().min(0).max(0xffffffff).nullable().optional(),
-      includeHidden: z.boolean().nullable().optional(),
-      modelProvider: z.string().nullable().optional(),
-    }),
-    z.object({ data: z.array(Model), nextCursor: z.string().nullable() }),
+    () =>
+      z.object({
+        cursor: z.string().nullable().optional(),
+        limit: z.number().int().min(0).max(0xffffffff).nullable().optional(),
+        includeHidden: z.boolean().nullable().optional(),
+        modelProvider: z.string().nullable().optional(),
+      }),
+    () => z.object({ data: z.array(Model), nextCursor: z.string().nullable() }),
   ),
 } as const;
 
