@@ -158,6 +158,24 @@ const CASES: Case[] = [
     want: 'model = "m"\nextra = [{ name = "three" }]\n\n[tui]\ntheme = "dark"\n',
   },
   {
+    name: 'a first top-level key goes after the opening comments, above the first section’s',
+    doc: '# mine\n\n# the UI\n[tui]\ntheme = "dark"\n',
+    edits: [set('model', 'm')],
+    want: '# mine\n\nmodel = "m"\n\n# the UI\n[tui]\ntheme = "dark"\n',
+  },
+  {
+    name: 'a first top-level key in a file of comments goes last',
+    doc: '# only a comment',
+    edits: [set('model', 'm')],
+    want: '# only a comment\nmodel = "m"\n',
+  },
+  {
+    name: 'an inline table over several lines takes its new key after the last one',
+    doc: 'x = {\n  a = 1, # one\n  b = 2,\n} # x\n',
+    edits: [set('x.c', 3), set('x.a', 0)],
+    want: 'x = {\n  a = 0, # one\n  b = 2, c = 3,\n} # x\n',
+  },
+  {
     name: 'CRLF line ends stay CRLF',
     doc: '# c\r\nx = { a = 1 }\r\n[t]\r\nk = 1\r\n',
     edits: [set('x.b', 2), set('t.l', 3)],

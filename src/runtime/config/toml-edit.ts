@@ -165,7 +165,8 @@ function ownSpot(scan: TomlScan, table: string[]): ContainerSpot | null {
 /** Sets a key nothing holds yet (its old value, if any, is already gone). */
 function setNew(text: string, path: string[], value: unknown): string {
   const table = path.slice(0, -1);
-  const spot = spotFor(scanToml(text), table);
+  const scan = scanToml(text);
+  const spot = spotFor(scan, table);
   // Lines and sections take a table key by key, as a hand-written file would have it.
   if (spot === 'section' || spot.container.kind !== 'inline')
     if (isTable(value) && Object.keys(value).length > 0) {
@@ -186,11 +187,27 @@ function setNew(text: string, path: string[], value: unknown): string {
       : splice(text, container.bodyStart, container.close, ` ${entry} `);
   }
   const entry = `${key(path.slice(container.path!.length))} = ${formatValue(value)}`;
+  if (!anchor && container.kind === 'root') return addFirstKey(text, scan, entry);
   const eol = eolOf(text);
   const at = anchor ? anchor.end : container.bodyStart;
   const indent = anchor ? text.slice(anchor.lineStart, anchor.start) : '';
   const newline = at > 0 && text[at - 1] !== '\n' ? eol : '';
   return splice(text, at, at, `${newline}${indent}${entry}${eol}`);
+}
+
+/** The root's first key: after the file's opening comments, above the first section's. */
+function addFirstKey(text: string, scan: TomlScan, entry: string): string {
+  const eol = eolOf(text);
+  const first = scan.containers.find((c) => c.kind === 'table' || c.kind === 'array');
+  if (!first) return `${text !== '' && !text.endsWith('\n') ? text + eol : text}${entry}${eol}`;
+  // Comment lines right above the header head its section: the key goes above them.
+  let at = first.start;
+  while (at > 0) {
+    const prev = text.lastIndexOf('\n', at - 2) + 1;
+    if (!text.slice(prev, at).trim().startsWith('#')) break;
+    at = prev;
+  }
+  return splice(text, at, at, `${entry}${eol}${eol}`);
 }
 
 function addSection(text: string, table: string[], name: string, value: unknown): string {

@@ -59,7 +59,7 @@ export const samePath = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && startsWith(a, b);
 
 export function scanToml(s: string): TomlScan {
-  let i = 0;
+  let i = s.startsWith('\uFEFF') ? 1 : 0;
   const containers: TomlContainer[] = [];
   const entries: TomlEntry[] = [];
   const fail = (what: string): never => {
