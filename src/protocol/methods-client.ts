@@ -116,8 +116,11 @@ export const clientMethods = {
     'clientRequest',
     'Writes one key of the user config.toml ($YOKE_HOME/config.toml, the only writable layer). ' +
       'keyPath is dotted (quote a part that holds dots); a null value removes the key; upsert ' +
-      'merges a table into the one there, replace replaces it. The result must load as a ' +
-      'configuration, or nothing is written. Errors are -32600 with ' +
+      'merges a table into the one there, replace replaces it. keyPath names tables, never an ' +
+      'element of a list: a path through a value that is no table (a list or an array of ' +
+      'tables too) is configPathNotFound. The file is edited in place, its comments and ' +
+      'layout kept. The result must load as a configuration, or nothing is written. Errors ' +
+      'are -32600 with ' +
       'data.config_write_error_code (configLayerReadonly, configVersionConflict, ' +
       'configValidationError, configPathNotFound). config/read shows the file at once and ' +
       'new threads take its model, effort, approval policy and sandbox; loaded threads, the ' +

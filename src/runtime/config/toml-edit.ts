@@ -1,12 +1,26 @@
-// Edits a TOML document in place, keeping its comments, blank lines and the order of what it
-// does not touch: a key's value is replaced on its own line, a new key goes at the end of its
-// table's section (or in a new section at the end of the file), a cleared key or table loses
-// its lines. The edited text is parsed again and must give exactly the table intended; when it
-// does not (a table written inline or with dotted keys, an array of tables, anything this
-// line-level editor does not follow) the whole document is written anew from the table, which
-// keeps every value but loses comments.
+// Edits a TOML document in place, keeping its comments, blank lines, quoting and the order of
+// what it does not touch. toml-scan.ts says where each key's value is — on its own line, behind
+// dotted keys, inside an inline table at any depth — and an edit splices text there:
+// - a value that exists is replaced where it is written, and nothing else on its line moves;
+// - a new key goes where its table is written: at the end of its section, after the dotted
+//   keys that make its table, or into its inline table (as `k = v` or `sub.k = v`); a table
+//   that is written nowhere yet gets a `[section]` at the end of the file;
+// - a removed key loses its line (or its place in the inline table, with its comma); a removed
+//   table loses its section, from the header to its last key.
+// A keyPath cannot index an array, so an array of tables is only ever replaced or removed
+// whole. The edited text is parsed again and must give exactly the table intended; when it
+// does not (a form the scan does not follow), the document is written anew from the table,
+// which keeps every value but loses comments — the result says so.
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { isTable } from './table.ts';
+import {
+  samePath,
+  scanToml,
+  startsWith,
+  type TomlContainer,
+  type TomlEntry,
+  type TomlScan,
+} from './toml-scan.ts';
 
 /** One change: the value at `path` becomes `value` (undefined: the key is removed). */
 export type TomlChange = { path: string[]; value: unknown };
@@ -20,12 +34,11 @@ export function editTomlText(
   expected: Record<string, unknown>,
 ): TomlEditResult {
   try {
-    let lines = text.split('\n');
-    for (const change of changes) lines = applyChange(lines, change);
-    const edited = lines.join('\n');
+    let edited = text;
+    for (const change of changes) edited = applyChange(edited, change);
     if (sameTable(parseToml(edited), expected)) return { text: edited, keptComments: true };
   } catch {
-    // Not followed line by line: written anew below.
+    // Not followed in place: written anew below.
   }
   return { text: stringifyToml(expected), keptComments: false };
 }
@@ -45,192 +58,171 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-type Line = { header: string[] | null; key: string[] | null; end: number };
+/** One change applied to the text. */
+export function applyChange(text: string, { path, value }: TomlChange): string {
+  if (value === undefined) return removePath(text, path);
+  const exact = scanToml(text).entries.find((e) => e.path && samePath(e.path, path));
+  if (exact) return splice(text, exact.valueStart, exact.valueEnd, formatValue(value));
+  return setNew(removePath(text, path), path, value);
+}
+
+const splice = (text: string, from: number, to: number, insert: string) =>
+  text.slice(0, from) + insert + text.slice(to);
+
+const eolOf = (text: string) => (text.includes('\r\n') ? '\r\n' : '\n');
+
+/** Everything at or under `path` goes: key lines, places in inline tables, sections. */
+function removePath(text: string, path: string[]): string {
+  for (;;) {
+    const scan = scanToml(text);
+    const section = scan.containers.find(
+      (c) => c.kind !== 'root' && c.kind !== 'inline' && startsWith(c.headerPath, path),
+    );
+    if (section) {
+      text = removeSection(text, section);
+      continue;
+    }
+    // The outermost entry first: removing it takes what its inline table holds with it.
+    const entry = scan.entries
+      .filter((e) => e.path && startsWith(e.path, path))
+      .sort((a, b) => a.path!.length - b.path!.length)[0];
+    if (!entry) return text;
+    text = removeEntry(text, entry);
+  }
+}
+
+/** A section from its header to its last key; the blank line that set it apart goes too. */
+function removeSection(text: string, section: TomlContainer): string {
+  let before = text.slice(0, section.start);
+  let after = text.slice(section.close);
+  const blank = /^\r?\n/.exec(after);
+  if ((before === '' || /\n\r?\n$/.test(before)) && blank) after = after.slice(blank[0].length);
+  else if (after === '' && /\n\r?\n$/.test(before)) before = before.replace(/\r?\n$/, '');
+  return before + after;
+}
+
+function removeEntry(text: string, entry: TomlEntry): string {
+  const { container } = entry;
+  if (container.kind !== 'inline') return splice(text, entry.lineStart, entry.end, '');
+  const list = container.entries;
+  const at = list.indexOf(entry);
+  if (list.length === 1) return splice(text, container.bodyStart, container.close, '');
+  // `k = v, ` before the next entry, or `, k = v` after the one before the last.
+  if (at < list.length - 1) return splice(text, entry.start, list[at + 1]!.start, '');
+  return splice(text, list[at - 1]!.valueEnd, entry.valueEnd, '');
+}
 
 /**
- * What each line is: a `[table]` header (its path), the first line of a `key = value` (its full
- * path, the table's plus the key's; `end` is the line after its value), or neither. Lines under
- * a `[[array]]` header belong to no table this editor writes into.
+ * Where a key of table `table` that is written nowhere yet goes: into a container (after
+ * `anchor`, or first when there is none), or into a new `[table]` section. `depth` is how much
+ * of the path is a table already written (less than the table's length when it is new).
  */
-function scan(lines: string[]): Line[] {
-  const out: Line[] = [];
-  let table: string[] | null = [];
-  for (let i = 0; i < lines.length; i++) {
-    const trimmed = lines[i]!.trim();
-    if (trimmed.startsWith('[[')) {
-      table = null;
-      out.push({ header: null, key: null, end: i + 1 });
-      continue;
-    }
-    if (trimmed.startsWith('[')) {
-      const close = trimmed.lastIndexOf(']');
-      table = splitKey(trimmed.slice(1, close));
-      out.push({ header: table, key: null, end: i + 1 });
-      continue;
-    }
-    const eq = keyEnd(trimmed);
-    if (eq < 0 || trimmed.startsWith('#')) {
-      out.push({ header: null, key: null, end: i + 1 });
-      continue;
-    }
-    const end = valueEnd(lines, i);
-    const key = table === null ? null : [...table, ...splitKey(trimmed.slice(0, eq))];
-    out.push({ header: null, key, end });
-    for (let j = i + 1; j < end; j++) out.push({ header: null, key: null, end: j + 1 });
-    i = end - 1;
+type ContainerSpot = { container: TomlContainer; anchor: TomlEntry | null; depth: number };
+type Spot = ContainerSpot | 'section';
+
+function spotFor(scan: TomlScan, table: string[]): Spot {
+  const own = ownSpot(scan, table);
+  if (own) return own;
+  // A table some header below it makes: only a header of its own may add keys to it.
+  if (scan.containers.some((c) => c.kind !== 'inline' && startsWith(c.headerPath, table)))
+    return 'section';
+  for (let n = table.length - 1; n >= 0; n--) {
+    const spot = ownSpot(scan, table.slice(0, n));
+    if (spot)
+      // Inside an inline table the new table is written inline; beside dotted keys, as dotted
+      // keys; under a section, as a section of its own.
+      return spot.container.kind === 'inline' || !samePath(spot.container.path!, table.slice(0, n))
+        ? { ...spot, depth: n }
+        : 'section';
+    if (
+      scan.containers.some(
+        (c) => c.kind !== 'inline' && startsWith(c.headerPath, table.slice(0, n)),
+      )
+    )
+      return 'section';
   }
-  return out;
+  return 'section';
 }
 
-/** Where the `=` after a key is (outside quotes), or -1 when the line is no key line. */
-function keyEnd(line: string): number {
-  let quote: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '=') return i;
-    else if (c === '#') return -1;
-  }
-  return -1;
-}
-
-/** Where a `#` comment starts on a line from `from` on (outside strings), or -1. */
-function commentStart(line: string, from: number): number {
-  let quote: string | null = null;
-  for (let i = from; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote) {
-      if (c === '\\' && quote === '"') i++;
-      else if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '#') return i;
-  }
-  return -1;
-}
-
-/** The line after the value that starts on line `i` (a value may span lines). */
-function valueEnd(lines: string[], i: number): number {
-  for (let end = i + 1; end <= lines.length; end++) {
-    const chunk = lines.slice(i, end).join('\n');
-    try {
-      parseToml(chunk.trim().replace(/^[^=]*=/, 'x ='));
-      return end;
-    } catch {
-      // The value goes on: one more line.
-    }
-  }
-  return i + 1;
-}
-
-/** A TOML key (bare, quoted or dotted) as its parts. */
-export function splitKey(key: string): string[] {
-  const parts: string[] = [];
-  let i = 0;
-  const s = key.trim();
-  while (i < s.length) {
-    while (s[i] === ' ' || s[i] === '\t') i++;
-    let part = '';
-    if (s[i] === '"' || s[i] === "'") {
-      const quote = s[i]!;
-      let j = i + 1;
-      while (j < s.length && s[j] !== quote) j += s[j] === '\\' && quote === '"' ? 2 : 1;
-      part = quote === '"' ? (JSON.parse(s.slice(i, j + 1)) as string) : s.slice(i + 1, j);
-      i = j + 1;
-    } else {
-      let j = i;
-      while (j < s.length && s[j] !== '.') j++;
-      part = s.slice(i, j).trim();
-      i = j;
-    }
-    parts.push(part);
-    while (s[i] === ' ' || s[i] === '\t') i++;
-    if (s[i] === '.') i++;
-  }
-  return parts;
-}
-
-const startsWith = (path: string[], prefix: string[]) =>
-  prefix.length <= path.length && prefix.every((p, i) => path[i] === p);
-const samePath = (a: string[], b: string[]) => a.length === b.length && startsWith(a, b);
-
-function applyChange(lines: string[], { path, value }: TomlChange): string[] {
-  if (value !== undefined && !isTable(value)) {
-    // A value already on its own key line is replaced there, keeping the key as written.
-    const info = scan(lines);
-    const at = info.findIndex((line) => line.key && samePath(line.key, path));
-    if (at >= 0) {
-      const line = lines[at]!;
-      const eq = keyEnd(line);
-      // A comment after a one-line value stays after the new one.
-      const hash = info[at]!.end === at + 1 ? commentStart(line, eq + 1) : -1;
-      const comment = hash >= 0 ? ` ${line.slice(hash)}` : '';
-      return [
-        ...lines.slice(0, at),
-        `${line.slice(0, eq + 1).trimEnd()} ${formatValue(value)}${comment}`,
-        ...lines.slice(info[at]!.end),
-      ];
-    }
-  }
-  // Whatever was at the path goes first: its key lines and its tables' sections.
-  let out = removePath(lines, path);
-  if (value === undefined) return out;
-  const leaves = isTable(value) ? leafEntries(value, path) : [[path, value] as const];
-  for (const [leafPath, leaf] of leaves) out = setLeaf(out, leafPath, leaf);
-  return out;
-}
-
-/** The non-table values of a table, each with its full path (an empty table is one leaf). */
-function leafEntries(table: Record<string, unknown>, prefix: string[]): [string[], unknown][] {
-  const entries = Object.entries(table);
-  if (!entries.length) return [[prefix, {}]];
-  return entries.flatMap(([k, v]) =>
-    isTable(v) ? leafEntries(v, [...prefix, k]) : [[[...prefix, k], v] as [string[], unknown]],
+/** Where `table` itself is written: its section or inline table, or the dotted keys making it. */
+function ownSpot(scan: TomlScan, table: string[]): ContainerSpot | null {
+  const container = scan.containers.find((c) => c.path && samePath(c.path, table));
+  if (container)
+    return { container, anchor: container.entries.at(-1) ?? null, depth: table.length };
+  const dotted = scan.entries.filter(
+    (e) =>
+      e.path &&
+      e.path.length > table.length &&
+      startsWith(e.path, table) &&
+      e.container.path!.length < table.length,
   );
+  const anchor = dotted.at(-1);
+  if (!anchor) return null;
+  const last = anchor.container.entries.filter((e) => startsWith(e.path!, table)).at(-1)!;
+  return { container: anchor.container, anchor: last, depth: table.length };
 }
 
-function removePath(lines: string[], path: string[]): string[] {
-  const info = scan(lines);
-  const drop = new Set<number>();
-  let inSection = false;
-  for (let i = 0; i < lines.length; i++) {
-    const line = info[i]!;
-    if (line.header || (line.key === null && lines[i]!.trim().startsWith('[['))) {
-      inSection = line.header !== null && startsWith(line.header, path);
-    }
-    if (inSection) drop.add(i);
-    else if (line.key && startsWith(line.key, path)) for (let j = i; j < line.end; j++) drop.add(j);
-  }
-  return lines.filter((_, i) => !drop.has(i));
-}
-
-function setLeaf(lines: string[], path: string[], value: unknown): string[] {
-  const info = scan(lines);
+/** Sets a key nothing holds yet (its old value, if any, is already gone). */
+function setNew(text: string, path: string[], value: unknown): string {
   const table = path.slice(0, -1);
-  const name = path.at(-1)!;
-  const entry = `${formatKey(name)} = ${formatValue(value)}`;
-  // The table's own section: after its last key line.
-  let sectionStart = table.length === 0 ? 0 : -1;
-  for (let i = 0; i < info.length; i++)
-    if (info[i]!.header && samePath(info[i]!.header!, table)) sectionStart = i + 1;
-  if (sectionStart >= 0) {
-    let at = sectionStart;
-    for (let i = sectionStart; i < info.length; i++) {
-      if (info[i]!.header || lines[i]!.trim().startsWith('[')) break;
-      if (info[i]!.key) at = info[i]!.end;
+  const scan = scanToml(text);
+  const spot = spotFor(scan, table);
+  // Lines and sections take a table key by key, as a hand-written file would have it.
+  if (spot === 'section' || spot.container.kind !== 'inline')
+    if (isTable(value) && Object.keys(value).length > 0) {
+      for (const [k, v] of Object.entries(value)) text = setNew(text, [...path, k], v);
+      return text;
     }
-    return [...lines.slice(0, at), entry, ...lines.slice(at)];
+  if (spot === 'section') return addSection(text, table, path.at(-1)!, value);
+  const { container, anchor, depth } = spot;
+  const key = (parts: string[]) => parts.map(formatKey).join('.');
+  if (container.kind === 'inline') {
+    // `sub = { k = v }` for a new table `sub`, rather than `sub.k = v`.
+    const nested = path
+      .slice(depth + 1)
+      .reduceRight<unknown>((inner, part) => ({ [part]: inner }), value);
+    const entry = `${key(path.slice(container.path!.length, depth + 1))} = ${formatValue(nested)}`;
+    return anchor
+      ? splice(text, anchor.valueEnd, anchor.valueEnd, `, ${entry}`)
+      : splice(text, container.bodyStart, container.close, ` ${entry} `);
   }
-  const tail = lines.at(-1) === '' ? lines.slice(0, -1) : lines;
-  const gap = tail.length && tail.at(-1)!.trim() !== '' ? [''] : [];
-  return [...tail, ...gap, `[${table.map(formatKey).join('.')}]`, entry, ''];
+  const entry = `${key(path.slice(container.path!.length))} = ${formatValue(value)}`;
+  if (!anchor && container.kind === 'root') return addFirstKey(text, scan, entry);
+  const eol = eolOf(text);
+  const at = anchor ? anchor.end : container.bodyStart;
+  const indent = anchor ? text.slice(anchor.lineStart, anchor.start) : '';
+  const newline = at > 0 && text[at - 1] !== '\n' ? eol : '';
+  return splice(text, at, at, `${newline}${indent}${entry}${eol}`);
+}
+
+/** The root's first key: after the file's opening comments, above the first section's. */
+function addFirstKey(text: string, scan: TomlScan, entry: string): string {
+  const eol = eolOf(text);
+  const first = scan.containers.find((c) => c.kind === 'table' || c.kind === 'array');
+  if (!first) return `${text !== '' && !text.endsWith('\n') ? text + eol : text}${entry}${eol}`;
+  // Comment lines right above the header head its section: the key goes above them.
+  let at = first.start;
+  while (at > 0) {
+    const prev = text.lastIndexOf('\n', at - 2) + 1;
+    if (!text.slice(prev, at).trim().startsWith('#')) break;
+    at = prev;
+  }
+  return splice(text, at, at, `${entry}${eol}${eol}`);
+}
+
+function addSection(text: string, table: string[], name: string, value: unknown): string {
+  const eol = eolOf(text);
+  let body = text;
+  if (body !== '' && !body.endsWith('\n')) body += eol;
+  const lines = body.split(/\r?\n/);
+  const gap = body !== '' && lines.at(-2)!.trim() !== '' ? eol : '';
+  const entry = `${formatKey(name)} = ${formatValue(value)}`;
+  return `${body}${gap}[${table.map(formatKey).join('.')}]${eol}${entry}${eol}`;
 }
 
 const BARE = /^[A-Za-z0-9_-]+$/;
 
-export function formatKey(key: string): string {
+function formatKey(key: string): string {
   return BARE.test(key) ? key : formatString(key);
 }
 
@@ -240,7 +232,7 @@ function formatString(s: string): string {
 }
 
 /** A value as TOML on one line (tables inline). */
-export function formatValue(value: unknown): string {
+function formatValue(value: unknown): string {
   if (typeof value === 'string') return formatString(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);

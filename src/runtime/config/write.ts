@@ -2,7 +2,7 @@
 // client may change: edits are applied to the file's table, the result must load as a whole
 // configuration (each value in range, cross-key rules such as `toolset` naming a toolset), and
 // only then is the file replaced — atomically, through a temporary file and a rename, keeping
-// its comments where the edit allows (toml-edit.ts). A refused edit leaves the file as it was.
+// its comments and layout (toml-edit.ts). A refused edit leaves the file as it was.
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
