@@ -19,7 +19,14 @@ import { tempDir, tempRepo, yokeEnv } from './support/cli.ts';
 import { CodexDriver, type Json } from './support/codex-driver.ts';
 import { codexSchemaDir } from './support/codex-package.ts';
 import { loadCodexSchema } from './support/codex-schema.ts';
-import { startMockModel, step, text, toolCall, type MockScript } from './support/mock-model.ts';
+import {
+  hang,
+  startMockModel,
+  step,
+  text,
+  toolCall,
+  type MockScript,
+} from './support/mock-model.ts';
 
 async function setUp(t: TestContext, script: MockScript, files: Record<string, string> = {}) {
   const mock = await startMockModel(script);
@@ -487,5 +494,60 @@ test(
     const { checked, failures } = schema.check('review', driver.transcript);
     assert.deepEqual(failures, []);
     assert.ok(checked > 20, `checked ${checked} messages`);
+  },
+);
+
+test(
+  'review/start interrupted: the review says so, and the reviewer’s half answer is not shown',
+  { timeout: 60_000 },
+  async (t) => {
+    const { client, repo, mock } = await setUp(t, [
+      hang(text('{"findings": [{"title": "half')),
+      step(text('Let me run the tests first.'), toolCall('shell', { command: 'sleep 30' })),
+    ]);
+    writeFileSync(join(repo, 'a.txt'), 'beta\n');
+    const { thread } = await client.request('thread/start', { cwd: repo });
+    const done = recordTurn(client, thread.id);
+    const { turn } = await client.request('review/start', {
+      threadId: thread.id,
+      target: { type: 'uncommittedChanges' },
+    });
+    await mock.waitForRequests(1);
+    await client.request('turn/interrupt', { threadId: thread.id, turnId: turn.id });
+    const seen = await done;
+    const end = seen.at(-1)!;
+    assert.equal(end.method === 'turn/completed' && end.params.turn.status, 'interrupted');
+    const items = completedItems(seen);
+    assert.deepEqual(
+      items.map((i) => i.type),
+      ['enteredReviewMode', 'exitedReviewMode', 'agentMessage'],
+    );
+    const said = 'The review was interrupted before it was finished.';
+    assert.equal((items[1] as { review: string }).review, said);
+    assert.equal((items[2] as { text: string }).text, said);
+    const read = await client.request('thread/read', { threadId: thread.id, includeTurns: true });
+    assert.deepEqual(read.thread.turns[0]!.items, items, 'stored as they were told');
+
+    // Cut short after the reviewer said something: still "interrupted", not its words.
+    const running = new Promise<void>((resolve) => {
+      const off = client.onNotification('item/started', (n) => {
+        if (n.item.type !== 'commandExecution') return;
+        off();
+        resolve();
+      });
+    });
+    const again = recordTurn(client, thread.id);
+    const second = await client.request('review/start', {
+      threadId: thread.id,
+      target: { type: 'uncommittedChanges' },
+    });
+    await running;
+    await client.request('turn/interrupt', { threadId: thread.id, turnId: second.turn.id });
+    const cut = completedItems(await again);
+    assert.deepEqual(
+      cut.map((i) => i.type),
+      ['enteredReviewMode', 'commandExecution', 'exitedReviewMode', 'agentMessage'],
+    );
+    assert.equal((cut[2] as { review: string }).review, said);
   },
 );

@@ -514,12 +514,13 @@ async function* reviewEnded(events: AsyncIterable<EngineEvent>): AsyncIterable<E
       }
     } else if (event.type === 'agentMessageDelta' && hidden.has(event.itemId)) continue;
     if (event.type === 'turnEnd') {
+      // As Codex: a review cut short is said to be, whatever the reviewer had said so far.
       const review =
-        event.lastMessage !== null && event.lastMessage.trim()
-          ? reviewText(event.lastMessage)
-          : event.status === 'completed'
-            ? 'The reviewer gave no review.'
-            : `The review was ${event.status === 'interrupted' ? 'interrupted' : 'stopped by an error'} before it was finished.`;
+        event.status !== 'completed'
+          ? `The review was ${event.status === 'interrupted' ? 'interrupted' : 'stopped by an error'} before it was finished.`
+          : event.lastMessage?.trim()
+            ? reviewText(event.lastMessage)
+            : 'The reviewer gave no review.';
       const exited: ThreadItem = { type: 'exitedReviewMode', id: uuidv7(), review };
       yield { type: 'itemStarted', item: exited };
       yield { type: 'itemCompleted', item: exited };
