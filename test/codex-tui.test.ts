@@ -23,8 +23,25 @@ function saveArtifact(name: string, content: string): void {
   writeFileSync(join(ARTIFACTS, name), content);
 }
 
-/** The review the mock gives for /review. */
-const REVIEW = 'No blocking issues. One nit: made.txt is empty.';
+/** The review the mock gives for /review: Codex's JSON findings, about made.txt of `repo`. */
+const review = (repo: string) =>
+  JSON.stringify({
+    findings: [
+      {
+        title: '[P3] Give made.txt some content',
+        body: 'made.txt is empty.',
+        confidence_score: 0.5,
+        priority: 3,
+        code_location: {
+          absolute_file_path: join(repo, 'made.txt'),
+          line_range: { start: 1, end: 1 },
+        },
+      },
+    ],
+    overall_correctness: 'patch is correct',
+    overall_explanation: 'No blocking issues.',
+    overall_confidence_score: 0.6,
+  });
 
 /** The Codex TUI names each thread by a turn of its own on an ephemeral thread. */
 const TITLE_PROMPT = 'Generate a concise, single-line task title';
@@ -82,7 +99,7 @@ test(
         }),
         text('Final answer: made.txt is there.'),
         text('Hello from the second thread.'),
-        text(REVIEW),
+        text(review(repo)),
       ]),
     );
     t.after(() => mock.close());
@@ -193,11 +210,14 @@ test(
     tui.press('Enter');
     const reviewed = await tui.waitFor('<< Code review finished >>', 120_000);
     saveArtifact('review-screen.txt', reviewed);
+    // As with Codex's own server: the banners of enteredReviewMode and exitedReviewMode, then
+    // the review as the turn's agentMessage, the JSON findings rendered as Codex renders them.
     assert.match(
       reviewed,
-      />> Code review started: current changes <<\n[\s\S]*made\.txt is empty\.\n[\s\S]*<< Code review finished >>/,
-      'the enteredReviewMode item, the review, then exitedReviewMode',
+      />> Code review started: current changes <<\n[\s\S]*<< Code review finished >>\n[\s\S]*No blocking issues\.[\s\S]*Verdict: patch is correct[\s\S]*Review comment:[\s\S]*\[P3\] Give made\.txt some content — \S*made\.txt:1-1[\s\S]*made\.txt is empty\./,
+      'enteredReviewMode, exitedReviewMode, then the rendered review',
     );
+    assert.doesNotMatch(reviewed, /overall_correctness/, 'the JSON itself is not shown');
     const reviewRequest = mock.requests.find((r) => r.body.includes('Do not modify any file'));
     assert.ok(reviewRequest, 'the review request reached the model');
     assert.match(reviewRequest.body, /diff --git a\/made\.txt b\/made\.txt\\nnew file mode/);

@@ -1,7 +1,8 @@
 // The terminal UI against a real in-process App Server and the scripted mock model: approvals
-// answered with one key, steering, interrupts, slash commands and the local shell.
+// answered with one key, steering, interrupts, slash commands (/review as review/start) and the
+// local shell.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hang, text, toolCall, type RecordedRequest } from './support/mock-model.ts';
@@ -128,7 +129,16 @@ test('/help, /status, /model and /approvals; the overrides reach the next turn/s
   });
   await type(h.screen, '/help');
   await waitForScreen(h.screen, '/compact');
-  for (const command of ['/model', '/approvals', '/new', '/resume', '/fork', '/diff', '/status'])
+  for (const command of [
+    '/model',
+    '/approvals',
+    '/review',
+    '/new',
+    '/resume',
+    '/fork',
+    '/diff',
+    '/status',
+  ])
     assert.ok(frameOf(h.screen).includes(command), `/help lists ${command}`);
 
   // The mock lists no models: names are checked against Yoke's catalogue.
@@ -255,3 +265,69 @@ test('an MCP tool call asks; y approves it and the tool runs', { timeout: 60_000
   assert.equal(readFileSync(target, 'utf8'), 'from the TUI');
   assert.match(frameOf(h.screen), /approved fs write_file/);
 });
+
+test(
+  '/review runs review/start: uncommitted changes, --base, --commit or instructions; the review shows',
+  { timeout: 60_000 },
+  async (t) => {
+    const findings = JSON.stringify({
+      findings: [
+        {
+          title: '[P1] Keep the greeting',
+          body: 'a.txt now says beta.',
+          confidence_score: 0.8,
+          priority: 1,
+          code_location: {
+            absolute_file_path: '/repo/a.txt',
+            line_range: { start: 1, end: 1 },
+          },
+        },
+      ],
+      overall_correctness: 'patch is incorrect',
+      overall_explanation: 'The greeting changed.',
+      overall_confidence_score: 0.7,
+    });
+    const h = await startHarness(
+      t,
+      [text(findings), text('Branch: fine.'), text('Commit: fine.'), text('Errors: fine.')],
+      { files: { 'a.txt': 'alpha\n' }, rows: 60, columns: 100 },
+    );
+    writeFileSync(join(h.repo, 'a.txt'), 'beta\n');
+    const targets = () =>
+      h.sent
+        .filter((m) => m.method === 'review/start')
+        .map((m) => (m.params as { target: unknown }).target);
+    const reviewed = async (line: string, shown: string | RegExp) => {
+      await type(h.screen, line);
+      await waitForScreen(h.screen, shown);
+      await waitFor(() => !h.controller.busy, 'the review turn to end');
+    };
+
+    await reviewed('/review', 'Keep the greeting — /repo/a.txt:1-1');
+    assert.match(
+      frameOf(h.screen),
+      /- reviewing current changes\n[\s\S]*- review finished\n[\s\S]*The greeting changed\.\n[\s\S]*Verdict: patch is incorrect\n[\s\S]*Review comment:\n[\s\S]*\[P1\] Keep the greeting — \/repo\/a\.txt:1-1\n\s+a\.txt now says beta\./,
+    );
+    assert.doesNotMatch(frameOf(h.screen), /overall_correctness/, 'the JSON is not shown');
+    assert.match(h.mock.requests[0]!.body, /-alpha\\n\+beta/, 'the server computed the diff');
+
+    await reviewed('/review --base main', 'Branch: fine.');
+    await waitForScreen(h.screen, "- reviewing changes against 'main'");
+    await reviewed('/review --commit HEAD', 'Commit: fine.');
+    await reviewed('/review look at the error handling', 'Errors: fine.');
+    await waitForScreen(h.screen, '- reviewing look at the error handling');
+    await type(h.screen, '/review --base');
+    await waitForScreen(h.screen, /--base needs a branch; \/review \(uncommitted changes\)/);
+    await type(h.screen, '/review --nope');
+    await waitForScreen(h.screen, /unknown option --nope/);
+
+    assert.deepEqual(targets(), [
+      { type: 'uncommittedChanges' },
+      { type: 'baseBranch', branch: 'main' },
+      { type: 'commit', sha: 'HEAD', title: null },
+      { type: 'custom', instructions: 'look at the error handling' },
+    ]);
+    assert.ok(!h.sent.some((m) => m.method === 'turn/start'), 'a review is not a prompt');
+    assert.equal(h.mock.requests.length, 4);
+  },
+);

@@ -1,7 +1,8 @@
 // What a review turn (review/start) gives the model: Yoke's review instructions, what is
 // reviewed, and the diff, computed with git in the thread's cwd — the working tree (staged,
 // unstaged and untracked files), a branch since its merge base with a base branch, or one
-// commit. Custom reviews carry their own instructions and no diff.
+// commit. Custom reviews carry their own instructions and no diff. The instructions ask for
+// the JSON object of findings Codex's reviewers answer with; review-output.ts reads it.
 import type { ReviewTarget } from '../protocol/methods-review.ts';
 import { gitRaw } from '../tasks/git.ts';
 import { RuntimeError } from './errors.ts';
@@ -27,17 +28,45 @@ const INSTRUCTIONS = `You are reviewing a code change as a careful senior engine
 Look for what would hurt someone who relies on this change: bugs and wrong behaviour, unhandled
 errors and edge cases, security problems, data loss, races, broken compatibility, misleading
 names or comments, and missing or weak tests. Skip matters of taste and anything a formatter or
-linter would catch. Report only problems the change itself introduces, that you can point at,
-and that its author would want to fix once told.
+linter would catch. Report only problems the change itself introduces, that you can point at in
+the code (not guess at), and that its author would want to fix once told. Report every such
+problem, one finding each; when there is none, report none rather than a weak one.
 
 You may read files and run read-only commands (git log, git show, the tests) to check a
 suspicion. Do not modify any file: this is a review, not a fix.
 
-Answer in Markdown. List the findings most serious first, each as: a short title with its
-priority (P0 must fix before merging, P1 should fix, P2 worth fixing, P3 nit), the file and
-line range, and a few sentences saying what goes wrong and when. End with one line giving your
-verdict: whether the change is correct as it stands. If you found nothing worth reporting, say
-so plainly.`;
+Each finding has a title of at most 80 characters, in the imperative, that starts with its
+priority tag: [P0] must be fixed before anything ships, whatever the inputs; [P1] should be
+fixed soon; [P2] should be fixed some day; [P3] is a small improvement. Its body is one short
+Markdown paragraph, matter-of-fact, saying why it is a problem and in which situation it
+shows; code in it is quoted in backticks and never longer than three lines. Its location is
+the absolute path of the file and the shortest line range (a few lines at most) that shows
+the problem, within the change.
+
+Finally judge the change as a whole: "patch is correct" when it breaks no existing code or
+test and has no bug or other blocking problem (style, typos and documentation do not count),
+else "patch is incorrect", with one to three sentences saying why.
+
+Answer with one JSON object and nothing else: no Markdown fence, no text before or after it.
+Its shape:
+
+{
+  "findings": [
+    {
+      "title": "[P1] <title>",
+      "body": "<why this is a problem>",
+      "confidence_score": <0.0 to 1.0>,
+      "priority": <0, 1, 2 or 3 — the tag's number; null when you cannot tell>,
+      "code_location": {
+        "absolute_file_path": "<absolute path of the file>",
+        "line_range": {"start": <first line>, "end": <last line>}
+      }
+    }
+  ],
+  "overall_correctness": "patch is correct" | "patch is incorrect",
+  "overall_explanation": "<why, in one to three sentences>",
+  "overall_confidence_score": <0.0 to 1.0>
+}`;
 
 /** The review request for `target`, its diff computed in `cwd`; refuses what git cannot show. */
 export async function reviewRequest(target: ReviewTarget, cwd: string): Promise<ReviewRequest> {
@@ -47,10 +76,13 @@ export async function reviewRequest(target: ReviewTarget, cwd: string): Promise<
       throw new RuntimeError('input_invalid', 'review/start: custom instructions are empty');
     return {
       hint: instructions,
-      prompt: `${INSTRUCTIONS}\n\n## What to review\n\n${instructions}`,
+      prompt: `${INSTRUCTIONS}\n\n## What to review\n\n${instructions}\n\nThe working directory is ${cwd}.`,
     };
   }
   await requireRepository(cwd);
+  const root = (await gitOut(cwd, ['rev-parse', '--show-toplevel'])).trim();
+  const request = (hint: string, what: string, diff: string, command: string) =>
+    requestFor(hint, what, diff, command, root);
   switch (target.type) {
     case 'uncommittedChanges': {
       const diff = await uncommittedDiff(cwd);
@@ -107,10 +139,16 @@ export async function reviewRequest(target: ReviewTarget, cwd: string): Promise<
   }
 }
 
-function request(hint: string, what: string, diff: string, command: string): ReviewRequest {
+function requestFor(
+  hint: string,
+  what: string,
+  diff: string,
+  command: string,
+  root: string,
+): ReviewRequest {
   const body = diff.trim()
-    ? fenced(budgeted(diff, command))
-    : 'The diff is empty: there is nothing to review. Say so.';
+    ? `The paths in the diff are relative to the repository's root, ${root}.\n\n${fenced(budgeted(diff, command))}`
+    : 'The diff is empty: there is nothing to review. Say so in overall_explanation, with no findings.';
   return { hint, prompt: `${INSTRUCTIONS}\n\n## What to review\n\n${what}.\n\n${body}` };
 }
 

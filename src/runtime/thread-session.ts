@@ -31,6 +31,7 @@ import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './threa
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { recoverUnfinishedTurn } from './thread-recovery.ts';
 import type { ReviewRequest } from './review.ts';
+import { reviewText } from './review-output.ts';
 import {
   launchNow,
   RunningTurn,
@@ -497,18 +498,37 @@ export class ThreadSession {
   }
 }
 
-/** A review turn's events, with the exitedReviewMode item (the review) before its end. */
+/**
+ * A review turn's events as Codex tells them: the reviewer's own messages (the JSON answer,
+ * and any words on the way) stay in the model's history but are not shown; at the end come
+ * the exitedReviewMode item with the review as text (review-output.ts), then an agentMessage
+ * with the same text — the turn's last message.
+ */
 async function* reviewEnded(events: AsyncIterable<EngineEvent>): AsyncIterable<EngineEvent> {
+  const hidden = new Set<string>();
   for await (const event of events) {
+    if (event.type === 'itemStarted' || event.type === 'itemCompleted') {
+      if (event.item.type === 'agentMessage') {
+        hidden.add(event.item.id);
+        continue;
+      }
+    } else if (event.type === 'agentMessageDelta' && hidden.has(event.itemId)) continue;
     if (event.type === 'turnEnd') {
+      // As Codex: a review cut short is said to be, whatever the reviewer had said so far.
       const review =
-        event.lastMessage ??
-        (event.status === 'completed'
-          ? 'The reviewer gave no review.'
-          : `The review was ${event.status === 'interrupted' ? 'interrupted' : 'stopped by an error'} before it was finished.`);
-      const item: ThreadItem = { type: 'exitedReviewMode', id: uuidv7(), review };
-      yield { type: 'itemStarted', item };
-      yield { type: 'itemCompleted', item };
+        event.status !== 'completed'
+          ? `The review was ${event.status === 'interrupted' ? 'interrupted' : 'stopped by an error'} before it was finished.`
+          : event.lastMessage?.trim()
+            ? reviewText(event.lastMessage)
+            : 'The reviewer gave no review.';
+      const exited: ThreadItem = { type: 'exitedReviewMode', id: uuidv7(), review };
+      yield { type: 'itemStarted', item: exited };
+      yield { type: 'itemCompleted', item: exited };
+      const message: ThreadItem = { type: 'agentMessage', id: uuidv7(), text: review };
+      yield { type: 'itemStarted', item: message };
+      yield { type: 'itemCompleted', item: message };
+      yield { ...event, lastMessage: review };
+      continue;
     }
     yield event;
   }

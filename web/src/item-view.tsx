@@ -138,7 +138,7 @@ export function ItemView(props: {
           reviewing {item.review}
         </div>
       );
-    // The review itself is the turn's last agent message, shown already.
+    // The review itself follows, as the turn's last agent message (as Codex sends it).
     case 'exitedReviewMode':
       return (
         <div class="item review" data-testid="item-review">

@@ -14,6 +14,7 @@ import {
   type ThreadView,
 } from '../../client/thread-view.ts';
 import type { UserInput } from '../../protocol/items.ts';
+import type { ReviewTarget } from '../../protocol/methods-review.ts';
 import type { ResultOf, ServerNotification } from '../../protocol/methods.ts';
 import { sandboxModeOf } from '../../protocol/thread.ts';
 import type {
@@ -272,6 +273,22 @@ export class TuiController {
         },
         overrides: { model: null, approvalPolicy: null },
       });
+    } catch (err) {
+      this.set({ starting: false, turnStartedAt: null });
+      throw err;
+    }
+  }
+
+  /** Starts a review turn (review/start) of `target` on the open thread. */
+  async startReview(target: ReviewTarget): Promise<void> {
+    const session = this.requireSession();
+    this.set({ starting: true, turnStartedAt: this.clock.now() });
+    try {
+      const { turn } = await this.connection.request('review/start', {
+        threadId: session.threadId,
+        target,
+      });
+      this.set({ starting: false, turnId: this.finishedTurns.has(turn.id) ? null : turn.id });
     } catch (err) {
       this.set({ starting: false, turnStartedAt: null });
       throw err;

@@ -5,12 +5,18 @@ import type { TuiController } from './controller.ts';
 import type { Session } from './state.ts';
 import { compactCount } from './text-layout.ts';
 import { chooseModel, openModelPicker, setModel } from './model-picker.ts';
+import { runReview } from './review-command.ts';
 import { threadChoices } from './thread-choices.ts';
 
 export const SLASH_COMMANDS: { name: string; args: string; summary: string }[] = [
   { name: 'model', args: '[NAME]', summary: 'use model NAME from the next turn (alone: pick)' },
   { name: 'approvals', args: '[MODE]', summary: 'approval mode from the next turn (alone: list)' },
   { name: 'compact', args: '', summary: 'summarize the conversation to free context' },
+  {
+    name: 'review',
+    args: '[WHAT]',
+    summary: 'review uncommitted changes (--base BRANCH, --commit SHA, or instructions)',
+  },
   { name: 'new', args: '', summary: 'start a new thread' },
   { name: 'resume', args: '[ID]', summary: 'open a stored thread (alone: pick; --all: all repos)' },
   { name: 'fork', args: '', summary: 'copy this thread into a new one and continue there' },
@@ -59,6 +65,8 @@ export async function runSlashCommand(ctrl: TuiController, line: string): Promis
       await ctrl.connection.request('thread/compact/start', { threadId });
       return ctrl.note('compacting the conversation...');
     }
+    case 'review':
+      return runReview(ctrl, arg);
     case 'new':
       if (ctrl.busy) return ctrl.note('a turn is running; interrupt it first (Esc)', 'warn');
       await ctrl.startThread();

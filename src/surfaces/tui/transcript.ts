@@ -98,7 +98,7 @@ export function entryFromItem(item: ThreadItem): Entry | null {
       return { kind: 'note', id: item.id, text: item.message, tone: 'warn' };
     case 'enteredReviewMode':
       return { kind: 'note', id: item.id, text: `reviewing ${item.review}`, tone: 'info' };
-    // The review itself is the turn's last agent message, shown already.
+    // The review itself follows, as the turn's last agent message (as Codex sends it).
     case 'exitedReviewMode':
       return { kind: 'note', id: item.id, text: 'review finished', tone: 'info' };
   }
