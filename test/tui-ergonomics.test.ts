@@ -43,7 +43,7 @@ test('typing / opens the command popup; it narrows as you type, Tab completes, E
   const { screen, frame, controller } = await fakeTui(t);
   screen.stdin.write('/');
   await waitForScreen(screen, 'Tab completes, Enter runs');
-  for (const name of ['/model [NAME]', '/approvals [MODE]', '/compact', '/resume [ID]', '/quit'])
+  for (const name of ['/model [NAME]', '/approvals [MODE]', '/compact', '/review [WHAT]', '/help'])
     assert.ok(frame().includes(name), `the popup lists ${name}:\n${frame()}`);
   assert.match(frame(), /^> \/model \[NAME\] +use model NAME/m, 'the first is chosen');
 
