@@ -1,7 +1,6 @@
 // A loaded thread: its settings, running turn, approvals and listeners. It starts turns (input,
 // compaction, revival), steers and interrupts them; its journal (thread-journal.ts) records what
 // changes, and each turn runs in a RunningTurn (turn-driver.ts) over the agent loop.
-import type { EngineEvent } from '../engine/events.ts';
 import { runCompactionTurn, runTurn, type TurnContext } from '../engine/loop.ts';
 import { interruptionItems } from '../engine/interruption.ts';
 import { settingsChangedMessage, type PromptSettings } from '../engine/prompt.ts';
@@ -31,7 +30,7 @@ import { replay, ZERO_USAGE, type ReplayedThread, type ThreadLog } from './threa
 import { metaOfRow, threadObject } from './thread-object.ts';
 import { recoverUnfinishedTurn } from './thread-recovery.ts';
 import type { ReviewRequest } from './review.ts';
-import { reviewText } from './review-output.ts';
+import { reviewEnded } from './review-turn.ts';
 import {
   launchNow,
   RunningTurn,
@@ -495,41 +494,5 @@ export class ThreadSession {
         content: [{ type: 'input_text', text: settingsChangedMessage(told) }],
       });
     }
-  }
-}
-
-/**
- * A review turn's events as Codex tells them: the reviewer's own messages (the JSON answer,
- * and any words on the way) stay in the model's history but are not shown; at the end come
- * the exitedReviewMode item with the review as text (review-output.ts), then an agentMessage
- * with the same text — the turn's last message.
- */
-async function* reviewEnded(events: AsyncIterable<EngineEvent>): AsyncIterable<EngineEvent> {
-  const hidden = new Set<string>();
-  for await (const event of events) {
-    if (event.type === 'itemStarted' || event.type === 'itemCompleted') {
-      if (event.item.type === 'agentMessage') {
-        hidden.add(event.item.id);
-        continue;
-      }
-    } else if (event.type === 'agentMessageDelta' && hidden.has(event.itemId)) continue;
-    if (event.type === 'turnEnd') {
-      // As Codex: a review cut short is said to be, whatever the reviewer had said so far.
-      const review =
-        event.status !== 'completed'
-          ? `The review was ${event.status === 'interrupted' ? 'interrupted' : 'stopped by an error'} before it was finished.`
-          : event.lastMessage?.trim()
-            ? reviewText(event.lastMessage)
-            : 'The reviewer gave no review.';
-      const exited: ThreadItem = { type: 'exitedReviewMode', id: uuidv7(), review };
-      yield { type: 'itemStarted', item: exited };
-      yield { type: 'itemCompleted', item: exited };
-      const message: ThreadItem = { type: 'agentMessage', id: uuidv7(), text: review };
-      yield { type: 'itemStarted', item: message };
-      yield { type: 'itemCompleted', item: message };
-      yield { ...event, lastMessage: review };
-      continue;
-    }
-    yield event;
   }
 }
