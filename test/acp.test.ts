@@ -2,7 +2,7 @@
 // binary and drives it — initialize, a session, prompts with streamed chunks, permissions, a
 // diff, cancel, and session/load in a new process replaying the stored thread.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -335,3 +335,63 @@ function lineReader(child: ChildProcess) {
     },
   };
 }
+
+test(
+  '/review from an editor is a review turn: the diff reaches the model, the findings come back as text',
+  TIMEOUT,
+  async (t) => {
+    const repo = tempRepo({ 'greet.txt': 'hello\nworld\n' }, t);
+    const home = tempDir('home', t);
+    const findings = {
+      findings: [
+        {
+          title: '[P1] Keep the greeting',
+          body: 'The second line no longer greets anyone.',
+          confidence_score: 0.8,
+          priority: 1,
+          code_location: {
+            absolute_file_path: join(repo, 'greet.txt'),
+            line_range: { start: 2, end: 2 },
+          },
+        },
+      ],
+      overall_correctness: 'patch is incorrect',
+      overall_explanation: 'The change drops the greeting.',
+      overall_confidence_score: 0.8,
+    };
+    const mock = await startMockModel([text(JSON.stringify(findings)), text('{"findings": []}')]);
+    t.after(() => mock.close());
+    const editor = spawnEditor({ cwd: repo, env: yokeEnv(mock.url, home) });
+    t.after(() => editor.close());
+    await editor.agent.request('initialize', {
+      protocolVersion: acp.PROTOCOL_VERSION,
+      clientCapabilities: { fs: { readTextFile: false, writeTextFile: false }, terminal: false },
+      clientInfo: { name: 'test-editor', version: '1.0.0' },
+    });
+    const { sessionId } = await editor.agent.request('session/new', { cwd: repo, mcpServers: [] });
+    execFileSync('sh', ['-c', 'printf "hello\\nthere\\n" > greet.txt'], { cwd: repo });
+
+    const reviewed = await editor.agent.request('session/prompt', {
+      sessionId,
+      prompt: [{ type: 'text', text: '/review' }],
+    });
+    assert.equal(reviewed.stopReason, 'end_turn');
+    const prompt = JSON.stringify(mock.requests[0]!.json);
+    assert.match(prompt, /-world\\n\+there/, 'the working tree diff is in the request');
+    assert.match(prompt, /absolute_file_path/, 'the findings are asked for as JSON');
+    const said = updatesOf(editor, sessionId)
+      .filter((u) => u.sessionUpdate === 'agent_message_chunk')
+      .map((u) => (u.content.type === 'text' ? u.content.text : ''))
+      .join('');
+    assert.match(said, /The change drops the greeting\./);
+    assert.match(said, /Review comment:\n\n- \[P1\] Keep the greeting — .*greet\.txt:2-2/);
+    assert.doesNotMatch(said, /"findings"/, 'the raw JSON is not shown');
+
+    // With a focus: a review of the same changes, the editor's words added.
+    await editor.agent.request('session/prompt', {
+      sessionId,
+      prompt: [{ type: 'text', text: '/review the error paths' }],
+    });
+    assert.match(JSON.stringify(mock.requests[1]!.json), /Focus on: the error paths/);
+  },
+);

@@ -272,6 +272,13 @@ export function createAcpAgent(options: AcpAgentOptions): acp.AgentApp {
           if (command?.kind === 'compact') {
             // The compaction is a turn of its own; turn/started names it.
             await yoke.request('thread/compact/start', { threadId: session.id });
+          } else if (command?.kind === 'review') {
+            // On the session's thread; the review arrives as the turn's agent message.
+            const started = await yoke.request('review/start', {
+              threadId: session.id,
+              target: command.target,
+            });
+            session.turnStarted(started.turn.id);
           } else {
             const started = await yoke.request('turn/start', {
               threadId: session.id,

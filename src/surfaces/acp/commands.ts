@@ -1,7 +1,10 @@
 // The slash commands Yoke offers an editor (`available_commands_update`) and what each does:
-// /compact compacts the thread's context (a turn of its own); /init and /review are prompts.
+// /compact compacts the thread's context (a turn of its own); /review is a review turn
+// (review/start: Yoke's review instructions, the diff, and Codex's findings rendered as text);
+// /init is a prompt.
 import type * as acp from '@agentclientprotocol/sdk';
 import type { UserInput } from '../../protocol/items.ts';
+import type { ReviewTarget } from '../../protocol/methods-review.ts';
 
 export const AVAILABLE_COMMANDS: acp.AvailableCommand[] = [
   { name: 'compact', description: 'Summarize the conversation to free context' },
@@ -21,12 +24,10 @@ const INIT =
   'Look around first. Cover: how to build, test and lint; the layout of the code; the conventions ' +
   'to follow; anything surprising. Keep it short and concrete. If an AGENTS.md exists, improve it.';
 
-const REVIEW =
-  'Review the uncommitted changes in this repository (run `git status` and `git diff`) as a ' +
-  'careful reviewer: list bugs, risks and missing tests, most important first, each with the ' +
-  'file and line. Do not change any file.';
-
-export type Expanded = { kind: 'compact' } | { kind: 'prompt'; input: UserInput[] };
+export type Expanded =
+  | { kind: 'compact' }
+  | { kind: 'review'; target: ReviewTarget }
+  | { kind: 'prompt'; input: UserInput[] };
 
 /** A prompt that starts with one of the commands, expanded; null for any other prompt. */
 export function expandCommand(input: readonly UserInput[]): Expanded | null {
@@ -46,7 +47,16 @@ export function expandCommand(input: readonly UserInput[]): Expanded | null {
     case 'init':
       return prompt(argument ? `${INIT}\n\n${argument}` : INIT);
     case 'review':
-      return prompt(argument ? `${REVIEW}\n\nFocus on: ${argument}` : REVIEW);
+      // With a focus: still the uncommitted changes, reviewed with the editor's words added.
+      return {
+        kind: 'review',
+        target: argument
+          ? {
+              type: 'custom',
+              instructions: `Review the uncommitted changes in this repository (staged, unstaged and untracked files: see \`git status\` and \`git diff HEAD\`). Focus on: ${argument}`,
+            }
+          : { type: 'uncommittedChanges' },
+      };
     default:
       return null;
   }
