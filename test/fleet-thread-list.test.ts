@@ -2,7 +2,8 @@
 // store) with the front's own, as one list: a front and a worker as separate processes, on a
 // PostgreSQL and a Redis of this test's own, against the mock model. A thread started on the
 // front, then a task's thread run by the worker, then another front thread: listed newest
-// first, and paged one at a time by cursor, each exactly once.
+// first, and paged one at a time by cursor, each exactly once; thread/search finds the worker's
+// thread by its messages.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ const procs: Proc[] = [];
 type Listed = { data: { id: string; updatedAt: number }[]; nextCursor: string | null };
 
 test(
-  'fleet: a front’s thread/list holds its workers’ threads, paged by cursor',
+  'fleet: a front’s thread/list holds its workers’ threads, paged by cursor; thread/search finds them',
   { timeout: 180_000 },
   (t) =>
     withDiagnostics(
@@ -97,4 +98,18 @@ async function listing(t: TestContext): Promise<void> {
     searched.data.map((th) => th.id),
     [worker],
   );
+
+  // thread/search reads the worker's thread from the shared store: its messages are found.
+  type Found = { data: { thread: { id: string }; snippet: string }[]; nextCursor: string | null };
+  const answer = (await client.request('thread/search', { searchTerm: 'WRITTEN' })) as Found;
+  assert.deepEqual(
+    answer.data.map((r) => [r.thread.id, r.snippet]),
+    [[worker, 'written']],
+  );
+  const prompt = (await client.request('thread/search', { searchTerm: 'the answer' })) as Found;
+  assert.deepEqual(
+    prompt.data.map((r) => r.thread.id),
+    [worker],
+  );
+  assert.match(prompt.data[0]!.snippet, /write the answer, as a task/);
 }

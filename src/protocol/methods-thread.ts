@@ -140,7 +140,8 @@ export const threadMethods = {
   ),
   'thread/search': def(
     'clientRequest',
-    'Stored threads whose name, preview or messages contain `searchTerm` (any case), each ' +
+    'Stored threads (on a fleet front, its workers’ too) whose name, preview or messages ' +
+      'contain `searchTerm` (any case), each ' +
       'with a snippet around the first match; newest created first by default.',
     () =>
       z.object({

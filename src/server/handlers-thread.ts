@@ -145,7 +145,7 @@ export function threadHandlers(server: AppServer): Handlers {
       );
       return { data, nextCursor, readStates };
     },
-    'thread/search': (params) => searchThreads(manager, params),
+    'thread/search': (params) => searchThreads(manager, params, server.remote?.shared),
     'thread/loaded/list': () => ({ data: manager.loadedThreadIds, nextCursor: null }),
     'thread/read': (params) => {
       if (!server.remote || manager.knows(params.threadId))

@@ -1,9 +1,11 @@
 // thread/search: stored threads whose name, preview or messages contain a term (case does not
 // matter), each with a snippet around the first match. It reads the threads' stored turns, so
-// it costs a pass over the store; the Codex TUI calls it from its /resume picker.
+// it costs a pass over the store; the Codex TUI calls it from its /resume picker. A fleet front
+// searches its workers' threads too.
 import type { ParamsOf, ResultOf } from '../protocol/methods.ts';
 import type { Thread } from '../protocol/thread.ts';
 import { RuntimeError } from '../runtime/errors.ts';
+import type { SharedThreads } from '../runtime/fleet-threads.ts';
 import type { ThreadManager } from '../runtime/thread-manager.ts';
 
 type SearchResult = ResultOf<'thread/search'>['data'][number];
@@ -40,10 +42,15 @@ function match(thread: Thread, term: string): string | null {
   return null;
 }
 
-export function searchThreads(
+/**
+ * The search. On a fleet front (`shared`), the threads its workers ran are searched too, read
+ * from the shared store, as thread/list lists them with the front's own.
+ */
+export async function searchThreads(
   manager: ThreadManager,
   params: ParamsOf<'thread/search'>,
-): ResultOf<'thread/search'> {
+  shared?: SharedThreads,
+): Promise<ResultOf<'thread/search'>> {
   const term = params.searchTerm.trim().toLowerCase();
   if (!term) throw new RuntimeError('input_invalid', 'thread/search: searchTerm is empty');
   const offset = params.cursor ? Number(params.cursor) : 0;
@@ -55,13 +62,13 @@ export function searchThreads(
   const found: SearchResult[] = [];
   let cursor: string | null = null;
   do {
-    const page = manager.listThreads({
-      archived: params.archived ?? false,
-      limit: 200,
-      ...(cursor ? { cursor } : {}),
-    });
+    const query = { archived: params.archived ?? false, limit: 200, ...(cursor ? { cursor } : {}) };
+    const page = manager.listThreads(query, shared ? await shared.list(query) : undefined);
     for (const listed of page.data) {
-      const snippet = match(manager.readThread(listed.id, true), term);
+      const thread = manager.knows(listed.id)
+        ? manager.readThread(listed.id, true)
+        : (await shared?.read(listed.id))?.thread;
+      const snippet = thread ? match(thread, term) : null;
       if (snippet !== null) found.push({ thread: listed, snippet });
     }
     cursor = page.nextCursor;

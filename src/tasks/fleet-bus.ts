@@ -6,7 +6,9 @@
 //                         whose clients watch it
 //   yoke:control          fronts → workers: answers to approvals, cancel and interrupt requests
 //   yoke:cancel:<task>    a cancel request, kept a day: a worker that takes the task later sees it
-//   yoke:lease:<thread>   which process runs a thread now (renewed while it does)
+//
+// Which worker runs a thread is not kept here: BullMQ's job lock says which worker holds a task,
+// and the store's log fence refuses a second writer to a thread.
 //
 // Pub/sub delivers at most once; what must not be lost is in the store, and senders that need
 // an effect (an approval answer) repeat until they see it.
@@ -88,36 +90,6 @@ export class FleetBus {
 
   async cancelRequested(taskId: string): Promise<boolean> {
     return (await this.commands.exists(`${this.prefix}:cancel:${taskId}`)) === 1;
-  }
-
-  /** Takes or renews the lease on a thread for `holder`; false when another holds it. */
-  async lease(threadId: string, holder: string, ttlMs: number): Promise<boolean> {
-    const key = `${this.prefix}:lease:${threadId}`;
-    const taken = await this.commands.set(key, holder, 'PX', ttlMs, 'NX');
-    if (taken === 'OK') return true;
-    // Renew only our own (compare and set, atomically).
-    const renewed = await this.commands.eval(
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
-      1,
-      key,
-      holder,
-      String(ttlMs),
-    );
-    return renewed === 1;
-  }
-
-  /** Who holds a thread's lease now (null: nobody runs it). */
-  holder(threadId: string): Promise<string | null> {
-    return this.commands.get(`${this.prefix}:lease:${threadId}`);
-  }
-
-  async release(threadId: string, holder: string): Promise<void> {
-    await this.commands.eval(
-      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end",
-      1,
-      `${this.prefix}:lease:${threadId}`,
-      holder,
-    );
   }
 
   close(): void {
