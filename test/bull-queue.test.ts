@@ -1,6 +1,7 @@
 // The shared task queue on a real Redis (a server of this file's own): one job per task, remove
 // only while waiting, requeue on shutdown, a killed worker's job handed on by the stalled
-// check, and a Redis restart ridden out with the outage logged once each way.
+// check, a failed job logged, and a Redis restart ridden out with the outage logged once each
+// way.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -93,6 +94,35 @@ test(
     r2.finish.get('c')!();
     assert.deepEqual(r1.seen, ['a']);
     assert.deepEqual(r2.seen, ['a', 'c']);
+  },
+);
+
+test(
+  'bullmq: a job whose run throws is logged once, by task; a requeue is not a failure',
+  { timeout: 120_000 },
+  async () => {
+    const name = `q${randomBytes(4).toString('hex')}`;
+    const lines: string[] = [];
+    let logged: () => void = () => {};
+    const log = (line: string) => {
+      lines.push(line);
+      logged();
+    };
+    const front = await queue({ name });
+    const worker = await queue({ name, log });
+    let runs = 0;
+    let ranAgain: () => void = () => {};
+    const backDone = new Promise<void>((resolve) => (ranAgain = resolve));
+    worker.process(async (job) => {
+      if (job.taskId === 'boom') throw new Error('the claim went wrong');
+      if (++runs === 1) return 'requeue';
+      ranAgain();
+    });
+    const failed = new Promise<void>((resolve) => (logged = resolve));
+    await front.add({ taskId: 'back', group: '/r' });
+    await front.add({ taskId: 'boom', group: '/r' });
+    await Promise.all([failed, backDone]);
+    assert.deepEqual(lines, ['queue: the job of task boom failed: the claim went wrong']);
   },
 );
 

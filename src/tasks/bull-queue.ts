@@ -115,8 +115,11 @@ export class BullQueue implements TaskQueue {
     );
     this.worker.on('error', (err) => this.error(err));
     this.worker.on('failed', (job, err) => {
-      if (job && /stalled more than allowable limit/.test(err.message))
+      // A job put back in the queue (requeue) is not a failure.
+      if (!job || err instanceof WaitingError || err.name === 'WaitingError') return;
+      if (/stalled more than allowable limit/.test(err.message))
         this.options.gaveUp?.(job.data.taskId, err.message);
+      else this.options.log(`queue: the job of task ${job.data.taskId} failed: ${err.message}`);
     });
   }
 
