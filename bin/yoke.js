@@ -8,7 +8,8 @@
 //
 // This file is CommonJS too (bin/package.json): an ES module entry costs Node ~10 ms more to
 // start. `yoke app-server` first goes through its start-up stage, dist/yoke-boot.cjs, which
-// answers the client's initialize before the bundle loads (src/surfaces/cli/app-server-boot.ts).
+// answers the client's initialize before the bundle loads (src/surfaces/cli/app-server-boot.ts);
+// `yoke --version` is answered from that small bundle too.
 'use strict';
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -74,7 +75,8 @@ function missing(name) {
 }
 
 const args = process.argv.slice(2);
-if (args[0] === 'app-server') {
+const version = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
+if (args[0] === 'app-server' || version) {
   let boot;
   try {
     boot = require(join(dir, 'yoke-boot.cjs'));
@@ -82,5 +84,6 @@ if (args[0] === 'app-server') {
     if (err.code === 'MODULE_NOT_FOUND') missing('yoke-boot.cjs');
     throw err;
   }
-  boot.bootAppServer(args.slice(1), runCli);
+  if (version) process.stdout.write(`yoke ${boot.CLI_VERSION}\n`);
+  else boot.bootAppServer(args.slice(1), runCli);
 } else runCli();

@@ -2,11 +2,12 @@
 // same table renders --help. Unknown options are an error with exit status 2 for every
 // command, and every exec option does what its help says.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { command, helpText, parseCommand, type OptionSpec } from '../src/surfaces/cli/args.ts';
 import { EXEC } from '../src/surfaces/cli/exec-options.ts';
+import { CLI_VERSION } from '../src/runtime/version.ts';
 import { runYoke, tempDir, tempRepo, yokeEnv } from './support/cli.ts';
 import { startMockModel, text, toolCall } from './support/mock-model.ts';
 
@@ -114,6 +115,16 @@ describe('every command', () => {
       assert.match(help.stdout, /\n {2}-h, --help +show this help\n/, shown);
     }
     assert.equal(existsSync(join(home, 'serve.json')), false, 'no daemon was started');
+  });
+
+  it('--version and -V print the version (from the small start-up bundle), nothing else', async (t) => {
+    const home = tempDir('home', t);
+    const env = { PATH: process.env.PATH, HOME: home, YOKE_HOME: home };
+    for (const flag of ['--version', '-V']) {
+      const r = await runYoke([flag], { cwd: '/', env });
+      assert.deepEqual([r.code, r.stdout, r.stderr], [0, `yoke ${CLI_VERSION}\n`, ''], flag);
+    }
+    assert.deepEqual(readdirSync(home), [], 'nothing was written');
   });
 
   it("README's exec table lists every exec option", () => {

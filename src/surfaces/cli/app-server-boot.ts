@@ -22,6 +22,9 @@ import { openHomeStore, type ThreadStore } from '../../runtime/home-store.ts';
 import { yokeHome } from '../../runtime/yoke-home.ts';
 import { handOff, type AppServerHandoff } from './app-server-handoff.ts';
 
+// `yoke --version` is answered from this small bundle too (bin/yoke.js), not the whole CLI.
+export { CLI_VERSION } from '../../runtime/version.ts';
+
 /**
  * Runs `yoke app-server ARGS`: answers the handshake first when ARGS serve stdio, then calls
  * `loadCli` (which runs the full command, picking up the handoff).
