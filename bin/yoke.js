@@ -37,7 +37,7 @@ function runCli() {
   }
 
   const script = new Script(
-    `(function (exports, require, module, __filename, __dirname, __yokeMetaUrl, __yokeImport) {${source}\n})`,
+    `(function (exports, require, module, __filename, __dirname, __yokeMetaUrl, __yImp) {${source}\n})`,
     { filename: file, ...(cachedData ? { cachedData } : {}) },
   );
   if (process.env.YOKE_WRITE_CODE_CACHE === '1') {

@@ -13,7 +13,7 @@
 // dist/yoke.cjs.cache, which this script writes by running `yoke app-server` once to its
 // initialize reply (the functions start-up runs are in it, compiled). A cache V8 rejects (another
 // Node) costs only the compile. Everything the bundle imports at run time (the UI and ACP
-// bundles, the MCP SDK, the tokenizer) goes through __yokeImport, which bin/yoke.js supplies: a
+// bundles, the MCP SDK, the tokenizer) goes through __yImp, which bin/yoke.js supplies: a
 // script compiled by vm has no import() of its own. Code reached by a dynamic import inside the
 // bundle (a command and what only it needs: the fleet's BullMQ, ioredis and pg) is initialised
 // only when reached.
@@ -138,8 +138,9 @@ console.log(
 );
 
 /**
- * Points the bundle's import() calls at __yokeImport. Fails the build on a call it does not
- * expect, so a new one is looked at.
+ * Points the bundle's import() calls at __yImp. Fails the build on a call it does not
+ * expect, so a new one is looked at. `__yImp(` is as long as `import(`, so the source map
+ * esbuild wrote still has every column right.
  */
 function routeImports(file) {
   const expected = [
@@ -155,7 +156,7 @@ function routeImports(file) {
   // A call, not a method named `import` (`x.import(…)`, or `import(a, b) {` defining one).
   const routed = text.replace(/(?<![\w$.])import\(([^()]*)\)(?!\{)/g, (call, arg) => {
     if (!expected.some((re) => re.test(arg))) unexpected.push(call);
-    return `__yokeImport(${arg})`;
+    return `__yImp(${arg})`;
   });
   if (unexpected.length)
     throw new Error(`build: unexpected import() in ${file}: ${unexpected.join(', ')}`);
