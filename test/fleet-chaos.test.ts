@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import type { Task } from '../src/protocol/methods-task.ts';
@@ -50,6 +50,15 @@ function script(hold?: (r: RecordedRequest) => boolean) {
     if (hold?.(r)) return hang(text('still thinking about it'));
     return text(`done: ${toolOutputs(r).at(-1)!.slice(0, 40)}`);
   };
+}
+
+/** The front and both workers, started, and a client of the front closed when the test ends. */
+async function startAll(t: TestContext, fleet: ChaosFleet) {
+  const front = await fleet.startFront();
+  const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
+  const client = await frontClient(fleet.frontHome);
+  t.after(() => client.close());
+  return { front, workers, client };
 }
 
 async function submit(front: FrontClient, fleet: ChaosFleet, count: number): Promise<Task[]> {
@@ -149,10 +158,7 @@ test(
     await withDiagnostics(
       () => fleet.procs,
       async () => {
-        await fleet.startFront();
-        const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
-        const front = await frontClient(fleet.frontHome);
-        t.after(() => front.close());
+        const { workers, client: front } = await startAll(t, fleet);
         const tasks = await submit(front, fleet, 4);
 
         const dir = await held;
@@ -229,10 +235,7 @@ test(
     await withDiagnostics(
       () => fleet.procs,
       async () => {
-        const front = await fleet.startFront();
-        const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
-        const client = await frontClient(fleet.frontHome);
-        t.after(() => client.close());
+        const { front, workers, client } = await startAll(t, fleet);
         const tasks = await submit(client, fleet, 6);
         await fleet.gate.waitHeld(4);
 
@@ -286,10 +289,7 @@ test(
     await withDiagnostics(
       () => fleet.procs,
       async () => {
-        const front = await fleet.startFront();
-        const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
-        const client = await frontClient(fleet.frontHome);
-        t.after(() => client.close());
+        const { front, workers, client } = await startAll(t, fleet);
         const tasks = await submit(client, fleet, 6);
         await fleet.gate.waitHeld(4);
 
@@ -345,10 +345,7 @@ test(
     await withDiagnostics(
       () => fleet.procs,
       async () => {
-        const front = await fleet.startFront();
-        const workers = await Promise.all([fleet.startWorker(0), fleet.startWorker(1)]);
-        const client = await frontClient(fleet.frontHome);
-        t.after(() => client.close());
+        const { front, workers, client } = await startAll(t, fleet);
         await queue.pause();
         const tasks = await submit(client, fleet, 3);
         assert.ok(await queue.isPaused());

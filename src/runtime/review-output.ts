@@ -6,29 +6,32 @@
 // answer that holds no such object is the review as it stands.
 import * as z from 'zod';
 
-const LineRange = z.object({ start: z.number().int(), end: z.number().int().nullish() });
-
-const Finding = z.object({
-  title: z.string(),
-  body: z.string().nullish(),
-  confidence_score: z.number().nullish(),
-  /** 0 (P0, must fix) to 3 (P3, nit); left out or null when the reviewer could not say. */
-  priority: z.number().int().nullish(),
-  code_location: z
-    .object({ absolute_file_path: z.string(), line_range: LineRange.nullish() })
-    .nullish(),
-});
-
 /** What the reviewer is asked to answer; every field but a finding's title may be missing. */
-const ReviewJson = z.object({
-  findings: z.array(Finding).nullish(),
-  overall_correctness: z.string().nullish(),
-  overall_explanation: z.string().nullish(),
-  overall_confidence_score: z.number().nullish(),
-});
+function reviewSchema() {
+  const LineRange = z.object({ start: z.number().int(), end: z.number().int().nullish() });
+  const Finding = z.object({
+    title: z.string(),
+    body: z.string().nullish(),
+    confidence_score: z.number().nullish(),
+    /** 0 (P0, must fix) to 3 (P3, nit); left out or null when the reviewer could not say. */
+    priority: z.number().int().nullish(),
+    code_location: z
+      .object({ absolute_file_path: z.string(), line_range: LineRange.nullish() })
+      .nullish(),
+  });
+  return z.object({
+    findings: z.array(Finding).nullish(),
+    overall_correctness: z.string().nullish(),
+    overall_explanation: z.string().nullish(),
+    overall_confidence_score: z.number().nullish(),
+  });
+}
 
-export type ReviewFinding = z.infer<typeof Finding>;
-export type ReviewOutput = z.infer<typeof ReviewJson>;
+export type ReviewOutput = z.infer<ReturnType<typeof reviewSchema>>;
+export type ReviewFinding = NonNullable<ReviewOutput['findings']>[number];
+
+/** Built on the first review, not when the runtime loads (every start-up would pay for it). */
+let ReviewJson: ReturnType<typeof reviewSchema> | null = null;
 
 /** How many `{` of a long answer are tried as the start of the object. */
 const MAX_OBJECT_STARTS = 64;
@@ -81,7 +84,7 @@ function asReview(candidate: string): ReviewOutput | null {
   } catch {
     return null;
   }
-  const parsed = ReviewJson.safeParse(json);
+  const parsed = (ReviewJson ??= reviewSchema()).safeParse(json);
   if (!parsed.success) return null;
   const out = parsed.data;
   const isReview =

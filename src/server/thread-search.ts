@@ -65,9 +65,11 @@ export async function searchThreads(
     const query = { archived: params.archived ?? false, limit: 200, ...(cursor ? { cursor } : {}) };
     const page = manager.listThreads(query, shared ? await shared.list(query) : undefined);
     for (const listed of page.data) {
-      const thread = manager.knows(listed.id)
-        ? manager.readThread(listed.id, true)
-        : (await shared?.read(listed.id))?.thread;
+      // Off a fleet every listed thread is this process's own: no need to ask which.
+      const thread =
+        !shared || manager.knows(listed.id)
+          ? manager.readThread(listed.id, true)
+          : (await shared.read(listed.id))?.thread;
       const snippet = thread ? match(thread, term) : null;
       if (snippet !== null) found.push({ thread: listed, snippet });
     }

@@ -141,14 +141,7 @@ export function scanToml(s: string): TomlScan {
     }
     if (c === '[') {
       i++;
-      for (;;) {
-        gaps();
-        if (s[i] === ']') break;
-        value(null);
-        gaps();
-        if (s[i] === ',') i++;
-        else if (s[i] !== ']') fail('an array');
-      }
+      elements(']', () => value(null), 'an array');
       i++;
       return null;
     }
@@ -172,16 +165,21 @@ export function scanToml(s: string): TomlScan {
     };
     containers.push(table);
     i++;
-    for (;;) {
-      gaps();
-      if (s[i] === '}') break;
-      keyValue(table);
-      gaps();
-      if (s[i] === ',') i++;
-      else if (s[i] !== '}') fail('an inline table');
-    }
+    elements('}', () => keyValue(table), 'an inline table');
     table.close = i++;
     return table;
+  }
+
+  /** The comma-separated elements of an array or inline table, up to (not past) `close`. */
+  function elements(close: string, element: () => void, what: string): void {
+    for (;;) {
+      gaps();
+      if (s[i] === close) return;
+      element();
+      gaps();
+      if (s[i] === ',') i++;
+      else if (s[i] !== close) fail(what);
+    }
   }
 
   function keyValue(container: TomlContainer): TomlEntry {

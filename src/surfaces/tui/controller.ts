@@ -253,42 +253,53 @@ export class TuiController {
       }
     }
     const { model, approvalPolicy } = this.state.overrides;
-    this.set({ starting: true, turnStartedAt: this.clock.now() });
-    try {
-      const { turn } = await this.connection.request('turn/start', {
-        threadId: session.threadId,
-        input,
-        ...optional('model', model),
-        ...optional('approvalPolicy', approvalPolicy),
-      });
-      // Overrides stick on the server for later turns; the session shows them from now on.
-      const current = this.state.session ?? session;
-      this.set({
-        starting: false,
-        turnId: this.finishedTurns.has(turn.id) ? null : turn.id,
-        session: {
-          ...current,
-          model: model ?? current.model,
-          approvalPolicy: approvalPolicy ?? current.approvalPolicy,
-        },
-        overrides: { model: null, approvalPolicy: null },
-      });
-    } catch (err) {
-      this.set({ starting: false, turnStartedAt: null });
-      throw err;
-    }
+    await this.startingTurn(
+      () =>
+        this.connection.request('turn/start', {
+          threadId: session.threadId,
+          input,
+          ...optional('model', model),
+          ...optional('approvalPolicy', approvalPolicy),
+        }),
+      () => {
+        // Overrides stick on the server for later turns; the session shows them from now on.
+        const current = this.state.session ?? session;
+        return {
+          session: {
+            ...current,
+            model: model ?? current.model,
+            approvalPolicy: approvalPolicy ?? current.approvalPolicy,
+          },
+          overrides: { model: null, approvalPolicy: null },
+        };
+      },
+    );
   }
 
   /** Starts a review turn (review/start) of `target` on the open thread. */
   async startReview(target: ReviewTarget): Promise<void> {
     const session = this.requireSession();
+    await this.startingTurn(() =>
+      this.connection.request('review/start', { threadId: session.threadId, target }),
+    );
+  }
+
+  /**
+   * Shows a turn starting while `start` asks for it, then follows the turn it started (unless
+   * it already ended); `started` adds what else changes with it.
+   */
+  private async startingTurn(
+    start: () => Promise<{ turn: { id: string } }>,
+    started: () => Partial<TuiState> = () => ({}),
+  ): Promise<void> {
     this.set({ starting: true, turnStartedAt: this.clock.now() });
     try {
-      const { turn } = await this.connection.request('review/start', {
-        threadId: session.threadId,
-        target,
+      const { turn } = await start();
+      this.set({
+        starting: false,
+        turnId: this.finishedTurns.has(turn.id) ? null : turn.id,
+        ...started(),
       });
-      this.set({ starting: false, turnId: this.finishedTurns.has(turn.id) ? null : turn.id });
     } catch (err) {
       this.set({ starting: false, turnStartedAt: null });
       throw err;
